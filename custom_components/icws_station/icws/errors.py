@@ -1,0 +1,86 @@
+"""Errors of the ICWS client: one class for each thing a caller does about it.
+
+Messages carry the server's ``errorId`` and ``message`` and a short description of the call,
+never a password, token, cookie or session id.
+"""
+
+from __future__ import annotations
+
+
+class IcwsError(Exception):
+    """Base of every error the client raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_id: str | None = None,
+    ) -> None:
+        """Keep the HTTP status and the server's error id for callers that branch on them."""
+        super().__init__(message)
+        self.status = status
+        self.error_id = error_id
+
+
+class IcwsConnectionError(IcwsError):
+    """The server could not be reached or is not serving (network, TLS, timeout, 5xx).
+
+    Transient: try again later, with backoff.
+    """
+
+
+class IcwsTimeoutError(IcwsConnectionError):
+    """The server did not answer within the request timeout."""
+
+
+class IcwsSslError(IcwsConnectionError):
+    """The TLS handshake failed, typically an untrusted or mismatched certificate."""
+
+
+class IcwsAuthenticationError(IcwsError):
+    """The server refused the credentials.
+
+    Never retried by the client: repeated failed logins can lock the user's account.
+    """
+
+
+class IcwsSessionLostError(IcwsError):
+    """The session ended (401, or the server announced it is going down).
+
+    Log in again; the session's station connection and subscriptions are gone.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_id: str | None = None,
+        reason: str | None = None,
+        should_reconnect: bool = True,
+    ) -> None:
+        """Keep the server's reason and its advice on reconnecting."""
+        super().__init__(message, status=status, error_id=error_id)
+        self.reason = reason
+        self.should_reconnect = should_reconnect
+
+
+class IcwsResponseError(IcwsError):
+    """The server answered in a way the client did not expect (4xx, malformed body)."""
+
+
+class IcwsStationError(IcwsResponseError):
+    """The server refused to connect the session to the requested station."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_id: str | None = None,
+        not_found: bool = False,
+    ) -> None:
+        """Tell a station that does not exist apart from other refusals."""
+        super().__init__(message, status=status, error_id=error_id)
+        self.not_found = not_found

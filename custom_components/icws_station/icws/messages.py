@@ -1,0 +1,219 @@
+"""Parsing of ICWS messages into typed values, tolerant of whatever the server sends.
+
+A message that cannot be understood is dropped (``parse_message`` returns ``None``) rather
+than raising: one bad message from the server must not stop the stream of good ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+import json
+import logging
+from typing import Any, Final
+
+from .models import ConnectionState, MediaType, Secret, Station, StationSetting
+
+_LOGGER = logging.getLogger(__name__)
+
+STATION_MESSAGE: Final = "urn:inin.com:connection:stationConnectionStateChangeMessage"
+CONNECTION_MESSAGE: Final = "urn:inin.com:connection:connectionStateChangeMessage"
+
+# Keys of a station message that are not station fields (the seed's flat shape puts the
+# station's fields beside these).
+_ENVELOPE_KEYS: Final = frozenset(
+    {"__type", "isDelta", "previousStationInfo", "newStationInfo"}
+)
+
+
+class _InvalidFieldError(Exception):
+    """A field had a value of the wrong type."""
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise _InvalidFieldError
+    return value
+
+
+def _boolean(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _InvalidFieldError
+    return value
+
+
+def _integer(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _InvalidFieldError
+    return value
+
+
+def _setting(value: object) -> StationSetting:
+    return StationSetting(_integer(value))
+
+
+def _media_types(value: object) -> tuple[MediaType, ...]:
+    if not isinstance(value, list):
+        raise _InvalidFieldError
+    return tuple(MediaType(_integer(item)) for item in value)
+
+
+def _secret(value: object) -> Secret:
+    return Secret(_string(value))
+
+
+# Wire name -> (attribute of Station, parser).
+_FIELDS: Final[Mapping[str, tuple[str, Callable[[object], object]]]] = {
+    "id": ("id", _string),
+    "extension": ("extension", _string),
+    "stationSetting": ("station_setting", _setting),
+    "canBeDialed": ("can_be_dialed", _boolean),
+    "ringAlways": ("ring_always", _boolean),
+    "sipAddress": ("sip_address", _string),
+    "sipUser": ("sip_user", _string),
+    "sipPassword": ("sip_password", _secret),
+    "remoteNumber": ("remote_number", _string),
+    "allowedMediaTypes": ("allowed_media_types", _media_types),
+    "managedIPPhone": ("managed_ip_phone", _string),
+    "emergencyResponderLocationID": ("emergency_responder_location_id", _string),
+}
+_REQUIRED: Final = ("id", "extension", "station_setting")
+
+
+@dataclass(frozen=True, slots=True)
+class StationMessage:
+    """A ``stationConnectionStateChangeMessage``.
+
+    ``changes`` holds the station attributes the message carries; ``None`` means the session
+    has no station (any more).
+    """
+
+    is_delta: bool
+    changes: Mapping[str, Any] | None
+
+    def apply(self, current: Station | None) -> Station | None:
+        """Return the station after this message: a full message replaces, a delta merges."""
+        if self.changes is None:
+            return None
+        if self.is_delta and current is not None:
+            station = replace(current, **self.changes)
+        elif all(name in self.changes for name in _REQUIRED):
+            station = Station(**self.changes)
+        else:
+            # A delta with no station to merge into, lacking required fields: nothing to show.
+            return current
+        return None if _is_empty(station) else station
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionStateMessage:
+    """A ``connectionStateChangeMessage``: the session went up or down."""
+
+    previous_state: ConnectionState | None
+    new_state: ConnectionState
+    reason: str | None
+    should_reconnect: bool
+
+
+type Message = StationMessage | ConnectionStateMessage
+
+
+def _is_empty(station: Station) -> bool:
+    # The notes guess that "station removed" comes as stationSetting 0; an empty id is
+    # tolerated as the same thing.
+    return station.station_setting == StationSetting.NONE or not station.id
+
+
+def _connection_state(value: object) -> ConnectionState | None:
+    """Read a state as the schema's integer or the vendor example's string."""
+    if isinstance(value, str):
+        return ConnectionState.__members__.get(value.upper())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ConnectionState(value)
+    return None
+
+
+def _station_changes(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Return the station attributes of a message, or ``None`` for "no station"."""
+    if "newStationInfo" in raw:
+        info = raw["newStationInfo"]
+        if info is None:
+            return None
+        if not isinstance(info, dict):
+            raise _InvalidFieldError
+    else:
+        info = {key: value for key, value in raw.items() if key not in _ENVELOPE_KEYS}
+    if not info:
+        return None
+    changes: dict[str, Any] = {}
+    for wire_name, value in info.items():
+        spec = _FIELDS.get(wire_name)
+        if spec is None:
+            continue
+        attribute, parse = spec
+        if value is None:
+            continue
+        try:
+            changes[attribute] = parse(value)
+        except _InvalidFieldError:
+            if attribute in _REQUIRED:
+                raise
+            _LOGGER.debug("Ignoring station field %s of unexpected type", wire_name)
+    setting = changes.get("station_setting")
+    if setting == StationSetting.NONE or changes.get("id") == "":
+        return None
+    return changes
+
+
+def _station_message(raw: Mapping[str, Any]) -> StationMessage:
+    is_delta = raw.get("isDelta", False)
+    if not isinstance(is_delta, bool):
+        raise _InvalidFieldError
+    return StationMessage(is_delta=is_delta, changes=_station_changes(raw))
+
+
+def _connection_message(raw: Mapping[str, Any]) -> ConnectionStateMessage:
+    new_state = _connection_state(raw.get("newConnectionState"))
+    if new_state is None:
+        raise _InvalidFieldError
+    reason = raw.get("reason")
+    should_reconnect = raw.get("shouldReconnect", True)
+    return ConnectionStateMessage(
+        previous_state=_connection_state(raw.get("previousConnectionState")),
+        new_state=new_state,
+        reason=reason if isinstance(reason, str) else None,
+        should_reconnect=should_reconnect
+        if isinstance(should_reconnect, bool)
+        else True,
+    )
+
+
+_PARSERS: Final[Mapping[str, Callable[[Mapping[str, Any]], Message]]] = {
+    STATION_MESSAGE: _station_message,
+    CONNECTION_MESSAGE: _connection_message,
+}
+
+
+def parse_message(raw: object) -> Message | None:
+    """Turn one decoded message into a typed one; ``None`` when unknown or invalid."""
+    if not isinstance(raw, dict):
+        _LOGGER.debug("Ignoring a message that is not an object")
+        return None
+    kind = raw.get("__type")
+    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
+    if parser is None or not isinstance(kind, str):
+        _LOGGER.debug("Ignoring a message of type %.100r", kind)
+        return None
+    try:
+        return parser(raw)
+    except _InvalidFieldError:
+        _LOGGER.warning("Ignoring a malformed %s", kind.rsplit(":", 1)[-1])
+        return None
+
+
+def decode_json(text: str | bytes) -> object:
+    """Decode JSON; raises ``ValueError`` for anything that is not (deep nesting included)."""
+    try:
+        return json.loads(text)
+    except RecursionError as err:
+        raise ValueError("JSON nested too deeply") from err
