@@ -1,0 +1,1 @@
+"""Tests of the ICWS Station integration, its client library and the simulator."""

@@ -1,0 +1,1 @@
+"""Tests of the ICWS client library against the simulator."""

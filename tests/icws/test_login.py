@@ -1,0 +1,239 @@
+"""Logging in, switchover to alternate hosts, timeouts and logging out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from pytest_socket import socket_allow_hosts
+from yarl import URL
+
+from custom_components.icws_station.icws import (
+    IcwsAuthenticationError,
+    IcwsClient,
+    IcwsConnectionError,
+    IcwsResponseError,
+    IcwsSessionLostError,
+    IcwsTimeoutError,
+)
+from icws_simulator import IcwsSimulator
+from tests.conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME, make_stations
+
+
+async def test_login_reports_user_server_and_features(
+    client: IcwsClient, simulator: IcwsSimulator
+) -> None:
+    info = await client.login()
+
+    assert client.logged_in
+    assert info.user_id == USERNAME
+    assert info.user_display_name == DISPLAY_NAME
+    assert info.server_name == SERVER_NAME
+    assert info.host == "127.0.0.1"
+    assert info.feature_version("messaging") == 2
+    assert info.feature_version("connection") == 15
+    assert info.feature_version("no-such-feature") == 0
+    assert info.supports_sse
+    assert info.reports_managed_ip_phone
+    assert info.version is not None
+    assert str(info.version)
+    assert len(simulator.sessions) == 1
+
+
+async def test_bad_password_is_not_retried(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    client = IcwsClient(http_session, URL(simulator.url), USERNAME, "wrong-password")
+
+    with pytest.raises(IcwsAuthenticationError) as caught:
+        await client.login()
+
+    assert caught.value.status == 400
+    assert caught.value.error_id == "error.request.connection.authenticationFailure"
+    assert "wrong-password" not in str(caught.value)
+    assert simulator.login_attempts == 1
+    assert not client.logged_in
+
+
+async def test_missing_language_is_a_refusal_not_bad_credentials(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    client = IcwsClient(
+        http_session, URL(simulator.url), USERNAME, PASSWORD, language=""
+    )
+
+    with pytest.raises(IcwsResponseError) as caught:
+        await client.login()
+
+    assert not isinstance(caught.value, IcwsAuthenticationError)
+    assert caught.value.status == 400
+
+
+@pytest.fixture
+async def alternate(
+    socket_enabled: None, simulator: IcwsSimulator
+) -> AsyncIterator[IcwsSimulator]:
+    """A second server on 127.0.0.2, same port: the switchover partner."""
+    socket_allow_hosts(["127.0.0.1", "127.0.0.2"])
+    partner = IcwsSimulator(
+        host="127.0.0.2",
+        port=simulator.port,
+        users={USERNAME: PASSWORD},
+        server_name="CIC02",
+        stations=make_stations(),
+    )
+    await partner.start()
+    yield partner
+    await partner.stop()
+
+
+async def test_switchover_to_an_alternate_host(
+    client: IcwsClient, simulator: IcwsSimulator, alternate: IcwsSimulator
+) -> None:
+    simulator.refuse_logins(alternates=("127.0.0.2",))
+
+    info = await client.login()
+
+    assert info.host == "127.0.0.2"
+    assert info.server_name == "CIC02"
+    assert client.url.host == "127.0.0.2"
+    assert client.url.port == simulator.port
+    assert len(alternate.sessions) == 1
+    assert not simulator.sessions
+
+    # The session's calls go to the host that answered.
+    await client.subscribe_station()
+    assert any("subscriptions" in path for _, path, _ in alternate.requests)
+
+
+async def test_relogin_falls_back_to_a_known_alternate(
+    client: IcwsClient, simulator: IcwsSimulator, alternate: IcwsSimulator
+) -> None:
+    simulator.refuse_logins(alternates=("127.0.0.2",))
+    await client.login()
+    alternate.refuse_logins(alternates=("127.0.0.1",))
+    simulator.accept_logins()
+
+    info = await client.login()
+
+    assert info.host == "127.0.0.1"
+    assert len(simulator.sessions) == 1
+
+
+async def test_alternates_exhausted(
+    client: IcwsClient, simulator: IcwsSimulator, alternate: IcwsSimulator
+) -> None:
+    simulator.refuse_logins(alternates=("127.0.0.2",))
+    alternate.refuse_logins(alternates=("127.0.0.1",))
+
+    with pytest.raises(IcwsConnectionError) as caught:
+        await client.login()
+
+    assert caught.value.status == 503
+    assert simulator.login_attempts == 1
+    assert alternate.login_attempts == 1
+    assert not client.logged_in
+
+
+async def test_unreachable_alternate(
+    client: IcwsClient, simulator: IcwsSimulator
+) -> None:
+    # Nothing listens on 127.0.0.1 port 1; the client must give up, not hang.
+    simulator.refuse_logins(alternates=("no-such-host.invalid", "127.0.0.1"))
+
+    with pytest.raises(IcwsConnectionError):
+        await client.login()
+
+    assert simulator.login_attempts == 1
+
+
+async def test_switchover_hops_are_bounded(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    hosts = tuple(f"127.0.0.{n}" for n in range(2, 12))
+    socket_allow_hosts(["127.0.0.1", *hosts])
+    simulator.refuse_logins(alternates=hosts)
+    client = IcwsClient(
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        max_switchover_hops=2,
+        request_timeout=1.0,
+    )
+
+    with pytest.raises(IcwsConnectionError):
+        await client.login()
+
+
+async def test_connection_refused(
+    http_session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    client = IcwsClient(http_session, URL("http://127.0.0.1:1"), USERNAME, PASSWORD)
+
+    with pytest.raises(IcwsConnectionError) as caught:
+        await client.login()
+
+    assert not isinstance(caught.value, IcwsTimeoutError)
+    assert caught.value.status is None
+
+
+async def test_slow_server_times_out(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    simulator.response_delay = 2.0
+    client = IcwsClient(
+        http_session, URL(simulator.url), USERNAME, PASSWORD, request_timeout=0.2
+    )
+
+    with pytest.raises(IcwsTimeoutError):
+        await client.login()
+
+
+async def test_logout_unsubscribes_then_ends_the_session(
+    client: IcwsClient, simulator: IcwsSimulator
+) -> None:
+    await client.login()
+    await client.subscribe_station()
+
+    await client.logout()
+
+    assert not client.logged_in
+    assert not simulator.sessions
+    calls = [(method, path) for method, path, _ in simulator.requests]
+    assert calls[-2][0] == "DELETE" and calls[-2][1].endswith(
+        "/subscriptions/connection/station"
+    )
+    assert calls[-1][0] == "DELETE" and calls[-1][1].endswith("/connection")
+    # Logging out twice is harmless.
+    await client.logout()
+
+
+async def test_logout_is_bounded_when_the_server_hangs(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    client = IcwsClient(
+        http_session, URL(simulator.url), USERNAME, PASSWORD, logout_timeout=0.3
+    )
+    await client.login()
+    simulator.response_delay = 5.0
+
+    await client.close()
+
+    assert not client.logged_in
+
+
+async def test_calls_after_the_session_ended_raise_session_lost(
+    client: IcwsClient, simulator: IcwsSimulator
+) -> None:
+    await client.login()
+    simulator.end_session(notify=False)
+
+    with pytest.raises(IcwsSessionLostError) as caught:
+        await client.subscribe_station()
+
+    assert caught.value.status == 401
+    assert not client.logged_in
+    with pytest.raises(IcwsSessionLostError):
+        await client.subscribe_station()
