@@ -1,0 +1,30 @@
+"""The ICWS Station integration: a Genesys PureConnect user's station in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import HomeAssistant
+
+from .coordinator import IcwsStationConfigEntry, IcwsStationCoordinator
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) -> bool:
+    """Log in, connect the station, subscribe, and keep it so in the background."""
+    coordinator = IcwsStationCoordinator(hass, entry)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    coordinator.start()
+    entry.async_on_unload(
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, coordinator.async_stop)
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: IcwsStationConfigEntry
+) -> bool:
+    """Unload the platforms; the coordinator's shutdown ends the session."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

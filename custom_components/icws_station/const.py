@@ -1,0 +1,33 @@
+"""Constants of the ICWS Station integration."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "icws_station"
+LOGGER = logging.getLogger(__package__)
+
+APPLICATION_NAME: Final = "Home Assistant"
+
+# Entry options (data holds url, username, password, verify_ssl).
+CONF_STATION_TYPE: Final = "station_type"
+CONF_WORKSTATION: Final = "workstation"
+CONF_REMOTE_NUMBER: Final = "remote_number"
+CONF_PERSISTENT: Final = "persistent"
+CONF_RETRIEVAL_MODE: Final = "retrieval_mode"
+CONF_POLL_INTERVAL: Final = "poll_interval"
+
+DEFAULT_POLL_INTERVAL: Final = 1.0
+MIN_POLL_INTERVAL: Final = 1.0
+MAX_POLL_INTERVAL: Final = 60.0
+
+
+class StationType(StrEnum):
+    """The kind of station the user chose for the session."""
+
+    NONE = "none"
+    WORKSTATION = "workstation"
+    REMOTE_WORKSTATION = "remote_workstation"
+    REMOTE_NUMBER = "remote_number"
