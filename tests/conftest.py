@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 import aiohttp
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 from yarl import URL
 
 # Imported before the harness's `hass` fixture runs, so that Home Assistant finds this
 # project's custom_components package rather than the harness's own.
 import custom_components.icws_station  # noqa: F401
+from custom_components.icws_station.const import (
+    CONF_POLL_INTERVAL,
+    CONF_RETRIEVAL_MODE,
+    CONF_STATION_TYPE,
+    CONF_WORKSTATION,
+    DOMAIN,
+    StationType,
+)
 from custom_components.icws_station.icws import IcwsClient
 from icws_simulator import IcwsSimulator, SimulatedStation
 
@@ -20,6 +33,12 @@ PASSWORD = "pw-Lo9-secret"
 DISPLAY_NAME = "Jane Doe"
 SERVER_NAME = "CIC01"
 SIP_PASSWORDS = {"WS-114": "sip-Secret-114", "WS-115": "sip-Secret-115"}
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialise snapshots as Home Assistant core does, into tests/snapshots."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)
@@ -97,4 +116,62 @@ async def client(
 def mock_setup_entry() -> Iterator[None]:
     """Keep config-flow tests from setting the entry up."""
     with patch("custom_components.icws_station.async_setup_entry", return_value=True):
+        yield
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create the entities that are disabled by default too."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+def station_options() -> dict[str, object]:
+    """The entry's station choice; override to test another."""
+    return {CONF_STATION_TYPE: StationType.WORKSTATION, CONF_WORKSTATION: "WS-114"}
+
+
+@pytest.fixture
+def mock_config_entry(
+    simulator: IcwsSimulator, station_options: dict[str, object]
+) -> MockConfigEntry:
+    """An entry for the simulator's user, as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{DISPLAY_NAME} ({SERVER_NAME})",
+        unique_id=f"{USERNAME}@{SERVER_NAME}".lower(),
+        data={
+            CONF_URL: simulator.url,
+            CONF_USERNAME: USERNAME,
+            CONF_PASSWORD: PASSWORD,
+            CONF_VERIFY_SSL: True,
+        },
+        options={
+            **station_options,
+            CONF_RETRIEVAL_MODE: "auto",
+            CONF_POLL_INTERVAL: 1.0,
+        },
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set the entry up against the simulator, with reconnects that start quickly."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+@pytest.fixture(autouse=True)
+def _fast_backoff() -> Iterator[None]:
+    """Reconnect after a few milliseconds instead of seconds; the logic stays the same."""
+    with patch("custom_components.icws_station.coordinator.BACKOFF_MIN", 0.01):
         yield

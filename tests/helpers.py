@@ -1,0 +1,69 @@
+"""Waiting on Home Assistant's state machine without sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers.event import async_track_state_change_event
+
+WAIT = 5.0
+
+
+async def wait_for_state(
+    hass: HomeAssistant,
+    entity_id: str,
+    expected: str | Callable[[State], bool],
+    within: float = WAIT,
+) -> State:
+    """Return the entity's state once it matches, failing the test after ``within`` s."""
+
+    def matches(state: State | None) -> bool:
+        if state is None:
+            return False
+        return state.state == expected if isinstance(expected, str) else expected(state)
+
+    reached = asyncio.Event()
+
+    @callback
+    def changed(event: Event[EventStateChangedData]) -> None:
+        if matches(event.data["new_state"]):
+            reached.set()
+
+    unsubscribe = async_track_state_change_event(hass, entity_id, changed)
+    try:
+        if not matches(hass.states.get(entity_id)):
+            async with asyncio.timeout(within):
+                await reached.wait()
+    finally:
+        unsubscribe()
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
+
+
+class StateRecorder:
+    """Every state an entity goes through, in order."""
+
+    def __init__(self, hass: HomeAssistant, entity_id: str) -> None:
+        """Start recording."""
+        self.states: list[str] = []
+        self._unsubscribe = async_track_state_change_event(
+            hass, entity_id, self._changed
+        )
+
+    @callback
+    def _changed(self, event: Event[EventStateChangedData]) -> None:
+        if (state := event.data["new_state"]) is not None:
+            self.states.append(state.state)
+
+    def stop(self) -> None:
+        """Stop recording."""
+        self._unsubscribe()

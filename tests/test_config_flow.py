@@ -1,0 +1,980 @@
+"""Tests of the config, reauth, reconfigure and options flows against the ICWS simulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+import datetime as dt
+import json
+from pathlib import Path
+import re
+import ssl
+from typing import Any
+from unittest.mock import patch
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.icws_station.const import (
+    CONF_PERSISTENT,
+    CONF_POLL_INTERVAL,
+    CONF_REMOTE_NUMBER,
+    CONF_RETRIEVAL_MODE,
+    CONF_STATION_TYPE,
+    CONF_WORKSTATION,
+    DOMAIN,
+    StationType,
+)
+from custom_components.icws_station.icws import (
+    IcwsClient,
+    IcwsConnectionError,
+    IcwsStationError,
+)
+from icws_simulator import IcwsSimulator
+
+from .conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME
+
+pytestmark = pytest.mark.usefixtures("mock_setup_entry")
+
+UNIQUE_ID = f"{USERNAME}@{SERVER_NAME}".lower()
+TITLE = f"{DISPLAY_NAME} ({SERVER_NAME})"
+DEFAULT_RETRIEVAL = {CONF_RETRIEVAL_MODE: "auto", CONF_POLL_INTERVAL: 1.0}
+TRANSLATIONS: dict[str, Any] = json.loads(
+    (
+        Path(__file__).parents[1]
+        / "custom_components"
+        / DOMAIN
+        / "translations"
+        / "en.json"
+    ).read_text(encoding="utf-8")
+)
+
+# What the station details step takes for each type, and the options it stores.
+STATION_CASES: list[tuple[StationType, dict[str, Any], dict[str, Any]]] = [
+    (
+        StationType.WORKSTATION,
+        {CONF_WORKSTATION: " WS-114 "},
+        {CONF_WORKSTATION: "WS-114"},
+    ),
+    (
+        StationType.REMOTE_WORKSTATION,
+        {CONF_WORKSTATION: "WS-115", CONF_REMOTE_NUMBER: "3175551234"},
+        {CONF_WORKSTATION: "WS-115", CONF_REMOTE_NUMBER: "3175551234"},
+    ),
+    (
+        StationType.REMOTE_NUMBER,
+        {CONF_REMOTE_NUMBER: "3175559876", CONF_PERSISTENT: True},
+        {CONF_REMOTE_NUMBER: "3175559876", CONF_PERSISTENT: True},
+    ),
+]
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+def _credentials(simulator: IcwsSimulator, **changes: Any) -> dict[str, Any]:
+    """Return the sign-in form's input, which is also the entry data stored from it."""
+    return {
+        CONF_URL: simulator.url,
+        CONF_USERNAME: USERNAME,
+        CONF_PASSWORD: PASSWORD,
+        CONF_VERIFY_SSL: True,
+        **changes,
+    }
+
+
+def _add_entry(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    *,
+    unique_id: str = UNIQUE_ID,
+    data: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=unique_id,
+        data=dict(data or _credentials(simulator)),
+        options=dict(
+            options
+            or {
+                CONF_STATION_TYPE: "workstation",
+                CONF_WORKSTATION: "WS-114",
+                **DEFAULT_RETRIEVAL,
+            }
+        ),
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+def assert_form(
+    result: ConfigFlowResult,
+    step_id: str,
+    errors: Mapping[str, str] | None = None,
+    *,
+    flow: str = "config",
+) -> None:
+    """Assert a form, its errors, and that the step, its fields and errors are translated."""
+    assert result["type"] is FlowResultType.FORM, result
+    assert result["step_id"] == step_id
+    assert (result["errors"] or {}) == dict(errors or {})
+    strings = TRANSLATIONS[flow]
+    step = strings["step"][step_id]
+    assert step["title"]
+    placeholders = result["description_placeholders"] or {}
+    texts = [
+        step["description"],
+        *(strings["error"][e] for e in (errors or {}).values()),
+    ]
+    for text in texts:
+        for name in re.findall(r"\{(\w+)\}", text):
+            assert placeholders[name], f"{step_id}: no value for {{{name}}}"
+    for field in fields(result):
+        assert step["data"][field]
+        assert step["data_description"][field]
+
+
+def assert_abort(result: ConfigFlowResult, reason: str) -> None:
+    """Assert an abort with a translated reason."""
+    assert result["type"] is FlowResultType.ABORT, result
+    assert result["reason"] == reason
+    assert TRANSLATIONS["config"]["abort"][reason]
+
+
+def fields(result: ConfigFlowResult) -> list[str]:
+    """Return the names of a form's fields, in order."""
+    schema = result["data_schema"]
+    return [] if schema is None else [str(key) for key in schema.schema]
+
+
+def suggested(result: ConfigFlowResult) -> dict[str, Any]:
+    """Return the values a form shows pre-filled."""
+    schema = result["data_schema"]
+    assert schema is not None
+    return {
+        str(key): key.description["suggested_value"]
+        for key in schema.schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
+async def _start(hass: HomeAssistant) -> ConfigFlowResult:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert_form(result, "user")
+    return result
+
+
+async def _to_station_step(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> ConfigFlowResult:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
+    assert_form(result, "station")
+    return result
+
+
+async def _to_details_step(
+    hass: HomeAssistant, simulator: IcwsSimulator, station_type: StationType
+) -> ConfigFlowResult:
+    result = await _to_station_step(hass, simulator)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STATION_TYPE: station_type.value}
+    )
+    assert_form(result, "station_details")
+    return result
+
+
+def _self_signed(directory: Path) -> ssl.SSLContext:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+@pytest.fixture
+async def https_simulator(
+    hass: HomeAssistant, socket_enabled: None, tmp_path: Path
+) -> AsyncIterator[IcwsSimulator]:
+    """A simulator served over https with a self-signed certificate.
+
+    A client that refuses the certificate resets the handshake, which the simulator's
+    server reports to the event loop; that report, and only it, is expected here.
+    """
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+
+    def ignore_refused_handshake(
+        loop: asyncio.AbstractEventLoop, context: dict[str, Any]
+    ) -> None:
+        if isinstance(context.get("exception"), ConnectionResetError | ssl.SSLError):
+            return
+        if handler is None:  # pragma: no cover - the hass fixture installs one
+            loop.default_exception_handler(context)
+        else:  # pragma: no cover - only reached by an unexpected error
+            handler(loop, context)
+
+    loop.set_exception_handler(ignore_refused_handshake)
+    sim = IcwsSimulator(
+        users={USERNAME: PASSWORD},
+        display_names={USERNAME: DISPLAY_NAME},
+        server_name=SERVER_NAME,
+        ssl_context=_self_signed(tmp_path),
+    )
+    await sim.start()
+    yield sim
+    await sim.stop()
+    loop.set_exception_handler(handler)
+
+
+# ---- user and station steps --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("station_type", "details", "stored"), STATION_CASES)
+async def test_user_flow_with_station(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    station_type: StationType,
+    details: dict[str, Any],
+    stored: dict[str, Any],
+) -> None:
+    """Signing in and picking a station creates the entry after trying the station."""
+    result = await _start(hass)
+    # A trailing slash and spaces are tidied away; the URL is stored normalised.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator, url=f" {simulator.url}/ ")
+    )
+    assert_form(result, "station")
+    assert result["description_placeholders"] == {
+        "user": DISPLAY_NAME,
+        "server": SERVER_NAME,
+    }
+    assert not simulator.sessions
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STATION_TYPE: station_type.value}
+    )
+    assert_form(result, "station_details")
+    assert fields(result) == list(stored)
+
+    logins = simulator.login_attempts
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], details)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == TITLE
+    assert result["data"] == _credentials(simulator)
+    assert result["options"] == {
+        CONF_STATION_TYPE: station_type.value,
+        **stored,
+        **DEFAULT_RETRIEVAL,
+    }
+    assert result["result"].unique_id == UNIQUE_ID
+    assert simulator.login_attempts == logins + 1  # the station was tried
+    assert not simulator.sessions  # and the validation sessions were logged out
+
+
+async def test_user_flow_without_station(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """Choosing no station creates the entry at once, with no station logon."""
+    result = await _to_station_step(hass, simulator)
+    logins = simulator.login_attempts
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STATION_TYPE: "none"}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == TITLE
+    assert result["data"] == _credentials(simulator)
+    assert result["options"] == {CONF_STATION_TYPE: "none", **DEFAULT_RETRIEVAL}
+    assert simulator.login_attempts == logins
+    assert not simulator.sessions
+
+
+async def test_user_flow_address_without_scheme(hass: HomeAssistant) -> None:
+    """An address without a scheme means https on port 8019."""
+    tried: list[str] = []
+
+    async def login(client: IcwsClient) -> None:
+        tried.append(str(client.url))
+        raise IcwsConnectionError("Login failed: ClientConnectorError")
+
+    result = await _start(hass)
+    with patch.object(IcwsClient, "login", autospec=True, side_effect=login):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {
+                CONF_URL: "cic01.example.com",
+                CONF_USERNAME: USERNAME,
+                CONF_PASSWORD: PASSWORD,
+                CONF_VERIFY_SSL: True,
+            },
+        )
+
+    assert tried == ["https://cic01.example.com:8019"]
+    assert_form(result, "user", {"base": "cannot_connect"})
+    assert suggested(result)[CONF_URL] == "cic01.example.com"
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({CONF_URL: "ftp://cic01.example.com"}, {CONF_URL: "invalid_url"}),
+        ({CONF_URL: "https://cic01.example.com/icws"}, {CONF_URL: "invalid_url"}),
+        ({CONF_URL: "   "}, {CONF_URL: "invalid_url"}),
+        ({CONF_PASSWORD: "wrong"}, {"base": "invalid_auth"}),
+        ({CONF_USERNAME: "nobody"}, {"base": "invalid_auth"}),
+    ],
+)
+async def test_user_flow_form_errors(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    changes: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """Bad input stays in the form with its error and what was typed; fixing it goes on."""
+    result = await _start(hass)
+    typed = _credentials(simulator, **changes)
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+
+    assert_form(result, "user", errors)
+    assert suggested(result) == typed
+    assert not simulator.sessions
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
+    assert_form(result, "station")
+
+
+async def test_user_flow_server_refusing_logins(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """A server that accepts no connection (503, no alternate left) cannot be reached."""
+    simulator.refuse_logins(alternates=())
+    result = await _start(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
+
+    assert_form(result, "user", {"base": "cannot_connect"})
+    simulator.accept_logins()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
+    assert_form(result, "station")
+
+
+async def test_user_flow_server_down(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """Nothing listening at the address is a connection error."""
+    await simulator.stop()
+    result = await _start(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
+
+    assert_form(result, "user", {"base": "cannot_connect"})
+
+
+async def test_user_flow_untrusted_certificate(
+    hass: HomeAssistant, https_simulator: IcwsSimulator
+) -> None:
+    """A self-signed certificate fails verification; turning verification off works."""
+    result = await _start(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(https_simulator)
+    )
+    assert_form(result, "user", {"base": "ssl_error"})
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(https_simulator, verify_ssl=False)
+    )
+    assert_form(result, "station")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STATION_TYPE: "none"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_URL] == https_simulator.url
+    assert result["data"][CONF_VERIFY_SSL] is False
+    assert not https_simulator.sessions
+
+
+async def test_user_flow_unexpected_error(
+    hass: HomeAssistant, simulator: IcwsSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected error is reported as unknown and logged with its traceback."""
+    result = await _start(hass)
+
+    with patch.object(IcwsClient, "login", side_effect=RuntimeError("boom")):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _credentials(simulator)
+        )
+
+    assert_form(result, "user", {"base": "unknown"})
+    assert "Unexpected error while checking the ICWS server" in caplog.text
+    assert "RuntimeError: boom" in caplog.text
+
+
+async def test_user_flow_already_configured(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """The same user on the same server cannot be added twice."""
+    _add_entry(hass, simulator)
+    result = await _start(hass)
+
+    # Another spelling of the same server still names the same account.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _credentials(simulator, url=simulator.url.replace("http://", "HTTP://")),
+    )
+
+    assert_abort(result, "already_configured")
+    assert not simulator.sessions
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+@pytest.mark.parametrize(
+    ("station_type", "details", "errors"),
+    [
+        (
+            StationType.WORKSTATION,
+            {CONF_WORKSTATION: "WS-999"},
+            {CONF_WORKSTATION: "station_not_found"},
+        ),
+        (
+            StationType.REMOTE_WORKSTATION,
+            {CONF_WORKSTATION: "WS-999", CONF_REMOTE_NUMBER: "3175551234"},
+            {CONF_WORKSTATION: "station_not_found"},
+        ),
+        (
+            StationType.REMOTE_NUMBER,
+            {CONF_REMOTE_NUMBER: "  ", CONF_PERSISTENT: False},
+            {"base": "station_rejected"},
+        ),
+    ],
+)
+async def test_station_refused(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    station_type: StationType,
+    details: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """A station the server refuses stays in the form, with what was typed."""
+    result = await _to_details_step(hass, simulator, station_type)
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], details)
+
+    assert_form(result, "station_details", errors)
+    assert suggested(result) == details
+    placeholders = result["description_placeholders"] or {}
+    if "base" in errors:
+        assert "remoteNumber" in placeholders["error"]  # the server's reason is shown
+    else:
+        assert "error" not in placeholders
+    assert not simulator.sessions
+
+    fixed = next(case for case in STATION_CASES if case[0] is station_type)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], fixed[1])
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"] == {
+        CONF_STATION_TYPE: station_type.value,
+        **fixed[2],
+        **DEFAULT_RETRIEVAL,
+    }
+    assert not simulator.sessions
+
+
+async def test_remote_number_not_found(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """A 'not found' for a remote number has no workstation field to mark."""
+    result = await _to_details_step(hass, simulator, StationType.REMOTE_NUMBER)
+
+    with patch.object(
+        IcwsClient,
+        "connect_station",
+        side_effect=IcwsStationError("not found", status=400, not_found=True),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_REMOTE_NUMBER: "0", CONF_PERSISTENT: False}
+        )
+
+    assert_form(result, "station_details", {"base": "station_not_found"})
+    assert not simulator.sessions
+
+
+async def test_station_step_server_gone(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """The server going away before the station is tried is a connection error."""
+    result = await _to_details_step(hass, simulator, StationType.WORKSTATION)
+    await simulator.stop()
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_WORKSTATION: "WS-114"}
+    )
+
+    assert_form(result, "station_details", {"base": "cannot_connect"})
+    await simulator.start()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_WORKSTATION: "WS-114"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_station_step_password_changed(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """A password changed between the steps is reported, not hidden."""
+    result = await _to_details_step(hass, simulator, StationType.WORKSTATION)
+    simulator.set_password(USERNAME, "changed")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_WORKSTATION: "WS-114"}
+    )
+
+    assert_form(result, "station_details", {"base": "invalid_auth"})
+    assert not simulator.sessions
+
+
+# ---- reauthentication --------------------------------------------------------------------
+
+
+async def test_reauth(hass: HomeAssistant, simulator: IcwsSimulator) -> None:
+    """A wrong password stays in the form; the right one is saved."""
+    entry = _add_entry(hass, simulator, data=_credentials(simulator, password="old"))
+
+    result = await entry.start_reauth_flow(hass)
+    assert_form(result, "reauth_confirm")
+    placeholders = result["description_placeholders"] or {}
+    assert placeholders["username"] == USERNAME
+    assert placeholders["url"] == simulator.url
+    assert fields(result) == [CONF_PASSWORD]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "still-wrong"}
+    )
+    assert_form(result, "reauth_confirm", {"base": "invalid_auth"})
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: PASSWORD}
+    )
+    assert_abort(result, "reauth_successful")
+    assert entry.data == _credentials(simulator)
+    assert not simulator.sessions
+
+
+async def test_reauth_other_account(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """Credentials that sign in as another account are not taken over."""
+    entry = _add_entry(
+        hass,
+        simulator,
+        unique_id="jdoe@cic02",
+        data=_credentials(simulator, password="old"),
+    )
+
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: PASSWORD}
+    )
+
+    assert_abort(result, "account_mismatch")
+    assert entry.data[CONF_PASSWORD] == "old"
+    assert not simulator.sessions
+
+
+# ---- reconfiguration ---------------------------------------------------------------------
+
+
+async def test_reconfigure(hass: HomeAssistant, simulator: IcwsSimulator) -> None:
+    """The form is pre-filled (no password); errors stay; an empty password keeps it."""
+    entry = _add_entry(
+        hass, simulator, data=_credentials(simulator, url="http://cic01.invalid:8018")
+    )
+
+    result = await entry.start_reconfigure_flow(hass)
+    assert_form(result, "reconfigure")
+    assert suggested(result) == {
+        CONF_URL: "http://cic01.invalid:8018",
+        CONF_USERNAME: USERNAME,
+        CONF_VERIFY_SSL: True,
+    }
+
+    typed = {CONF_URL: "mailto:x", CONF_USERNAME: USERNAME, CONF_VERIFY_SSL: True}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    assert_form(result, "reconfigure", {CONF_URL: "invalid_url"})
+    assert suggested(result) == typed
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: simulator.url,
+            CONF_USERNAME: USERNAME,
+            CONF_PASSWORD: "wrong",
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    assert_form(result, "reconfigure", {"base": "invalid_auth"})
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: f"{simulator.url}/",
+            CONF_USERNAME: USERNAME,
+            CONF_PASSWORD: "",
+            CONF_VERIFY_SSL: False,
+        },
+    )
+    assert_abort(result, "reconfigure_successful")
+    assert entry.data == _credentials(simulator, verify_ssl=False)
+    assert not simulator.sessions
+
+
+async def test_reconfigure_new_password(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """A new password typed in the reconfigure form is checked and saved."""
+    simulator.set_password(USERNAME, "new-password")
+    entry = _add_entry(hass, simulator)
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator, password="new-password")
+    )
+
+    assert_abort(result, "reconfigure_successful")
+    assert entry.data[CONF_PASSWORD] == "new-password"
+
+
+async def test_reconfigure_other_account(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """Another user's credentials cannot replace the entry's account."""
+    simulator.set_password("asmith", "asmith-password")
+    entry = _add_entry(hass, simulator)
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _credentials(simulator, username="asmith", password="asmith-password"),
+    )
+
+    assert_abort(result, "account_mismatch")
+    assert entry.data == _credentials(simulator)
+    assert not simulator.sessions
+
+
+# ---- options -----------------------------------------------------------------------------
+
+
+async def _options_init(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> ConfigFlowResult:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert_form(result, "init", flow="options")
+    return result
+
+
+@pytest.mark.parametrize(("station_type", "details", "stored"), STATION_CASES)
+async def test_options_change_station(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    station_type: StationType,
+    details: dict[str, Any],
+    stored: dict[str, Any],
+) -> None:
+    """Another station is tried with the entry's account before it is saved."""
+    entry = _add_entry(
+        hass,
+        simulator,
+        options={
+            CONF_STATION_TYPE: "remote_number",
+            CONF_REMOTE_NUMBER: "100",
+            CONF_PERSISTENT: False,
+            **DEFAULT_RETRIEVAL,
+        },
+    )
+    result = await _options_init(hass, entry)
+    assert suggested(result) == {
+        CONF_STATION_TYPE: "remote_number",
+        **DEFAULT_RETRIEVAL,
+    }
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_STATION_TYPE: station_type.value,
+            CONF_RETRIEVAL_MODE: "poll",
+            CONF_POLL_INTERVAL: 2.5,
+        },
+    )
+    assert_form(result, "station_details", flow="options")
+    logins = simulator.login_attempts
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], details
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    expected = {
+        CONF_STATION_TYPE: station_type.value,
+        **stored,
+        CONF_RETRIEVAL_MODE: "poll",
+        CONF_POLL_INTERVAL: 2.5,
+    }
+    assert result["data"] == expected
+    assert entry.options == expected
+    assert simulator.login_attempts == logins + 1
+    assert not simulator.sessions
+
+
+async def test_options_no_station(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """Choosing no station saves at once and drops the old station's details."""
+    entry = _add_entry(hass, simulator)
+    result = await _options_init(hass, entry)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_STATION_TYPE: "none", CONF_RETRIEVAL_MODE: "auto", CONF_POLL_INTERVAL: 1},
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_STATION_TYPE: "none", **DEFAULT_RETRIEVAL}
+    assert simulator.login_attempts == 0
+
+
+async def test_options_same_station_not_tried_again(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """The entry's own station is not logged on to again (that would take it away)."""
+    entry = _add_entry(hass, simulator)
+    result = await _options_init(hass, entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_STATION_TYPE: "workstation",
+            CONF_RETRIEVAL_MODE: "auto",
+            CONF_POLL_INTERVAL: 5,
+        },
+    )
+    assert_form(result, "station_details", flow="options")
+    assert suggested(result) == {CONF_WORKSTATION: "WS-114"}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_WORKSTATION: "WS-114"}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_STATION_TYPE: "workstation",
+        CONF_WORKSTATION: "WS-114",
+        CONF_RETRIEVAL_MODE: "auto",
+        CONF_POLL_INTERVAL: 5.0,
+    }
+    assert simulator.login_attempts == 0
+
+
+@pytest.mark.parametrize(
+    ("prepare", "details", "errors"),
+    [
+        (None, {CONF_WORKSTATION: "WS-999"}, {CONF_WORKSTATION: "station_not_found"}),
+        ("password", {CONF_WORKSTATION: "WS-115"}, {"base": "invalid_auth"}),
+        ("stop", {CONF_WORKSTATION: "WS-115"}, {"base": "cannot_connect"}),
+        ("refuse", {CONF_WORKSTATION: "WS-115"}, {"base": "cannot_connect"}),
+    ],
+)
+async def test_options_station_errors(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    prepare: str | None,
+    details: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """A station that cannot be tried is not saved; the form says why."""
+    entry = _add_entry(hass, simulator)
+    result = await _options_init(hass, entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_STATION_TYPE: "workstation",
+            CONF_RETRIEVAL_MODE: "auto",
+            CONF_POLL_INTERVAL: 1,
+        },
+    )
+    if prepare == "password":
+        simulator.set_password(USERNAME, "changed")
+    elif prepare == "stop":
+        await simulator.stop()
+    elif prepare == "refuse":
+        simulator.refuse_logins()
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], details
+    )
+
+    assert_form(result, "station_details", errors, flow="options")
+    assert suggested(result) == details
+    assert entry.options[CONF_WORKSTATION] == "WS-114"
+    assert not simulator.sessions
+
+
+async def test_options_station_rejected(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """The server's reason for refusing a station is shown."""
+    entry = _add_entry(hass, simulator)
+    result = await _options_init(hass, entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_STATION_TYPE: "remote_workstation",
+            CONF_RETRIEVAL_MODE: "auto",
+            CONF_POLL_INTERVAL: 1,
+        },
+    )
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_WORKSTATION: "WS-114", CONF_REMOTE_NUMBER: " "}
+    )
+
+    assert_form(result, "station_details", {"base": "station_rejected"}, flow="options")
+    placeholders = result["description_placeholders"] or {}
+    assert "remoteNumber" in placeholders["error"]
+    assert not simulator.sessions
+
+
+@pytest.mark.parametrize(
+    ("simulator_options", "errors"),
+    [
+        ({"messaging_version": 1}, {CONF_RETRIEVAL_MODE: "sse_not_supported"}),
+        ({"messaging_version": 2}, {}),
+    ],
+)
+async def test_options_streaming_needs_server_support(
+    hass: HomeAssistant, simulator: IcwsSimulator, errors: dict[str, str]
+) -> None:
+    """Streaming is only accepted from a server that offers it (messaging 2)."""
+    entry = _add_entry(hass, simulator)
+    result = await _options_init(hass, entry)
+    typed = {
+        CONF_STATION_TYPE: "none",
+        CONF_RETRIEVAL_MODE: "sse",
+        CONF_POLL_INTERVAL: 1,
+    }
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], typed)
+
+    if errors:
+        assert_form(result, "init", errors, flow="options")
+        assert suggested(result) == typed
+        assert entry.options[CONF_RETRIEVAL_MODE] == "auto"
+    else:
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert entry.options[CONF_RETRIEVAL_MODE] == "sse"
+    assert not simulator.sessions
+
+
+async def test_options_streaming_check_cannot_connect(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """The streaming check reports an unreachable server."""
+    entry = _add_entry(hass, simulator)
+    await simulator.stop()
+    result = await _options_init(hass, entry)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_STATION_TYPE: "none", CONF_RETRIEVAL_MODE: "sse", CONF_POLL_INTERVAL: 1},
+    )
+
+    assert_form(result, "init", {"base": "cannot_connect"}, flow="options")
+
+
+async def test_options_streaming_kept_not_checked(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """Keeping streaming does not sign in to check it again."""
+    entry = _add_entry(
+        hass,
+        simulator,
+        options={
+            CONF_STATION_TYPE: "none",
+            CONF_RETRIEVAL_MODE: "sse",
+            CONF_POLL_INTERVAL: 1.0,
+        },
+    )
+    result = await _options_init(hass, entry)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_STATION_TYPE: "none", CONF_RETRIEVAL_MODE: "sse", CONF_POLL_INTERVAL: 3},
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_POLL_INTERVAL] == 3.0
+    assert simulator.login_attempts == 0
+
+
+# ---- translations and icons --------------------------------------------------------------
+
+
+def test_selector_and_state_translations_complete() -> None:
+    """Every station type and retrieval mode has a label; every entity has an icon."""
+    station_types = {station_type.value for station_type in StationType}
+    selector = TRANSLATIONS["selector"]
+    assert set(selector["station_type"]["options"]) == station_types
+    assert set(selector["retrieval_mode"]["options"]) == {"auto", "sse", "poll"}
+    entity = TRANSLATIONS["entity"]
+    assert set(entity["sensor"]["station_type"]["state"]) == station_types
+    icons = json.loads(
+        (
+            Path(__file__).parents[1] / "custom_components" / DOMAIN / "icons.json"
+        ).read_text(encoding="utf-8")
+    )["entity"]
+    for platform, keys in entity.items():
+        assert set(icons[platform]) == set(keys)

@@ -1,0 +1,179 @@
+"""The coordinator against the simulator: pushed changes, losses, recovery and reauth."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.icws_station.const import (
+    CONF_STATION_TYPE,
+    CONF_WORKSTATION,
+    DOMAIN,
+    StationType,
+)
+from custom_components.icws_station.icws import RetrievalMode
+from icws_simulator import IcwsSimulator
+
+from .helpers import StateRecorder, wait_for_state
+
+EXTENSION = "sensor.jane_doe_cic01_extension"
+STATION = "sensor.jane_doe_cic01_station"
+STATION_TYPE = "sensor.jane_doe_cic01_station_type"
+CAN_BE_DIALED = "binary_sensor.jane_doe_cic01_can_be_dialed"
+STATION_CONNECTED = "binary_sensor.jane_doe_cic01_station_connected"
+SERVER_CONNECTION = "binary_sensor.jane_doe_cic01_server_connection"
+
+
+async def test_station_change_reaches_the_states(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    assert hass.states.get(EXTENSION).state == "114"  # type: ignore[union-attr]
+
+    simulator.update_station("WS-114", extension="1140")
+
+    await wait_for_state(hass, EXTENSION, "1140")
+    assert hass.states.get(STATION).state == "WS-114"  # type: ignore[union-attr]
+
+
+async def test_delta_merge_keeps_the_other_fields(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    simulator.update_station("WS-114", can_be_dialed=False)
+
+    await wait_for_state(hass, CAN_BE_DIALED, STATE_OFF)
+    assert hass.states.get(EXTENSION).state == "114"  # type: ignore[union-attr]
+    assert hass.states.get(STATION_CONNECTED).state == STATE_ON  # type: ignore[union-attr]
+
+
+async def test_repeats_write_no_state(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    station = StateRecorder(hass, STATION)
+    extension = StateRecorder(hass, EXTENSION)
+
+    # A change no entity shows (the SIP password), then one that shows. Messages arrive in
+    # order, so once the second is visible the first has been handled.
+    simulator.update_station("WS-114", sip_password="sip-Rotated")
+    simulator.update_station("WS-114", extension="115")
+    await wait_for_state(hass, EXTENSION, "115")
+
+    assert station.states == []
+    assert extension.states == ["115"]
+
+
+async def test_station_removed(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    simulator.remove_station()
+
+    await wait_for_state(hass, STATION_CONNECTED, STATE_OFF)
+    assert hass.states.get(EXTENSION).state == STATE_UNKNOWN  # type: ignore[union-attr]
+    assert hass.states.get(STATION).state == STATE_UNKNOWN  # type: ignore[union-attr]
+    assert hass.states.get(STATION_TYPE).state == "none"  # type: ignore[union-attr]
+    assert hass.states.get(CAN_BE_DIALED).state == STATE_UNKNOWN  # type: ignore[union-attr]
+    assert hass.states.get(SERVER_CONNECTION).state == STATE_ON  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("notify", [True, False])
+async def test_session_ended_by_the_server_is_recovered(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    notify: bool,
+) -> None:
+    caplog.set_level(logging.INFO, "custom_components.icws_station")
+    extension = StateRecorder(hass, EXTENSION)
+    server = StateRecorder(hass, SERVER_CONNECTION)
+    logins = simulator.login_attempts
+
+    simulator.end_session(notify=notify)
+    simulator.update_station("WS-114", extension="116")
+
+    await wait_for_state(hass, EXTENSION, "116")
+    assert extension.states == [STATE_UNAVAILABLE, "116"]
+    assert server.states == [STATE_OFF, STATE_ON]
+    assert simulator.login_attempts == logins + 1
+    assert len(simulator.sessions) == 1
+    messages = [record.getMessage() for record in caplog.records]
+    assert len([text for text in messages if text.startswith("Lost connection")]) == 1
+    assert len([text for text in messages if text.startswith("Connection to")]) == 1
+
+
+async def test_server_down_then_back(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    await simulator.stop()
+    await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+    assert hass.states.get(SERVER_CONNECTION).state == STATE_OFF  # type: ignore[union-attr]
+
+    await simulator.start()
+    simulator.update_station("WS-114", extension="117")
+
+    await wait_for_state(hass, EXTENSION, "117")
+    assert hass.states.get(STATION_CONNECTED).state == STATE_ON  # type: ignore[union-attr]
+
+
+async def test_wrong_password_during_recovery_starts_reauth_once(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    logins = simulator.login_attempts
+    simulator.set_password("jdoe", "changed-on-the-server")
+
+    simulator.end_session()
+    await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+    coordinator = init_integration.runtime_data
+    listener = coordinator._listener
+    assert listener is not None
+    await listener  # the listener stops by itself: no retry loop is left running
+
+    assert simulator.login_attempts == logins + 1
+    flows = init_integration.async_get_active_flows(hass, {SOURCE_REAUTH})
+    assert len(list(flows)) == 1
+    assert hass.states.get(SERVER_CONNECTION).state == STATE_OFF  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "station_options",
+    [{CONF_STATION_TYPE: StationType.WORKSTATION, CONF_WORKSTATION: "WS-999"}],
+)
+async def test_station_refused_is_a_repair_issue_not_a_failure(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    assert hass.states.get(STATION_CONNECTED).state == STATE_OFF  # type: ignore[union-attr]
+    assert hass.states.get(SERVER_CONNECTION).state == STATE_ON  # type: ignore[union-attr]
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"station_{init_integration.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_key == "station_not_found"
+
+
+@pytest.mark.parametrize("station_options", [{CONF_STATION_TYPE: StationType.NONE}])
+async def test_no_station_chosen(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    assert hass.states.get(STATION_CONNECTED).state == STATE_OFF  # type: ignore[union-attr]
+    assert hass.states.get(STATION_TYPE).state == "none"  # type: ignore[union-attr]
+    assert not any(
+        method == "PUT" and path.split("/", 3)[-1] == "connection/station"
+        for method, path, _ in simulator.requests
+    )
+
+
+@pytest.mark.parametrize("simulator_options", [{"messaging_version": 1}])
+async def test_server_without_events_is_polled(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    simulator.update_station("WS-114", extension="118")
+
+    await wait_for_state(hass, EXTENSION, "118")
+    assert init_integration.runtime_data.effective_retrieval_mode is RetrievalMode.POLL

@@ -1,0 +1,94 @@
+"""Setting the entry up and tearing it down: nothing may be left behind."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.icws_station.icws import IcwsClient, Message
+from icws_simulator import IcwsSimulator
+
+
+async def test_unload_logs_out_and_leaves_nothing(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    assert len(simulator.sessions) == 1
+
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert not simulator.sessions
+    calls = [
+        (method, path.split("/", 3)[-1]) for method, path, _ in simulator.requests[-3:]
+    ]
+    assert calls == [
+        ("DELETE", "connection/station"),
+        ("DELETE", "messaging/subscriptions/connection/station"),
+        ("DELETE", "connection"),
+    ]
+    assert simulator.open_streams == 0
+
+
+async def test_home_assistant_stop_logs_out(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+
+    assert not simulator.sessions
+
+
+async def test_server_unreachable_is_not_ready(
+    hass: HomeAssistant, simulator: IcwsSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    await simulator.stop()
+    mock_config_entry.add_to_hass(hass)
+
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.error_reason_translation_key == "cannot_connect"
+
+
+async def test_bad_password_asks_to_reauthenticate(
+    hass: HomeAssistant, simulator: IcwsSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    simulator.set_password("jdoe", "changed")
+    mock_config_entry.add_to_hass(hass)
+
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert (
+        len(list(mock_config_entry.async_get_active_flows(hass, {SOURCE_REAUTH}))) == 1
+    )
+    assert simulator.login_attempts == 1
+
+
+async def test_no_initial_station_message_is_not_ready(
+    hass: HomeAssistant, simulator: IcwsSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    async def silent(*_: object) -> AsyncGenerator[Message]:
+        # A server that never reports the station: the simulator always does.
+        await hass.loop.create_future()
+        yield  # type: ignore[misc]
+
+    mock_config_entry.add_to_hass(hass)
+    with (
+        patch.object(IcwsClient, "messages", silent),
+        patch(
+            "custom_components.icws_station.coordinator.INITIAL_MESSAGE_TIMEOUT", 0.1
+        ),
+    ):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.error_reason_translation_key == "no_initial_station"
+    assert not simulator.sessions
