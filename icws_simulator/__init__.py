@@ -1,0 +1,36 @@
+"""A simulated Genesys PureConnect ICWS server for tests, benchmarks and demos.
+
+It speaks the ICWS web API as ``docs/icws-protocol.md`` describes it (login, features,
+messages by short polling or server-sent events, the station subscription and the session's
+station connection) and lets a test make the server misbehave on purpose.
+
+In a test (same event loop)::
+
+    from icws_simulator import IcwsSimulator, SimulatedStation
+
+    sim = IcwsSimulator(users={"jdoe": "secret"})
+    await sim.start()                      # sim.url -> "http://127.0.0.1:<port>"
+    sim.update_station("WS-114", can_be_dialed=False)   # isDelta:true to subscribers
+    sim.end_session()                      # "connection down", then 401
+    async with asyncio.timeout(5):
+        await sim.wait_until(lambda: not sim.sessions)
+    await sim.stop()
+
+As a process: ``python -m icws_simulator --port 8018 --user jdoe:secret``; it is then
+controlled over HTTP under ``/_simulator/`` (``GET /_simulator/state`` and the POST routes
+in :mod:`icws_simulator.control`).
+"""
+
+from .sessions import SimSession
+from .simulator import IcwsSimulator
+from .state import LoginRefusal
+from .stations import SimulatedStation, StationChanges, default_stations
+
+__all__ = [
+    "IcwsSimulator",
+    "LoginRefusal",
+    "SimSession",
+    "SimulatedStation",
+    "StationChanges",
+    "default_stations",
+]

@@ -1,0 +1,192 @@
+"""What an ICWS server puts on the wire: media type, message types, error bodies, headers.
+
+One place for the wire vocabulary so the HTTP handlers only decide *which* answer to give.
+Marks follow ``docs/icws-protocol.md``: [doc], [seen], [guess].
+"""
+
+from collections.abc import Mapping, Sequence
+import json
+from typing import Any, Final
+
+from aiohttp import web
+
+CONTENT_TYPE: Final = "application/vnd.inin.icws+JSON"  # with charset=utf-8 [doc][seen]
+CSRF_HEADER: Final = "ININ-ICWS-CSRF-Token"
+SESSION_HEADER: Final = "ININ-ICWS-Session-ID"
+WWW_AUTHENTICATE: Final = 'ICWS realm="ICWS" location="/ICWS/connection"'  # [doc]
+
+TYPE_LOGIN: Final = "urn:inin.com:connection:icAuthConnectionRequestSettings"
+TYPE_CONNECTION_STATE: Final = "urn:inin.com:connection:connectionStateChangeMessage"
+TYPE_STATION_STATE: Final = (
+    "urn:inin.com:connection:stationConnectionStateChangeMessage"
+)
+TYPE_WORKSTATION: Final = "urn:inin.com:connection:workstationSettings"
+TYPE_REMOTE_WORKSTATION: Final = "urn:inin.com:connection:remoteWorkstationSettings"
+TYPE_REMOTE_NUMBER: Final = "urn:inin.com:connection:remoteNumberSettings"
+TYPE_STATIONLESS: Final = "urn:inin.com:connection:stationlessSettings"
+
+CONNECTION_UP: Final = 1
+CONNECTION_DOWN: Final = 2
+
+AUTH_FAILURE_ID: Final = "error.request.connection.authenticationFailure"
+AUTH_FAILURE_CODE: Final = -2147221503  # bad credentials at login [seen]
+SESSION_INVALID_CODE: Final = -2147221499  # 401 inside a session [seen]
+STATION_NOT_FOUND_ID: Final = "-2147221496"  # [seen]
+NOT_ACCEPTING_ID: Final = "error.server.notAcceptingConnections"  # [doc][seen]
+# [guess] ids for malformed requests; the docs only say "400".
+INVALID_REQUEST_ID: Final = "error.request.invalidRepresentation"
+MISSING_HEADER_ID: Final = "error.request.missingHeader"
+NOT_FOUND_ID: Final = "error.request.notFound"
+
+
+def dumps(message: Mapping[str, Any] | Sequence[Any]) -> str:
+    """Serialise compactly, as a server would (and with no newlines, one SSE data line)."""
+    return json.dumps(message, separators=(",", ":"))
+
+
+def json_response(
+    body: Mapping[str, Any] | Sequence[Any] | None = None,
+    *,
+    status: int = 200,
+    text: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """Answer with the vendor media type; ``text`` is sent as is (already JSON text)."""
+    if text is None and body is not None:
+        text = dumps(body)
+    return web.Response(
+        status=status,
+        text=text,
+        content_type=CONTENT_TYPE,
+        charset="utf-8",
+        headers=headers,
+    )
+
+
+def error_body(
+    message: str, error_id: str | None = None, error_code: int | None = None
+) -> dict[str, Any]:
+    """Build the error object: only ``message`` is required [doc]."""
+    body: dict[str, Any] = {}
+    if error_id is not None:
+        body["errorId"] = error_id
+    if error_code is not None:
+        body["errorCode"] = error_code
+    body["message"] = message
+    return body
+
+
+class IcwsError(Exception):
+    """Raised by handlers to answer with an ICWS error; turned into a response by middleware."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        error_id: str | None = None,
+        error_code: int | None = None,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Keep what the response needs."""
+        super().__init__(message)
+        self.status = status
+        self.body = dict(extra or {}) | error_body(message, error_id, error_code)
+        self.headers = dict(headers or {})
+
+    def response(self) -> web.Response:
+        """Return the HTTP answer for this error."""
+        return json_response(self.body, status=self.status, headers=self.headers)
+
+
+def unauthorized(
+    message: str = "The session token is missing, invalid or has expired.",
+) -> IcwsError:
+    """Build the 401 every session call answers when its session is not valid [doc][seen]."""
+    return IcwsError(
+        401,
+        message,
+        AUTH_FAILURE_ID,
+        SESSION_INVALID_CODE,
+        headers={"WWW-Authenticate": WWW_AUTHENTICATE},
+    )
+
+
+def bad_request(message: str, error_id: str = INVALID_REQUEST_ID) -> IcwsError:
+    """Build a 400 for a malformed request."""
+    return IcwsError(400, message, error_id)
+
+
+def station_not_found() -> IcwsError:
+    """Build the 400 a server answers for an unknown station [seen]."""
+    return IcwsError(400, "The station could not be found.", STATION_NOT_FOUND_ID)
+
+
+def connection_state_message(
+    *,
+    previous: int,
+    new: int,
+    reason: str,
+    should_reconnect: bool,
+    states_as_strings: bool = False,
+) -> dict[str, Any]:
+    """Build a connectionStateChangeMessage.
+
+    The schema says integers; the vendor's example compares with strings ('up'/'down'), so
+    ``states_as_strings`` lets tests send those too [doc].
+    """
+    names = {0: "none", CONNECTION_UP: "up", CONNECTION_DOWN: "down"}
+    return {
+        "__type": TYPE_CONNECTION_STATE,
+        "isDelta": False,
+        "previousConnectionState": names[previous] if states_as_strings else previous,
+        "newConnectionState": names[new] if states_as_strings else new,
+        "reason": reason,
+        "shouldReconnect": should_reconnect,
+    }
+
+
+def station_message(
+    info: Mapping[str, Any] | None,
+    *,
+    is_delta: bool,
+    previous: Mapping[str, Any] | None = None,
+    flat: bool = False,
+) -> dict[str, Any]:
+    """Build a stationConnectionStateChangeMessage.
+
+    Nested (``newStationInfo``, optional ``previousStationInfo``) is the SDK schema [doc];
+    ``flat`` puts the station fields beside ``isDelta`` as the seed's text shows them.
+    ``info`` None sends ``newStationInfo: null`` (nested only), another "no station" shape
+    clients should tolerate [guess].
+    """
+    message: dict[str, Any] = {"__type": TYPE_STATION_STATE, "isDelta": is_delta}
+    if flat:
+        return message | dict(info or {})
+    if previous is not None:
+        message["previousStationInfo"] = dict(previous)
+    message["newStationInfo"] = None if info is None else dict(info)
+    return message
+
+
+def features(connection_version: int, messaging_version: int) -> list[dict[str, Any]]:
+    """Return the feature list; an unrelated feature sits between the two that matter."""
+    return [
+        {"featureId": "connection", "version": connection_version},
+        {"featureId": "interactions", "version": 14},
+        {"featureId": "messaging", "version": messaging_version},
+    ]
+
+
+def server_version() -> dict[str, str]:
+    """Return the version object of a CIC 2018 R5 server (values are strings [doc])."""
+    return {
+        "majorVersion": "18",
+        "minorVersion": "5",
+        "su": "0",
+        "build": "18.5.0.25",
+        "productId": "CIC",
+        "codebaseId": "icws-sim",
+        "productReleaseDisplayString": "2018 R5",
+    }

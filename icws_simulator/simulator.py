@@ -1,0 +1,136 @@
+"""The simulator object tests hold: server lifecycle on top of the simulated state.
+
+Starting, stopping and restarting (a server that goes away and comes back on the same port,
+forgetting every session) are here; what the server knows and does is in ``state.py``.
+"""
+
+from collections.abc import Iterable, Mapping
+import ssl
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+
+from .server import build_app
+from .state import SimulatorState
+from .stations import SimulatedStation
+
+# Bound on how long stopping waits for answers in progress; event streams are closed first
+# and delays end early, so this is only reached by a stuck client.
+_SHUTDOWN_TIMEOUT = 2.0
+
+
+class IcwsSimulator(SimulatorState):
+    """An ICWS server on a local port, with control methods for tests.
+
+    ``port=0`` picks a free port (read :attr:`port` or :attr:`url` after :meth:`start`).
+    ``messaging_version`` < 2 leaves clients only short polling; ``connection_version`` gates
+    station fields (13: media types 8 and 9, 15: managedIPPhone and
+    emergencyResponderLocationID). ``alternate_hosts`` is the ``alternateHostList`` of a
+    successful login. ``ssl_context`` serves https. See :class:`SimulatorState` for the
+    control methods and the attributes tests may change at any time.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        users: Mapping[str, str] | None = None,
+        display_names: Mapping[str, str] | None = None,
+        stations: Iterable[SimulatedStation] | None = None,
+        messaging_version: int = 2,
+        connection_version: int = 15,
+        server_name: str = "CIC01",
+        alternate_hosts: Iterable[str] = (),
+        sse_ping_interval: float = 15.0,
+        ssl_context: ssl.SSLContext | None = None,
+        end_session_grace: float = 5.0,
+        sse_retry_ms: int | None = 5000,
+    ) -> None:
+        """Configure the server; nothing listens until :meth:`start`."""
+        super().__init__(
+            users=users,
+            display_names=display_names,
+            stations=stations,
+            messaging_version=messaging_version,
+            connection_version=connection_version,
+            server_name=server_name,
+            alternate_hosts=alternate_hosts,
+            sse_ping_interval=sse_ping_interval,
+            end_session_grace=end_session_grace,
+            sse_retry_ms=sse_retry_ms,
+        )
+        self.host = host
+        self.ssl_context = ssl_context
+        self._port = port
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def port(self) -> int:
+        """Return the port (the chosen one once started with ``port=0``)."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Return the base URL, e.g. ``http://127.0.0.1:8018``."""
+        scheme = "https" if self.ssl_context is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self._port}"
+
+    @property
+    def running(self) -> bool:
+        """Return whether the server listens."""
+        return self._runner is not None
+
+    async def start(self) -> None:
+        """Listen on the configured port."""
+        if self._runner is not None:
+            raise RuntimeError("the simulator is already running")
+        runner = web.AppRunner(
+            build_app(self),
+            handler_cancellation=True,  # a client that goes away ends its event stream
+            access_log=None,
+            shutdown_timeout=_SHUTDOWN_TIMEOUT,
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(
+                runner, self.host, self._port, ssl_context=self.ssl_context
+            )
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._port = runner.addresses[0][1]
+        self.stopping.clear()
+        self._runner = runner
+
+    async def stop(self) -> None:
+        """Stop listening: close event streams, forget sessions, free the port."""
+        runner = self._runner
+        if runner is None:
+            return
+        self._runner = None
+        self.stopping.set()
+        self.forget_all()
+        await runner.cleanup()
+
+    async def restart(self) -> None:
+        """Stop, then start on the same port; clients' sessions then answer 401."""
+        await self.stop()
+        await self.start()
+
+    async def __aenter__(self) -> Self:
+        """Start the server."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        await self.stop()

@@ -1,0 +1,430 @@
+"""What the simulated server knows and the operations that change it.
+
+Users, the station directory, sessions and their station connections, login refusal, and
+counters for tests. Both the ICWS routes and the control interfaces (Python and HTTP) act
+through this class, so a rule such as "one station per user" lives in one place. No HTTP here.
+"""
+
+import asyncio
+import base64
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+import secrets
+from types import MappingProxyType
+from typing import Any, Unpack
+import uuid
+
+from . import protocol
+from .sessions import SimSession
+from .sse import EventStream
+from .stations import (
+    CHANGEABLE_FIELDS,
+    STATION_SETTING_REMOTE_WORKSTATION,
+    STATION_SETTING_WORKSTATION,
+    SimulatedStation,
+    StationChanges,
+    default_stations,
+    no_station_info,
+    station_delta,
+    station_info,
+)
+
+DEFAULT_USERS: Mapping[str, str] = MappingProxyType({"jdoe": "secret"})
+DEFAULT_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({"jdoe": "Jane Doe"})
+DEFAULT_END_REASON = "The session was ended by the server."
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRefusal:
+    """How logins are refused while the server does not accept connections (503)."""
+
+    alternates: tuple[str, ...]
+    error_id: str
+    message: str
+
+
+class SimulatorState:
+    """State and rules of the simulated ICWS server, without the HTTP layer.
+
+    Attributes meant to be changed by tests at any time: ``response_delay`` (seconds before
+    every /icws answer), ``sse_chunk_size`` (write events in pieces of this many bytes),
+    ``flat_messages`` (station fields beside ``isDelta``, the seed's shape),
+    ``no_station_as_null`` (``newStationInfo: null`` instead of a stationSetting 0 station),
+    ``end_session_grace``, ``sse_retry_ms`` (``retry:`` field sent when a stream opens, None:
+    none), ``sse_separator`` and the feature versions.
+    """
+
+    def __init__(
+        self,
+        *,
+        users: Mapping[str, str] | None = None,
+        display_names: Mapping[str, str] | None = None,
+        stations: Iterable[SimulatedStation] | None = None,
+        messaging_version: int = 2,
+        connection_version: int = 15,
+        server_name: str = "CIC01",
+        alternate_hosts: Iterable[str] = (),
+        sse_ping_interval: float = 15.0,
+        end_session_grace: float = 5.0,
+        sse_retry_ms: int | None = 5000,
+    ) -> None:
+        """Set up users, directory and behaviour; see :class:`IcwsSimulator`."""
+        if sse_ping_interval <= 0:
+            raise ValueError("sse_ping_interval must be positive")
+        self._users = dict(DEFAULT_USERS if users is None else users)
+        names = DEFAULT_DISPLAY_NAMES if users is None and display_names is None else {}
+        self._display_names = dict(display_names or names)
+        self._stations = {
+            station.id: station
+            for station in (default_stations() if stations is None else stations)
+        }
+        self.messaging_version = messaging_version
+        self.connection_version = connection_version
+        self.server_name = server_name
+        self.alternate_hosts = tuple(alternate_hosts)
+        self.sse_ping_interval = sse_ping_interval
+        self.end_session_grace = end_session_grace
+        self.sse_retry_ms = sse_retry_ms
+        # [guess] The line separator a real server uses in its event stream is not recorded;
+        # CRLF (the library default) makes clients that split on "\n\n" only fail early.
+        self.sse_separator = "\r\n"
+        self.response_delay = 0.0
+        self.sse_chunk_size: int | None = None
+        self.flat_messages = False
+        self.no_station_as_null = False
+        self.refusal: LoginRefusal | None = None
+        self.stopping = asyncio.Event()
+        self._sessions: dict[str, SimSession] = {}
+        self._streams: set[EventStream] = set()
+        self._login_attempts = 0
+        self._in_flight = 0
+        self._requests: list[tuple[str, str, int]] = []
+        self._changed = asyncio.Event()
+
+    # ---- read-only views -------------------------------------------------------------
+
+    @property
+    def sessions(self) -> Mapping[str, SimSession]:
+        """Return the live sessions by id."""
+        return MappingProxyType(self._sessions)
+
+    @property
+    def stations(self) -> Mapping[str, SimulatedStation]:
+        """Return the station directory by id."""
+        return MappingProxyType(self._stations)
+
+    @property
+    def login_attempts(self) -> int:
+        """Return how many ``POST /icws/connection`` calls arrived."""
+        return self._login_attempts
+
+    @property
+    def requests(self) -> list[tuple[str, str, int]]:
+        """Return (method, path, status) of every /icws request answered so far."""
+        return self._requests
+
+    @property
+    def open_streams(self) -> int:
+        """Return how many event streams are open."""
+        return len(self._streams)
+
+    # ---- waiting for changes ---------------------------------------------------------
+
+    def pulse(self) -> None:
+        """Wake everyone waiting in :meth:`wait_until`."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_until(self, predicate: Callable[[], bool]) -> None:
+        """Wait until ``predicate()`` holds; it is checked after every request and change.
+
+        Bound it: ``async with asyncio.timeout(5): await sim.wait_until(...)``.
+        """
+        while not predicate():
+            await self._changed.wait()
+
+    @property
+    def in_flight(self) -> int:
+        """Return how many /icws requests are being answered (event streams included)."""
+        return self._in_flight
+
+    def request_started(self) -> None:
+        """Note that a /icws request arrived."""
+        self._in_flight += 1
+        self.pulse()
+
+    def request_finished(self) -> None:
+        """Note that a /icws request was answered (or abandoned)."""
+        self._in_flight -= 1
+        self.pulse()
+
+    def record_request(self, method: str, path: str, status: int) -> None:
+        """Note one answered /icws request."""
+        self._requests.append((method, path, status))
+        self.pulse()
+
+    # ---- users and logins ------------------------------------------------------------
+
+    def check_credentials(self, user_id: str, password: str) -> bool:
+        """Return whether the directory accepts this user and password."""
+        expected = self._users.get(user_id)
+        return expected is not None and secrets.compare_digest(
+            expected.encode(), password.encode()
+        )
+
+    def display_name(self, user_id: str) -> str:
+        """Return the user's display name (the id when none was given)."""
+        return self._display_names.get(user_id, user_id)
+
+    @property
+    def user_ids(self) -> tuple[str, ...]:
+        """Return the known user ids."""
+        return tuple(self._users)
+
+    def count_login(self) -> None:
+        """Count one login request."""
+        self._login_attempts += 1
+
+    def set_password(self, user_id: str, password: str) -> None:
+        """Change (or create) a user's password on the directory; sessions stay."""
+        self._users[user_id] = password
+        self.pulse()
+
+    def refuse_logins(
+        self,
+        alternates: Iterable[str] = (),
+        error_id: str = protocol.NOT_ACCEPTING_ID,
+        message: str = "This server is not currently accepting connections.",
+    ) -> None:
+        """Answer logins with 503 and this ``alternateHostList`` until :meth:`accept_logins`."""
+        self.refusal = LoginRefusal(tuple(alternates), error_id, message)
+        self.pulse()
+
+    def accept_logins(self) -> None:
+        """Accept logins again."""
+        self.refusal = None
+        self.pulse()
+
+    def create_session(self, user_id: str, language: str) -> SimSession:
+        """Create a session with random, long id, CSRF token and cookie value.
+
+        Ids have 12 digits so tests can search logs for them without false hits.
+        """
+        session_id = str(secrets.randbelow(9 * 10**11) + 10**11)
+        while session_id in self._sessions:  # pragma: no cover - 1 in 10**11
+            session_id = str(secrets.randbelow(9 * 10**11) + 10**11)
+        session = SimSession(
+            session_id=session_id,
+            user_id=user_id,
+            # Real tokens are base64 text with "+", "/" and "=" [seen].
+            csrf_token=base64.b64encode(secrets.token_bytes(48)).decode(),
+            cookie_value=f"{uuid.uuid4()}|languageId={language}",
+            language=language,
+        )
+        self._sessions[session_id] = session
+        return session
+
+    def find_session(self, session_id: str) -> SimSession | None:
+        """Return the live session with this id."""
+        return self._sessions.get(session_id)
+
+    def _targets(self, session_id: str | None) -> list[SimSession]:
+        if session_id is None:
+            return list(self._sessions.values())
+        if session_id not in self._sessions:
+            raise KeyError(session_id)
+        return [self._sessions[session_id]]
+
+    # ---- ending sessions -------------------------------------------------------------
+
+    def end_session(
+        self,
+        session_id: str | None = None,
+        *,
+        notify: bool = True,
+        reason: str = DEFAULT_END_REASON,
+        should_reconnect: bool = True,
+        states_as_strings: bool = False,
+    ) -> None:
+        """End one session (or all).
+
+        With ``notify`` a connectionStateChangeMessage (1 -> 2) is queued and the session
+        answers 401 once that message was delivered, or after ``end_session_grace`` seconds
+        if nobody reads it. Without, the session is gone at once.
+        """
+        for session in self._targets(session_id):
+            if not notify:
+                self.forget(session)
+                continue
+            if session.ending:
+                continue
+            session.ending = True
+            message = protocol.connection_state_message(
+                previous=protocol.CONNECTION_UP,
+                new=protocol.CONNECTION_DOWN,
+                reason=reason,
+                should_reconnect=should_reconnect,
+                states_as_strings=states_as_strings,
+            )
+            session.push(protocol.dumps(message), ends_session=True)
+            loop = asyncio.get_running_loop()
+            session.schedule_expiry(
+                loop.call_later(self.end_session_grace, self.forget, session)
+            )
+        self.pulse()
+
+    def forget(self, session: SimSession) -> None:
+        """Drop a session: its calls answer 401, its streams close, its station goes."""
+        session.cancel_expiry()
+        session.ended = True
+        self._sessions.pop(session.session_id, None)
+        for stream in [s for s in self._streams if s.session is session]:
+            stream.close()
+        self.pulse()
+
+    def forget_all(self) -> None:
+        """Drop every session and close every stream (server going down)."""
+        for session in list(self._sessions.values()):
+            self.forget(session)
+        for stream in list(self._streams):
+            stream.close()
+
+    # ---- event streams ---------------------------------------------------------------
+
+    def open_stream(self, stream: EventStream) -> None:
+        """Register a new event stream.
+
+        [guess] One stream per session: a newer stream replaces an older one of the same
+        session, so a client that reconnects never races a stale stream for messages.
+        """
+        for old in [s for s in self._streams if s.session is stream.session]:
+            old.close()
+        self._streams.add(stream)
+        self.pulse()
+
+    def close_stream(self, stream: EventStream) -> None:
+        """Unregister an event stream that ended."""
+        self._streams.discard(stream)
+        self.pulse()
+
+    def drop_sse_mid_event(self) -> None:
+        """Cut the next event of every open stream in half, then drop its connection."""
+        for stream in self._streams:
+            stream.drop_next = True
+
+    # ---- messages --------------------------------------------------------------------
+
+    def inject_raw(self, text: str) -> None:
+        """Queue raw message text (valid JSON or not) for every session."""
+        for session in self._sessions.values():
+            session.push(text)
+        self.pulse()
+
+    def inject_message(self, message: Mapping[str, Any]) -> None:
+        """Queue an arbitrary message object for every session."""
+        self.inject_raw(protocol.dumps(message))
+
+    def _station_message(
+        self,
+        station: SimulatedStation | None,
+        previous: SimulatedStation | None = None,
+    ) -> str:
+        version = self.connection_version
+        info: dict[str, Any] | None
+        if station is not None:
+            info = station_info(station, version)
+        elif self.no_station_as_null and not self.flat_messages:
+            info = None
+        else:
+            info = no_station_info(version)
+        # [guess] A change of station connection replaces the client's cache (isDelta false)
+        # and names the station it replaces in previousStationInfo, an optional SDK field.
+        before = None if previous is None else station_info(previous, version)
+        message = protocol.station_message(
+            info, is_delta=False, previous=before, flat=self.flat_messages
+        )
+        return protocol.dumps(message)
+
+    # ---- subscription and station connections ---------------------------------------
+
+    def subscribe(self, session: SimSession) -> None:
+        """Start the station subscription; queue the initial ``isDelta: false`` message."""
+        session.subscribed = True
+        session.push(self._station_message(session.station))
+
+    def unsubscribe(self, session: SimSession) -> None:
+        """Stop the station subscription."""
+        session.subscribed = False
+
+    def find_station(self, name: str) -> SimulatedStation | None:
+        """Look a station up by id; CIC configuration names ignore case [guess]."""
+        station = self._stations.get(name)
+        if station is not None:
+            return station
+        folded = name.casefold()
+        return next(
+            (s for key, s in self._stations.items() if key.casefold() == folded), None
+        )
+
+    def connect_station(
+        self, session: SimSession, station: SimulatedStation | None
+    ) -> None:
+        """Set (or clear, with None) a session's station connection and tell subscribers.
+
+        [guess] A user holds one station at a time [doc]; when another session of the same
+        user logs on to a station, the older session's station connection goes and it is told
+        "no station". Which side loses, and the message, are not documented.
+        """
+        previous = session.station
+        session.station = station
+        if station is not None:
+            for other in self._sessions.values():
+                if other is not session and other.user_id == session.user_id:
+                    self._drop_station(other)
+        if session.subscribed:
+            session.push(self._station_message(station, previous))
+        self.pulse()
+
+    def _drop_station(self, session: SimSession) -> None:
+        previous = session.station
+        if previous is None:
+            return
+        session.station = None
+        if session.subscribed:
+            session.push(self._station_message(None, previous))
+
+    def remove_station(self, session_id: str | None = None) -> None:
+        """Take the station connection away from one session (or all), as a server would."""
+        for session in self._targets(session_id):
+            self._drop_station(session)
+        self.pulse()
+
+    def update_station(
+        self, station_id: str, **changes: Unpack[StationChanges]
+    ) -> None:
+        """Change a directory station; sessions on it get an ``isDelta: true`` message.
+
+        The delta holds the required fields and the fields whose wire value changed.
+        """
+        unknown = set(changes) - CHANGEABLE_FIELDS
+        if unknown:
+            raise ValueError(f"not changeable station fields: {sorted(unknown)}")
+        old = self._stations[station_id]
+        self._stations[station_id] = replace(old, **changes)
+        for session in self._sessions.values():
+            current = session.station
+            if current is None or current.id != station_id:
+                continue
+            if current.station_setting not in {
+                STATION_SETTING_WORKSTATION,
+                STATION_SETTING_REMOTE_WORKSTATION,
+            }:
+                continue
+            session.station = replace(current, **changes)
+            delta = station_delta(current, session.station, self.connection_version)
+            if delta is not None and session.subscribed:
+                message = protocol.station_message(
+                    delta, is_delta=True, flat=self.flat_messages
+                )
+                session.push(protocol.dumps(message))
+        self.pulse()

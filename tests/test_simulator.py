@@ -1,0 +1,1265 @@
+"""Tests of the ICWS simulator over real HTTP, with a plain aiohttp client (no client library).
+
+They check that the simulator behaves as docs/icws-protocol.md says a server does.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+import datetime as dt
+import io
+import json
+from pathlib import Path
+import re
+import signal
+import sys
+from typing import Any, cast
+
+import aiohttp
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+import pytest
+
+from icws_simulator import IcwsSimulator, SimulatedStation
+from icws_simulator.__main__ import build_simulator, parse_args, serve
+from icws_simulator.protocol import TYPE_CONNECTION_STATE, TYPE_STATION_STATE
+from icws_simulator.sse import encode_event
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+BOUND = 5.0  # seconds any single wait in these tests may take
+LOGIN_TYPE = "urn:inin.com:connection:icAuthConnectionRequestSettings"
+WORKSTATION = "urn:inin.com:connection:workstationSettings"
+AUTH_FAILURE = {
+    "errorId": "error.request.connection.authenticationFailure",
+    "errorCode": -2147221503,
+    "message": "The authentication process failed.",
+}
+VENDOR_JSON = "application/vnd.inin.icws+JSON"
+USER = ("jdoe", "secret")  # the simulator's default user and password
+
+
+@dataclass
+class Login:
+    """What a client keeps from a successful login."""
+
+    base: str
+    session_id: str
+    csrf: str
+    cookie: str  # "icws_<id>=<value>"
+    body: dict[str, Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers of a session call."""
+        return {"ININ-ICWS-CSRF-Token": self.csrf, "Cookie": self.cookie}
+
+    def url(self, path: str) -> str:
+        """URL of a call inside the session."""
+        return f"{self.base}/icws/{self.session_id}/{path}"
+
+
+@pytest.fixture
+async def sim(socket_enabled: None) -> AsyncIterator[IcwsSimulator]:
+    """A running simulator with default users and stations."""
+    simulator = IcwsSimulator(sse_ping_interval=30.0)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def http(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain HTTP client that keeps no cookies (cookies are sent by hand)."""
+    timeout = aiohttp.ClientTimeout(total=BOUND)
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.DummyCookieJar(), timeout=timeout
+    ) as session:
+        yield session
+
+
+def login_body(user: str = USER[0], password: str = USER[1]) -> dict[str, str]:
+    """Build a login request body."""
+    return {
+        "__type": LOGIN_TYPE,
+        "applicationName": "tests",
+        "userID": user,
+        "password": password,
+    }
+
+
+async def login(
+    http: aiohttp.ClientSession,
+    base: str,
+    user: str = USER[0],
+    password: str = USER[1],
+) -> Login:
+    """Log in and return the session's credentials."""
+    async with http.post(
+        f"{base}/icws/connection?include=features,version",
+        json=login_body(user, password),
+        headers={"Accept-Language": "en-US"},
+    ) as response:
+        assert response.status == 201, await response.text()
+        body = await response.json(content_type=None)
+        cookie = response.headers["Set-Cookie"].split(";")[0]
+        return Login(base, body["sessionId"], body["csrfToken"], cookie, body)
+
+
+async def poll(http: aiohttp.ClientSession, login_: Login) -> list[dict[str, Any]]:
+    """Short-poll the messages of a session (cookie only)."""
+    async with http.get(
+        login_.url("messaging/messages"), headers={"Cookie": login_.cookie}
+    ) as response:
+        assert response.status == 200
+        messages: list[dict[str, Any]] = json.loads(await response.text())
+        return messages
+
+
+async def put_station(
+    http: aiohttp.ClientSession, login_: Login, body: Mapping[str, Any]
+) -> aiohttp.ClientResponse:
+    """PUT the session's station connection; return the (released) response."""
+    async with http.put(
+        login_.url("connection/station"), json=body, headers=login_.headers
+    ) as response:
+        await response.read()
+        return response
+
+
+async def subscribe(http: aiohttp.ClientSession, login_: Login) -> None:
+    """Start the station subscription."""
+    async with http.put(
+        login_.url("messaging/subscriptions/connection/station"),
+        headers=login_.headers,
+    ) as response:
+        assert response.status == 200
+
+
+async def open_stream(
+    http: aiohttp.ClientSession, login_: Login
+) -> aiohttp.ClientResponse:
+    """Open the session's event stream (cookie only)."""
+    response = await http.get(
+        login_.url("messaging/messages"),
+        headers={"Cookie": login_.cookie, "Accept": "text/event-stream"},
+        timeout=aiohttp.ClientTimeout(total=None, sock_read=BOUND),
+    )
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/event-stream"
+    return response
+
+
+async def next_event(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    """Read the next SSE event with data, skipping comments and retry fields."""
+    data: list[str] = []
+    async with asyncio.timeout(BOUND):
+        while True:
+            raw = await response.content.readline()
+            if not raw:
+                raise EOFError
+            line = raw.decode().rstrip("\r\n")
+            if not line:
+                if data:
+                    event: dict[str, Any] = json.loads("\n".join(data))
+                    return event
+                continue
+            if line.startswith("data:"):
+                data.append(line.removeprefix("data:").removeprefix(" "))
+
+
+async def read_to_end(response: aiohttp.ClientResponse, into: bytearray) -> None:
+    """Read a response body to its end (bounded), keeping what arrived."""
+    async with asyncio.timeout(BOUND):
+        while chunk := await response.content.read(1024):
+            into += chunk
+
+
+class FlushedOutput(io.StringIO):
+    """Text output that signals each flush."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        super().__init__()
+        self.flushed = asyncio.Event()
+
+    def flush(self) -> None:
+        """Flush and signal."""
+        super().flush()
+        self.flushed.set()
+
+
+async def wait_for(sim: IcwsSimulator, predicate: Any) -> None:
+    """Wait, bounded, until the simulator's state satisfies ``predicate``."""
+    async with asyncio.timeout(BOUND):
+        await sim.wait_until(predicate)
+
+
+# ---- login -------------------------------------------------------------------------------
+
+
+async def test_login_created(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
+    """A good login answers 201 with the documented headers, cookie and body."""
+    async with http.post(
+        f"{sim.url}/icws/connection?include=features,version",
+        json=login_body(),
+        headers={"Accept-Language": "en-US,en;q=0.8"},
+    ) as response:
+        assert response.status == 201
+        body = await response.json(content_type=None)
+        headers = response.headers
+    assert headers["Content-Type"] == f"{VENDOR_JSON}; charset=utf-8"
+    session_id = body["sessionId"]
+    assert re.fullmatch(r"\d{12}", session_id)
+    assert headers["ININ-ICWS-Session-ID"] == session_id
+    assert headers["ININ-ICWS-CSRF-Token"] == body["csrfToken"]
+    assert len(body["csrfToken"]) >= 40
+    assert headers["Location"] == f"/icws/{session_id}/connection"
+    assert re.fullmatch(
+        rf"icws_{session_id}=[0-9a-f-]{{36}}\|languageId=en-us; "
+        rf"Path=/icws/{session_id}; HttpOnly",
+        headers["Set-Cookie"],
+    )
+    assert body["userID"] == "jdoe"
+    assert body["userDisplayName"] == "Jane Doe"
+    assert body["icServer"] == "CIC01"
+    assert body["alternateHostList"] == []
+    features = {f["featureId"]: f["version"] for f in body["features"]}
+    assert features["connection"] == 15
+    assert features["messaging"] == 2
+    assert body["version"]["productReleaseDisplayString"] == "2018 R5"
+    assert sim.sessions[session_id].language == "en-us"
+    assert sim.login_attempts == 1
+    assert sim.requests == [("POST", "/icws/connection", 201)]
+
+
+async def test_login_without_include(
+    http: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """Features and version come only when asked for; alternates come on success."""
+    async with IcwsSimulator(
+        users={"amy": "pw"},
+        alternate_hosts=("cic2",),
+        server_name="CIC9",
+        messaging_version=1,
+    ) as sim:
+        async with http.post(
+            f"{sim.url}/icws/connection",
+            json=login_body("amy", "pw"),
+            headers={"Accept-Language": "fr"},
+        ) as response:
+            body = await response.json(content_type=None)
+        assert "features" not in body
+        assert "version" not in body
+        assert body["alternateHostList"] == ["cic2"]
+        assert body["userDisplayName"] == "amy"  # no display name given
+        assert body["icServer"] == "CIC9"
+        assert "languageId=fr" in response.headers["Set-Cookie"]
+        async with http.get(f"{sim.url}/icws/connection/features") as response:
+            listed = (await response.json(content_type=None))["featureInfoList"]
+        assert {"featureId": "messaging", "version": 1} in listed
+        async with http.get(f"{sim.url}/icws/connection/version") as response:
+            assert (await response.json(content_type=None))["majorVersion"] == "18"
+
+
+@pytest.mark.parametrize(
+    ("user", "password"), [("jdoe", "wrong"), ("nobody", "secret"), ("jdoe", "")]
+)
+async def test_login_bad_credentials(
+    sim: IcwsSimulator, http: aiohttp.ClientSession, user: str, password: str
+) -> None:
+    """Bad credentials answer 400 with the recorded error body."""
+    async with http.post(
+        f"{sim.url}/icws/connection",
+        json=login_body(user, password),
+        headers={"Accept-Language": "en-US"},
+    ) as response:
+        assert response.status == 400
+        assert await response.json(content_type=None) == AUTH_FAILURE
+    assert sim.login_attempts == 1
+    assert not sim.sessions
+
+
+async def test_login_needs_accept_language(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Accept-Language is required."""
+    async with http.post(f"{sim.url}/icws/connection", json=login_body()) as response:
+        assert response.status == 400
+        assert "Accept-Language" in (await response.json(content_type=None))["message"]
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        ("", "application/json"),
+        ("{not json", "application/json"),
+        ("[]", "application/json"),
+        (json.dumps(login_body()), "text/plain"),
+        (json.dumps(login_body() | {"__type": "other"}), "application/json"),
+        (json.dumps(login_body() | {"userID": ""}), "application/json"),
+        (json.dumps(login_body() | {"password": 5}), "application/json"),
+        (
+            json.dumps({"__type": LOGIN_TYPE, "userID": "jdoe", "password": "x"}),
+            "a/json",
+        ),
+    ],
+)
+async def test_login_malformed(
+    sim: IcwsSimulator, http: aiohttp.ClientSession, data: str, content_type: str
+) -> None:
+    """A malformed login answers 400 with an error body."""
+    async with http.post(
+        f"{sim.url}/icws/connection",
+        data=data,
+        headers={"Accept-Language": "en-US", "Content-Type": content_type},
+    ) as response:
+        assert response.status == 400
+        assert "message" in await response.json(content_type=None)
+
+
+async def test_login_accepts_vendor_content_type(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """The SDK's content type is JSON too."""
+    async with http.post(
+        f"{sim.url}/ICWS/connection",
+        data=json.dumps(login_body()),
+        headers={
+            "Accept-Language": "en-US",
+            "Content-Type": f"{VENDOR_JSON};charset=utf-8",
+        },
+    ) as response:
+        assert response.status == 201
+
+
+async def test_refuse_and_accept_logins(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """A server that does not accept connections answers 503 with alternates."""
+    sim.refuse_logins(alternates=("127.0.0.2",))
+    async with http.post(
+        f"{sim.url}/icws/connection",
+        json=login_body(),
+        headers={"Accept-Language": "en-US"},
+    ) as response:
+        assert response.status == 503
+        body = await response.json(content_type=None)
+    assert body["alternateHostList"] == ["127.0.0.2"]
+    assert body["errorId"] == "error.server.notAcceptingConnections"
+    assert body["message"]
+    sim.refuse_logins(error_id="error.server.unavailable")
+    async with http.post(
+        f"{sim.url}/icws/connection",
+        json=login_body(),
+        headers={"Accept-Language": "en"},
+    ) as response:
+        body = await response.json(content_type=None)
+    assert body == {
+        "alternateHostList": [],
+        "errorId": "error.server.unavailable",
+        "message": "This server is not currently accepting connections.",
+    }
+    sim.accept_logins()
+    await login(http, sim.url)
+    assert sim.login_attempts == 3
+
+
+async def test_set_password(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
+    """A changed password takes effect on the next login; sessions stay."""
+    first = await login(http, sim.url)
+    sim.set_password("jdoe", "new")
+    async with http.post(
+        f"{sim.url}/icws/connection",
+        json=login_body(),
+        headers={"Accept-Language": "en"},
+    ) as response:
+        assert response.status == 400
+    await login(http, sim.url, password="new")
+    assert first.session_id in sim.sessions
+
+
+# ---- session checks ----------------------------------------------------------------------
+
+
+async def test_session_calls_need_cookie_and_csrf(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Session calls answer 401 without the right cookie or CSRF token."""
+    me = await login(http, sim.url)
+    url = me.url("connection")
+    cases = [
+        {"ININ-ICWS-CSRF-Token": me.csrf},
+        {"ININ-ICWS-CSRF-Token": "wrong", "Cookie": me.cookie},
+        {"Cookie": me.cookie},
+        {"ININ-ICWS-CSRF-Token": me.csrf, "Cookie": me.cookie + "x"},
+        {"ININ-ICWS-CSRF-Token": me.csrf, "Cookie": f"icws_1=x; {me.cookie[:-3]}"},
+    ]
+    for headers in cases:
+        async with http.get(url, headers=headers) as response:
+            assert response.status == 401
+            assert (
+                response.headers["WWW-Authenticate"]
+                == 'ICWS realm="ICWS" location="/ICWS/connection"'
+            )
+            body = await response.json(content_type=None)
+            assert body["errorCode"] == -2147221499
+            assert body["message"]
+    headers = {"ININ-ICWS-CSRF-Token": me.csrf, "Cookie": f"other=1; {me.cookie}"}
+    async with http.get(url, headers=headers) as response:
+        assert response.status == 200
+        assert await response.json(content_type=None) == {
+            "connectionState": 1,
+            "reason": "",
+            "shouldReconnect": True,
+        }
+    async with http.get(
+        f"{sim.url}/icws/999999999999/connection", headers=me.headers
+    ) as response:
+        assert response.status == 401
+
+
+async def test_messages_need_cookie_only(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Reading messages needs the cookie but no CSRF token; an empty poll is []."""
+    me = await login(http, sim.url)
+    async with http.get(
+        me.url("messaging/messages"), headers={"Cookie": me.cookie}
+    ) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"] == f"{VENDOR_JSON}; charset=utf-8"
+        assert await r.text() == "[]"
+    async with http.get(me.url("messaging/messages")) as response:
+        assert response.status == 401
+
+
+async def test_unknown_routes_answer_error_bodies(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Unknown ICWS routes answer with the ICWS error body; other paths are plain."""
+    async with http.get(f"{sim.url}/icws/1/nothing") as response:
+        assert response.status == 404
+        assert "message" in await response.json(content_type=None)
+    async with http.post(f"{sim.url}/icws/connection/features") as response:
+        assert response.status == 405
+        assert "message" in await response.json(content_type=None)
+    async with http.get(f"{sim.url}/elsewhere") as response:
+        assert response.status == 404
+    assert ("GET", "/elsewhere", 404) not in sim.requests
+
+
+async def test_heartbeat_and_logout(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Heartbeat answers 204; logging out ends the session and its event stream."""
+    me = await login(http, sim.url)
+    async with http.post(me.url("messaging/heartbeat"), headers=me.headers) as r:
+        assert r.status == 204
+    stream = await open_stream(http, me)
+    async with stream:
+        async with http.delete(me.url("connection"), headers=me.headers) as r:
+            assert r.status == 204
+        async with asyncio.timeout(BOUND):
+            assert await stream.content.read() == b"retry: 5000\r\n\r\n"
+    async with http.post(me.url("messaging/heartbeat"), headers=me.headers) as r:
+        assert r.status == 401
+    assert not sim.sessions
+
+
+# ---- station subscription and station connection -----------------------------------------
+
+
+async def test_subscription_without_station(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Subscribing with no station gives an initial "no station" message; DELETE is 204."""
+    me = await login(http, sim.url)
+    await subscribe(http, me)
+    assert await poll(http, me) == [
+        {
+            "__type": TYPE_STATION_STATE,
+            "isDelta": False,
+            "newStationInfo": {
+                "id": "",
+                "extension": "",
+                "stationSetting": 0,
+                "managedIPPhone": "",
+                "emergencyResponderLocationID": "",
+            },
+        }
+    ]
+    async with http.delete(
+        me.url("messaging/subscriptions/connection/station"), headers=me.headers
+    ) as response:
+        assert response.status == 204
+    assert not sim.sessions[me.session_id].subscribed
+
+
+async def test_station_put_get_delete(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """A workstation logon is reported, readable, and removable."""
+    me = await login(http, sim.url)
+    await subscribe(http, me)
+    assert len(await poll(http, me)) == 1
+    response = await put_station(
+        http, me, {"__type": WORKSTATION, "workstation": "ws-114"}
+    )
+    assert response.status == 200
+    full = {
+        "id": "WS-114",
+        "extension": "114",
+        "stationSetting": 1,
+        "sipAddress": "sip:114@cic01.example.test",
+        "sipUser": "ws114",
+        "sipPassword": "SIPpw-114-Zq9x",
+        "remoteNumber": "",
+        "allowedMediaTypes": [1, 2, 3],
+        "canBeDialed": True,
+        "ringAlways": False,
+        "managedIPPhone": "MIP-114",
+        "emergencyResponderLocationID": "ERL-1",
+    }
+    assert await poll(http, me) == [
+        {"__type": TYPE_STATION_STATE, "isDelta": False, "newStationInfo": full}
+    ]
+    async with http.get(me.url("connection/station"), headers=me.headers) as r:
+        assert r.status == 200
+        assert await r.json(content_type=None) == full
+    async with http.delete(me.url("connection/station"), headers=me.headers) as r:
+        assert r.status == 200
+    [removed] = await poll(http, me)
+    assert removed["previousStationInfo"] == full
+    assert removed["newStationInfo"]["stationSetting"] == 0
+    async with http.get(me.url("connection/station"), headers=me.headers) as r:
+        assert r.status == 400
+        assert (await r.json(content_type=None))["errorId"] == "-2147221496"
+    assert sim.sessions[me.session_id].station is None
+
+
+@pytest.mark.parametrize(
+    ("body", "error_id"),
+    [
+        ({"__type": WORKSTATION, "workstation": "WS-404"}, "-2147221496"),
+        ({"__type": WORKSTATION}, None),
+        ({"__type": "urn:inin.com:connection:unknownSettings"}, None),
+        (
+            {
+                "__type": WORKSTATION,
+                "workstation": "WS-114",
+                "supportedMediaTypes": "1",
+            },
+            None,
+        ),
+        (
+            {
+                "__type": WORKSTATION,
+                "workstation": "WS-114",
+                "stationConnectionMode": 7,
+            },
+            None,
+        ),
+    ],
+)
+async def test_station_put_errors(
+    sim: IcwsSimulator,
+    http: aiohttp.ClientSession,
+    body: dict[str, Any],
+    error_id: str | None,
+) -> None:
+    """Unknown stations and malformed settings answer 400."""
+    me = await login(http, sim.url)
+    async with http.put(
+        me.url("connection/station"), json=body, headers=me.headers
+    ) as response:
+        assert response.status == 400
+        answer = await response.json(content_type=None)
+    if error_id is not None:
+        assert answer == {
+            "errorId": error_id,
+            "message": "The station could not be found.",
+        }
+    assert sim.sessions[me.session_id].station is None
+
+
+async def test_remote_and_stationless_settings(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Remote workstation, remote number and stationless logons."""
+    me = await login(http, sim.url)
+    await subscribe(http, me)
+    await poll(http, me)
+    await put_station(
+        http,
+        me,
+        {
+            "__type": "urn:inin.com:connection:remoteWorkstationSettings",
+            "workstation": "WS-115",
+            "remoteNumber": "3175551234",
+            "supportedMediaTypes": [1, 2, 9],
+            "readyForInteractions": True,
+            "stationConnectionMode": 1,
+        },
+    )
+    [message] = await poll(http, me)
+    info = message["newStationInfo"]
+    assert info["stationSetting"] == 2
+    assert info["remoteNumber"] == "3175551234"
+    assert info["allowedMediaTypes"] == [1, 2, 9]
+    assert info["sipUser"] == "ws115"
+    assert sim.sessions[me.session_id].station_connection_mode == 1
+    await put_station(
+        http,
+        me,
+        {
+            "__type": "urn:inin.com:connection:remoteNumberSettings",
+            "remoteNumber": "3175550000",
+            "persistentConnection": True,
+        },
+    )
+    [message] = await poll(http, me)
+    assert message["previousStationInfo"]["id"] == "WS-115"
+    info = message["newStationInfo"]
+    assert info["id"] == info["extension"] == info["remoteNumber"] == "3175550000"
+    assert info["stationSetting"] == 3
+    assert info["sipPassword"] == ""
+    sim.update_station("WS-115", extension="999")  # not this session's station any more
+    assert await poll(http, me) == []
+    await put_station(
+        http, me, {"__type": "urn:inin.com:connection:stationlessSettings"}
+    )
+    [message] = await poll(http, me)
+    assert message["newStationInfo"]["stationSetting"] == 0
+
+
+async def test_one_station_per_user(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """A user's second station logon takes the first session's station away."""
+    first = await login(http, sim.url)
+    second = await login(http, sim.url)
+    await put_station(http, first, {"__type": WORKSTATION, "workstation": "WS-114"})
+    await subscribe(http, first)
+    await poll(http, first)
+    await put_station(http, second, {"__type": WORKSTATION, "workstation": "WS-115"})
+    [message] = await poll(http, first)
+    assert message["previousStationInfo"]["id"] == "WS-114"
+    assert message["newStationInfo"]["stationSetting"] == 0
+    assert sim.sessions[first.session_id].station is None
+    assert sim.sessions[second.session_id].station is not None
+
+
+async def test_update_station_delta_by_polling(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Subscribers on the station get the required fields plus the changed ones."""
+    me = await login(http, sim.url)
+    other = await login(http, sim.url, "jdoe")
+    await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-114"})
+    await subscribe(http, me)
+    await subscribe(http, other)
+    await poll(http, me)
+    await poll(http, other)
+    sim.update_station(
+        "WS-114", can_be_dialed=False, extension="115", ring_always=False
+    )
+    assert await poll(http, me) == [
+        {
+            "__type": TYPE_STATION_STATE,
+            "isDelta": True,
+            "newStationInfo": {
+                "id": "WS-114",
+                "extension": "115",
+                "stationSetting": 1,
+                "managedIPPhone": "MIP-114",
+                "emergencyResponderLocationID": "ERL-1",
+                "canBeDialed": False,
+            },
+        }
+    ]
+    assert await poll(http, other) == []  # not on that station
+    assert sim.stations["WS-114"].extension == "115"
+    sim.update_station("WS-114", extension="115")  # no change: no message
+    assert await poll(http, me) == []
+    with pytest.raises(ValueError, match="not changeable"):
+        cast("Any", sim).update_station("WS-114", id="X")
+    with pytest.raises(KeyError):
+        sim.update_station("WS-404", extension="1")
+
+
+async def test_update_station_delta_by_stream(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """The same delta goes out as one SSE event; the raw stream is as documented."""
+    me = await login(http, sim.url)
+    await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-114"})
+    await subscribe(http, me)
+    async with await open_stream(http, me) as stream:
+        initial = await next_event(stream)
+        assert initial["isDelta"] is False
+        sim.update_station("WS-114", sip_password="changed")
+        expected = json.dumps(
+            {
+                "__type": TYPE_STATION_STATE,
+                "isDelta": True,
+                "newStationInfo": {
+                    "id": "WS-114",
+                    "extension": "114",
+                    "stationSetting": 1,
+                    "managedIPPhone": "MIP-114",
+                    "emergencyResponderLocationID": "ERL-1",
+                    "sipPassword": "changed",
+                },
+            },
+            separators=(",", ":"),
+        )
+        async with asyncio.timeout(BOUND):
+            raw = await stream.content.readuntil(b"\r\n\r\n")
+        assert raw == f"data: {expected}\r\n\r\n".encode()
+        assert sim.open_streams == 1
+
+
+async def test_stream_raw_start_and_pings(
+    http: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """A stream starts with a retry field, then ping comments keep it alive."""
+    async with IcwsSimulator(sse_ping_interval=0.05) as sim:
+        me = await login(http, sim.url)
+        async with await open_stream(http, me) as stream, asyncio.timeout(BOUND):
+            assert await stream.content.readuntil(b"\r\n\r\n") == b"retry: 5000\r\n\r\n"
+            assert await stream.content.readuntil(b"\r\n\r\n") == b": ping\r\n\r\n"
+        async with asyncio.timeout(BOUND):
+            await sim.wait_until(lambda: sim.open_streams == 0)
+
+
+async def test_stream_split_into_chunks(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """With sse_chunk_size events go out in small writes and still parse."""
+    me = await login(http, sim.url)
+    sim.sse_retry_ms = None
+    sim.sse_chunk_size = 7
+    await subscribe(http, me)
+    async with await open_stream(http, me) as stream:
+        event = await next_event(stream)
+        assert event["newStationInfo"]["stationSetting"] == 0
+
+
+async def test_newer_stream_replaces_older(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """A session has one event stream: opening a second ends the first."""
+    me = await login(http, sim.url)
+    first = await open_stream(http, me)
+    second = await open_stream(http, me)
+    async with first, second:
+        async with asyncio.timeout(BOUND):
+            assert await first.content.read() == b"retry: 5000\r\n\r\n"
+        sim.inject_message({"__type": "urn:x", "isDelta": False})
+        assert (await next_event(second))["__type"] == "urn:x"
+
+
+async def test_messaging_1_answers_streams_with_polls(
+    http: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """Without messaging 2 a stream request gets a poll answer."""
+    async with IcwsSimulator(messaging_version=1) as sim:
+        me = await login(http, sim.url)
+        async with http.get(
+            me.url("messaging/messages"),
+            headers={"Cookie": me.cookie, "Accept": "text/event-stream"},
+        ) as response:
+            assert response.headers["Content-Type"].startswith(VENDOR_JSON)
+            assert await response.text() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("version", "media", "phone_fields"),
+    [(15, [1, 2, 3, 8, 9], True), (13, [1, 2, 3, 8, 9], False), (12, [1, 2, 3], False)],
+)
+async def test_feature_versions_gate_fields(
+    http: aiohttp.ClientSession,
+    socket_enabled: None,
+    version: int,
+    media: list[int],
+    phone_fields: bool,
+) -> None:
+    """Connection 13 adds media types 8 and 9; connection 15 the phone fields."""
+    async with IcwsSimulator(connection_version=version) as sim:
+        me = await login(http, sim.url)
+        assert {"featureId": "connection", "version": version} in me.body["features"]
+        await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-115"})
+        await subscribe(http, me)
+        [message] = await poll(http, me)
+        info = message["newStationInfo"]
+        assert info["allowedMediaTypes"] == media
+        assert ("managedIPPhone" in info) is phone_fields
+        assert ("emergencyResponderLocationID" in info) is phone_fields
+        sim.update_station("WS-115", managed_ip_phone="MIP-9")
+        changed = [m["newStationInfo"]["managedIPPhone"] for m in await poll(http, me)]
+        # A change this version cannot see sends nothing.
+        assert changed == (["MIP-9"] if phone_fields else [])
+
+
+async def test_flat_and_null_shapes(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """The seed's flat shape and the null "no station" shape are available."""
+    me = await login(http, sim.url)
+    await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-201"})
+    sim.flat_messages = True
+    await subscribe(http, me)
+    [flat] = await poll(http, me)
+    assert flat["id"] == "WS-201"
+    assert flat["isDelta"] is False
+    assert "newStationInfo" not in flat
+    sim.update_station("WS-201", ring_always=True)
+    [delta] = await poll(http, me)
+    assert delta["ringAlways"] is True
+    assert delta["isDelta"] is True
+    sim.flat_messages = False
+    sim.no_station_as_null = True
+    sim.remove_station(me.session_id)
+    [removed] = await poll(http, me)
+    assert removed["newStationInfo"] is None
+    assert removed["previousStationInfo"]["id"] == "WS-201"
+    with pytest.raises(KeyError):
+        sim.remove_station("000")
+
+
+# ---- ending sessions ---------------------------------------------------------------------
+
+
+async def test_end_session_by_polling(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """The ending message comes in a poll; every call after it answers 401."""
+    me = await login(http, sim.url)
+    sim.end_session(me.session_id, reason="Another logon", states_as_strings=True)
+    sim.end_session(me.session_id)  # already ending: nothing more
+    async with http.get(me.url("connection"), headers=me.headers) as response:
+        assert response.status == 200  # not delivered yet
+    assert await poll(http, me) == [
+        {
+            "__type": TYPE_CONNECTION_STATE,
+            "isDelta": False,
+            "previousConnectionState": "up",
+            "newConnectionState": "down",
+            "reason": "Another logon",
+            "shouldReconnect": True,
+        }
+    ]
+    async with http.get(
+        me.url("messaging/messages"), headers={"Cookie": me.cookie}
+    ) as r:
+        assert r.status == 401
+
+
+async def test_end_session_by_stream(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """On a stream the ending message is written, then the stream ends."""
+    me = await login(http, sim.url)
+    async with await open_stream(http, me) as stream:
+        sim.end_session()
+        message = await next_event(stream)
+        assert message["newConnectionState"] == 2
+        assert message["previousConnectionState"] == 1
+        async with asyncio.timeout(BOUND):
+            assert await stream.content.read() == b""
+    async with http.get(me.url("connection"), headers=me.headers) as response:
+        assert response.status == 401
+
+
+async def test_end_session_grace_and_silent(
+    http: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """Unread, the ending message expires with the session; notify=False is at once."""
+    async with IcwsSimulator(end_session_grace=0.05) as sim:
+        unread = await login(http, sim.url)
+        sim.end_session(unread.session_id)
+        await wait_for(sim, lambda: unread.session_id not in sim.sessions)
+        async with http.get(
+            unread.url("messaging/messages"), headers=unread.headers
+        ) as r:
+            assert r.status == 401
+        silent = await login(http, sim.url)
+        sim.end_session(silent.session_id, notify=False)
+        assert not sim.sessions
+        async with http.get(silent.url("connection"), headers=silent.headers) as r:
+            assert r.status == 401
+        with pytest.raises(KeyError):
+            sim.end_session("123")
+
+
+async def test_restart_forgets_sessions(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """After a restart on the same port old sessions answer 401."""
+    me = await login(http, sim.url)
+    port = sim.port
+    async with await open_stream(http, me) as stream:
+        await sim.restart()
+        async with asyncio.timeout(BOUND):
+            assert await stream.content.read() == b"retry: 5000\r\n\r\n"
+    assert sim.port == port
+    assert sim.running
+    async with http.get(me.url("connection"), headers=me.headers) as response:
+        assert response.status == 401
+    await login(http, sim.url)
+    with pytest.raises(RuntimeError):
+        await sim.start()
+
+
+async def test_stop_is_quick_with_delayed_requests(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """A response delay does not hold up stopping."""
+    sim.response_delay = 30.0
+    request = asyncio.create_task(http.get(f"{sim.url}/icws/connection/version"))
+    await wait_for(sim, lambda: sim.in_flight == 1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await sim.stop()
+    assert loop.time() - started < 1.0
+    try:
+        async with asyncio.timeout(BOUND):
+            response = await request
+        response.release()  # answered while shutting down
+    except aiohttp.ClientError:
+        pass  # or the connection closed: both are what a stopping server does
+    await sim.stop()  # stopping twice is harmless
+    assert not sim.running
+    assert sim.in_flight == 0
+
+
+# ---- misbehaviour on purpose -------------------------------------------------------------
+
+
+async def test_response_delay(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
+    """response_delay holds every /icws answer, enough for a client timeout."""
+    sim.response_delay = 0.3
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with http.get(f"{sim.url}/icws/connection/features") as response:
+        assert response.status == 200
+    assert loop.time() - started >= 0.3
+    with pytest.raises(TimeoutError):
+        async with http.get(
+            f"{sim.url}/icws/connection/features",
+            timeout=aiohttp.ClientTimeout(total=0.05),
+        ):
+            pass
+    async with http.get(f"{sim.url}/_simulator/state") as response:  # not delayed
+        assert response.status == 200
+
+
+async def test_drop_sse_mid_event(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """The next event is cut in half and the connection dropped; the event is lost."""
+    me = await login(http, sim.url)
+    stream = await open_stream(http, me)
+    async with stream:
+        assert await stream.content.readuntil(b"\r\n\r\n") == b"retry: 5000\r\n\r\n"
+        await wait_for(sim, lambda: sim.open_streams == 1)
+        sim.drop_sse_mid_event()
+        sim.inject_message({"__type": "urn:x", "isDelta": False, "pad": "x" * 40})
+        sim.inject_message({"__type": "urn:y", "isDelta": False})
+        received = bytearray()
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await read_to_end(stream, received)
+    assert received.startswith(b"data: {")
+    assert not received.endswith(b"\r\n\r\n")
+    await wait_for(sim, lambda: sim.open_streams == 0)
+    assert [m["__type"] for m in await poll(http, me)] == ["urn:y"]
+
+
+async def test_inject_raw_and_message(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Injected text reaches polls and streams as is; broken text breaks a poll body."""
+    polled = await login(http, sim.url)
+    streamed = await login(http, sim.url)
+    sim.inject_message({"__type": "urn:inin.com:unknown", "isDelta": True})
+    sim.inject_raw('{"__type": broken')
+    async with http.get(
+        polled.url("messaging/messages"), headers={"Cookie": polled.cookie}
+    ) as response:
+        text = await response.text()
+    assert (
+        text == '[{"__type":"urn:inin.com:unknown","isDelta":true},{"__type": broken]'
+    )
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)
+    async with await open_stream(http, streamed) as stream, asyncio.timeout(BOUND):
+        await stream.content.readuntil(b"\r\n\r\n")
+        assert (await stream.content.readuntil(b"\r\n\r\n")).startswith(
+            b'data: {"__type'
+        )
+        raw = await stream.content.readuntil(b"\r\n\r\n")
+        assert raw == b'data: {"__type": broken\r\n\r\n'
+
+
+def test_encode_event_splits_lines() -> None:
+    """Message text with line breaks becomes several data lines."""
+    assert encode_event("a\nb\r\nc", "\n") == b"data: a\ndata: b\ndata: c\n\n"
+
+
+# ---- https -------------------------------------------------------------------------------
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_https_cookie_is_secure(
+    http: aiohttp.ClientSession, socket_enabled: None, tmp_path: Path
+) -> None:
+    """Served over https, the session cookie carries Secure."""
+    cert, key = _self_signed(tmp_path)
+    args = parse_args(["--port", "0", "--cert", str(cert), "--key", str(key)])
+    sim = build_simulator(args)
+    async with sim:
+        assert sim.url.startswith("https://127.0.0.1:")
+        async with http.post(
+            f"{sim.url}/icws/connection",
+            json=login_body(),
+            headers={"Accept-Language": "en-US"},
+            ssl=False,
+        ) as response:
+            assert response.status == 201
+            assert response.headers["Set-Cookie"].endswith("; Secure; HttpOnly")
+    assert IcwsSimulator(host="::1", port=1).url == "http://[::1]:1"
+
+
+# ---- HTTP control interface --------------------------------------------------------------
+
+
+async def _control(
+    http: aiohttp.ClientSession, sim: IcwsSimulator, path: str, body: Any = None
+) -> tuple[int, dict[str, Any]]:
+    data = None if body is None else body if isinstance(body, str) else json.dumps(body)
+    async with http.post(f"{sim.url}/_simulator/{path}", data=data) as response:
+        return response.status, await response.json()
+
+
+async def test_control_routes(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
+    """The control routes mirror the Python control API and never show secrets."""
+    me = await login(http, sim.url)
+    await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-114"})
+    await subscribe(http, me)
+    await poll(http, me)
+    async with http.get(f"{sim.url}/_simulator/state") as response:
+        state = await response.json()
+    assert state["sessionCount"] == 1
+    assert state["sessions"][0]["stationId"] == "WS-114"
+    assert state["sessions"][0]["subscribed"] is True
+    text = json.dumps(state)
+    for secret in ("secret", "SIPpw", me.csrf, me.cookie.split("=", 1)[1]):
+        assert secret not in text
+
+    status, _ = await _control(
+        http,
+        sim,
+        "stations/WS-114",
+        {"can_be_dialed": False, "allowed_media_types": [1]},
+    )
+    assert status == 200
+    [delta] = await poll(http, me)
+    assert delta["newStationInfo"]["allowedMediaTypes"] == [1]
+    assert delta["newStationInfo"]["canBeDialed"] is False
+    for body in (
+        {"id": "x"},
+        {"allowed_media_types": "1"},
+        {"ring_always": "yes"},
+        {"extension": 5},
+    ):
+        assert (await _control(http, sim, "stations/WS-114", body))[0] == 400
+    assert (await _control(http, sim, "stations/WS-404", {}))[0] == 404
+    assert (await _control(http, sim, "stations/WS-114", "{bad"))[0] == 400
+    assert (await _control(http, sim, "stations/WS-114", "[1]"))[0] == 400
+
+    status, state = await _control(
+        http, sim, "station/remove", {"session_id": me.session_id}
+    )
+    assert state["sessions"][0]["stationId"] is None
+    assert (await _control(http, sim, "station/remove", {"session_id": "1"}))[0] == 404
+    assert (await _control(http, sim, "station/remove", {"session_id": 1}))[0] == 400
+
+    status, state = await _control(http, sim, "messages", {"raw": "{}"})
+    status, state = await _control(
+        http, sim, "messages", {"message": {"__type": "urn:z"}}
+    )
+    assert state["sessions"][0]["pending"] == 3
+    assert (await _control(http, sim, "messages", {}))[0] == 400
+
+    status, state = await _control(
+        http,
+        sim,
+        "settings",
+        {"response_delay": 0, "sse_chunk_size": 3, "flat_messages": True},
+    )
+    assert (sim.response_delay, sim.sse_chunk_size, sim.flat_messages) == (0.0, 3, True)
+    await _control(http, sim, "settings", {"sse_chunk_size": None})
+    assert sim.sse_chunk_size is None
+    assert (await _control(http, sim, "settings", {"response_delay": True}))[0] == 400
+
+    status, _ = await _control(http, sim, "sse/drop")
+    assert status == 200
+
+    status, state = await _control(
+        http, sim, "logins/refuse", {"alternates": ["cic2"], "message": "switching"}
+    )
+    assert state["refusingLogins"] is True
+    assert sim.refusal is not None
+    assert sim.refusal.message == "switching"
+    assert (await _control(http, sim, "logins/refuse", {"alternates": [1]}))[0] == 400
+    status, state = await _control(http, sim, "logins/accept")
+    assert state["refusingLogins"] is False
+
+    assert (await _control(http, sim, "users/jdoe/password", {"password": "p2"}))[
+        0
+    ] == 200
+    assert (await _control(http, sim, "users/jdoe/password", {}))[0] == 400
+    await login(http, sim.url, password="p2")
+
+    status, state = await _control(
+        http, sim, "sessions/end", {"session_id": me.session_id, "reason": "bye"}
+    )
+    assert state["sessions"][0]["ending"] is True
+    status, state = await _control(http, sim, "sessions/end", {"notify": False})
+    assert state["sessionCount"] == 0
+
+
+# ---- command line ------------------------------------------------------------------------
+
+
+async def test_cli_serve_in_process(
+    http: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """serve() starts the simulator, prints where it is, and stops on request."""
+    args = parse_args(
+        [
+            "--port",
+            "0",
+            "--user",
+            "amy:pw:Amy Pond",
+            "--user",
+            "bob:pw2",
+            "--messaging",
+            "1",
+        ]
+    )
+    sim = build_simulator(args)
+    out = FlushedOutput()
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(sim, stop, out))
+    async with asyncio.timeout(BOUND):
+        await out.flushed.wait()
+    assert f"listening on {sim.url}" in out.getvalue()
+    assert "user amy (Amy Pond)" in out.getvalue()
+    assert "user bob (bob)" in out.getvalue()
+    assert "WS-114 (114)" in out.getvalue()
+    await login(http, sim.url, "amy", "pw")
+    assert sim.messaging_version == 1
+    stop.set()
+    async with asyncio.timeout(BOUND):
+        await task
+    assert not sim.running
+    with pytest.raises(SystemExit):
+        parse_args(["--user", "nocolon"])
+
+
+async def test_cli_process(http: aiohttp.ClientSession, socket_enabled: None) -> None:
+    """``python -m icws_simulator`` runs until interrupted."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "icws_simulator",
+        "--port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        cwd=Path(__file__).parent.parent,
+    )
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(BOUND * 2):
+            first = (await process.stdout.readline()).decode()
+        url = first.strip().rsplit(" ", 1)[-1]
+        assert url.startswith("http://127.0.0.1:")
+        await login(http, url)
+        process.send_signal(signal.SIGINT)
+        async with asyncio.timeout(BOUND):
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_wait_until_wakes_on_requests(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """wait_until re-checks after each request."""
+    waiter = asyncio.create_task(wait_for(sim, lambda: len(sim.sessions) == 1))
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    await login(http, sim.url)
+    await waiter
+
+
+async def test_start_on_a_busy_port_fails(sim: IcwsSimulator) -> None:
+    """A second server on a taken port raises and leaves nothing running."""
+    other = IcwsSimulator(port=sim.port)
+    with pytest.raises(OSError, match="address already in use"):
+        await other.start()
+    assert not other.running
+    with pytest.raises(ValueError, match="ping"):
+        IcwsSimulator(sse_ping_interval=0)
+
+
+async def test_custom_stations(
+    http: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """Stations given to the constructor replace the defaults."""
+    station = SimulatedStation(
+        id="WS-1",
+        extension="1",
+        sip_password="pw",
+        allowed_media_types=(1, 42),
+        ring_always=True,
+    )
+    async with IcwsSimulator(stations=[station]) as sim:
+        assert list(sim.stations) == ["WS-1"]
+        me = await login(http, sim.url)
+        await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-1"})
+        async with http.get(me.url("connection/station"), headers=me.headers) as r:
+            info = await r.json(content_type=None)
+        assert info["allowedMediaTypes"] == [1, 42]  # unknown media types pass through
+        assert info["ringAlways"] is True
