@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import os
 from unittest.mock import PropertyMock, patch
 
 import aiohttp
@@ -12,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 from yarl import URL
 
 # Imported before the harness's `hass` fixture runs, so that Home Assistant finds this
@@ -35,10 +37,25 @@ SERVER_NAME = "CIC01"
 SIP_PASSWORDS = {"WS-114": "sip-Secret-114", "WS-115": "sip-Secret-115"}
 
 
+class _SnapshotExtension(HomeAssistantSnapshotExtension):
+    """Home Assistant's serialiser, with one folder of snapshots per tested release.
+
+    Serialisation of registry entries and state attributes differs between the releases the
+    integration supports, so the oldest-release leg of scripts/test (ICWS_TEST_LEG=oldest)
+    keeps its snapshots in tests/snapshots-oldest.
+    """
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        folder = super().dirname(test_location=test_location)
+        leg = os.environ.get("ICWS_TEST_LEG")
+        return f"{folder}-{leg}" if leg else folder
+
+
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Serialise snapshots as Home Assistant core does, into tests/snapshots."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+    return snapshot.use_extension(_SnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,10 @@ async def test_server_unreachable_is_not_ready(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert mock_config_entry.error_reason_translation_key == "cannot_connect"
+    assert mock_config_entry.reason is not None
+    assert mock_config_entry.reason.startswith(
+        "Cannot connect to the CIC server 127.0.0.1"
+    )
 
 
 async def test_bad_password_asks_to_reauthenticate(
@@ -90,5 +93,6 @@ async def test_no_initial_station_message_is_not_ready(
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert mock_config_entry.error_reason_translation_key == "no_initial_station"
+    assert mock_config_entry.reason is not None
+    assert "did not report the station in time" in mock_config_entry.reason
     assert not simulator.sessions
