@@ -12,6 +12,7 @@ import ssl
 import sys
 from typing import TextIO
 
+from .demo import run_demo
 from .simulator import IcwsSimulator
 
 
@@ -53,7 +54,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--cert", help="PEM certificate file: serve https")
     parser.add_argument("--key", help="PEM key file for --cert")
-    # A future "--demo" mode (stations changing now and then) adds its option here.
+    parser.add_argument(
+        "--demo",
+        type=float,
+        nargs="?",
+        const=30.0,
+        metavar="SECONDS",
+        help="change the stations in use now and then (default every 30 s)",
+    )
     return parser.parse_args(argv)
 
 
@@ -82,9 +90,15 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
     )
 
 
-async def serve(sim: IcwsSimulator, stop: asyncio.Event, out: TextIO) -> None:
+async def serve(
+    sim: IcwsSimulator,
+    stop: asyncio.Event,
+    out: TextIO,
+    demo_interval: float | None = None,
+) -> None:
     """Start ``sim``, say where it listens, and run until ``stop`` is set (or cancelled)."""
     await sim.start()
+    demo = None
     try:
         out.write(f"ICWS simulator listening on {sim.url}\n")
         out.writelines(
@@ -94,26 +108,33 @@ async def serve(sim: IcwsSimulator, stop: asyncio.Event, out: TextIO) -> None:
         stations = ", ".join(f"{s.id} ({s.extension})" for s in sim.stations.values())
         out.write(f"  stations: {stations}\n")
         out.write(f"  control: {sim.url}/_simulator/state\n")
+        if demo_interval:
+            out.write(f"  demo: a station in use changes every {demo_interval:g} s\n")
+            demo = asyncio.create_task(run_demo(sim, demo_interval))
         out.flush()
-        # A "--demo" mode would start its station-changing task here.
         await stop.wait()
     finally:
+        if demo is not None:
+            demo.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await demo
         await sim.stop()
 
 
-async def _run(sim: IcwsSimulator, out: TextIO) -> None:
+async def _run(sim: IcwsSimulator, out: TextIO, demo_interval: float | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGTERM, stop.set)
-    await serve(sim, stop, out)
+    await serve(sim, stop, out, demo_interval)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the simulator from the command line; return the exit status."""
-    sim = build_simulator(parse_args(argv))
+    args = parse_args(argv)
+    sim = build_simulator(args)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(sim, out or sys.stdout))
+        asyncio.run(_run(sim, out or sys.stdout, args.demo))
     return 0
 
 

@@ -5,6 +5,7 @@ They check that the simulator behaves as docs/icws-protocol.md says a server doe
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
+import contextlib
 from dataclasses import dataclass
 import datetime as dt
 import io
@@ -24,6 +25,7 @@ import pytest
 
 from icws_simulator import IcwsSimulator, SimulatedStation
 from icws_simulator.__main__ import build_simulator, parse_args, serve
+from icws_simulator.demo import run_demo
 from icws_simulator.protocol import TYPE_CONNECTION_STATE, TYPE_STATION_STATE
 from icws_simulator.sse import encode_event
 
@@ -1263,3 +1265,31 @@ async def test_custom_stations(
             info = await r.json(content_type=None)
         assert info["allowedMediaTypes"] == [1, 42]  # unknown media types pass through
         assert info["ringAlways"] is True
+
+
+# ---- demo --------------------------------------------------------------------------------
+
+
+async def test_demo_changes_only_stations_in_use(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """The demo toggles a field of the stations sessions are on, turn by turn."""
+    session = await login(http, sim.url)
+    await put_station(http, session, {"__type": WORKSTATION, "workstation": "WS-114"})
+    await subscribe(http, session)
+    assert [message["isDelta"] for message in await poll(http, session)] == [False]
+    unused_before = sim.stations["WS-201"]
+
+    demo = asyncio.create_task(run_demo(sim, interval=0.01))
+    try:
+        async with asyncio.timeout(BOUND):
+            await sim.wait_until(lambda: sim.sessions[session.session_id].pending >= 2)
+    finally:
+        demo.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await demo
+
+    changed = [message["newStationInfo"] for message in await poll(http, session)]
+    assert changed[0]["canBeDialed"] is False
+    assert "ringAlways" in changed[1]
+    assert sim.stations["WS-201"] == unused_before
