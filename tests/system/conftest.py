@@ -1,0 +1,168 @@
+"""A real Home Assistant and the ICWS simulator as processes on free loopback ports.
+
+Started once for the session (Home Assistant takes a while to start) and onboarded through
+its REST API, as the frontend does on a first visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+import json
+import os
+from pathlib import Path
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from pytest_socket import enable_socket
+
+ROOT = Path(__file__).parents[2]
+START_BOUND = 180.0  # seconds Home Assistant may take to answer after start
+STOP_BOUND = 30.0
+OWNER = {"name": "Owner", "username": "owner", "password": "owner-Pw-8812"}
+
+
+@dataclass(frozen=True)
+class RunningHomeAssistant:
+    """Where the processes listen, and the owner's access token."""
+
+    url: str
+    simulator_url: str
+    token: str
+    config_dir: Path
+
+    @property
+    def log(self) -> Path:
+        """Home Assistant's log file."""
+        return self.config_dir / "home-assistant.log"
+
+
+def free_port() -> int:
+    """Return a loopback port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def request(
+    url: str,
+    data: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    form: bool = False,
+) -> Any:
+    """Send one request (POST with data, else GET) and decode the JSON answer."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = None
+    if data is not None:
+        if form:
+            body = urllib.parse.urlencode(data).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            body = json.dumps(data).encode()
+            headers["Content-Type"] = "application/json"
+    # The URL is ours, on loopback.
+    prepared = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310
+    with urllib.request.urlopen(prepared, timeout=30) as response:  # noqa: S310
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], what: str) -> None:
+    """Wait (bounded) until ``url`` answers, failing early if the process died."""
+    deadline = time.monotonic() + START_BOUND
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with {process.returncode} before answering")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310
+        except OSError:
+            time.sleep(0.5)
+        else:
+            return
+    pytest.fail(f"{what} did not answer within {START_BOUND:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process as Ctrl-C in scripts/develop does, bounded."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(STOP_BOUND)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_BOUND)
+
+
+def onboard(url: str) -> str:
+    """Create the owner and finish onboarding; return an access token."""
+    client_id = f"{url}/"
+    created = request(
+        f"{url}/api/onboarding/users",
+        {**OWNER, "client_id": client_id, "language": "en"},
+    )
+    tokens = request(
+        f"{url}/auth/token",
+        {
+            "grant_type": "authorization_code",
+            "code": created["auth_code"],
+            "client_id": client_id,
+        },
+        form=True,
+    )
+    token: str = tokens["access_token"]
+    request(f"{url}/api/onboarding/core_config", {}, token=token)
+    request(f"{url}/api/onboarding/analytics", {}, token=token)
+    request(
+        f"{url}/api/onboarding/integration",
+        {"client_id": client_id, "redirect_uri": f"{url}/?auth_callback=1"},
+        token=token,
+    )
+    return token
+
+
+@pytest.fixture(scope="session")
+def home_assistant(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningHomeAssistant]:
+    """Start the simulator and Home Assistant (as scripts/develop does) and onboard."""
+    enable_socket()  # the harness blocks sockets per test; these fixtures outlive one test
+    config_dir = tmp_path_factory.mktemp("config")
+    shutil.copy(
+        ROOT / "config" / "configuration.yaml", config_dir / "configuration.yaml"
+    )
+    (config_dir / "custom_components").symlink_to(ROOT / "custom_components")
+    ha_port, sim_port = free_port(), free_port()
+    bin_dir = Path(sys.executable).parent
+    logs = config_dir / "processes.log"
+    with logs.open("ab") as output:
+        simulator = subprocess.Popen(
+            [sys.executable, "-m", "icws_simulator", "--port", str(sim_port),
+             "--ping-interval", "5"],
+            cwd=ROOT, stdout=output, stderr=output,
+        )  # fmt: skip
+        hass = subprocess.Popen(
+            [bin_dir / "hass", "--config", config_dir, "--skip-pip",
+             "--log-file", config_dir / "home-assistant.log"],
+            cwd=ROOT, stdout=output, stderr=output,
+            env={**os.environ, "HA_PORT": str(ha_port)},
+        )  # fmt: skip
+    try:
+        simulator_url = f"http://127.0.0.1:{sim_port}"
+        url = f"http://127.0.0.1:{ha_port}"
+        wait_until_up(f"{simulator_url}/_simulator/state", simulator, "The simulator")
+        wait_until_up(f"{url}/manifest.json", hass, "Home Assistant")
+        yield RunningHomeAssistant(url, simulator_url, onboard(url), config_dir)
+    finally:
+        stop(hass)
+        stop(simulator)
