@@ -6,7 +6,9 @@ its REST API, as the frontend does on a first visit.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 import json
 import os
@@ -22,6 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import aiohttp
 import pytest
 from pytest_socket import enable_socket
 
@@ -131,6 +134,34 @@ def onboard(url: str) -> str:
     return token
 
 
+def confirm_http_config(url: str, token: str) -> None:
+    """Confirm the HTTP settings of configuration.yaml, as the frontend's dialog asks.
+
+    From 2026.10 on, Home Assistant moves the YAML ``http:`` settings to a pending
+    configuration that it reverts (restarting on port 8123) unless confirmed within five
+    minutes; meanwhile its frontend covers every page with a dialog asking to confirm.
+    Older releases lack the command, and with nothing pending there is nothing to confirm.
+    """
+
+    async def promote() -> None:
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as http,
+            http.ws_connect(f"{url}/api/websocket") as ws,
+        ):
+            assert (await ws.receive_json())["type"] == "auth_required"
+            await ws.send_json({"type": "auth", "access_token": token})
+            assert (await ws.receive_json())["type"] == "auth_ok"
+            await ws.send_json({"id": 1, "type": "http/config/promote"})
+            result = await ws.receive_json()
+            code = None if result["success"] else result["error"]["code"]
+            assert code in {None, "not_allowed", "unknown_command"}, result
+
+    # Its own thread and event loop: the harness owns the tests' loops.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, promote()).result()
+
+
 @pytest.fixture(scope="session")
 def home_assistant(
     tmp_path_factory: pytest.TempPathFactory,
@@ -162,7 +193,9 @@ def home_assistant(
         url = f"http://127.0.0.1:{ha_port}"
         wait_until_up(f"{simulator_url}/_simulator/state", simulator, "The simulator")
         wait_until_up(f"{url}/manifest.json", hass, "Home Assistant")
-        yield RunningHomeAssistant(url, simulator_url, onboard(url), config_dir)
+        token = onboard(url)
+        confirm_http_config(url, token)
+        yield RunningHomeAssistant(url, simulator_url, token, config_dir)
     finally:
         stop(hass)
         stop(simulator)
