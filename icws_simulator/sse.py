@@ -15,10 +15,15 @@ from aiohttp_sse import EventSourceResponse
 from .sessions import Outgoing, SimSession
 
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+# Events queued together go out in writes of about this size (one HTTP chunk each), so a
+# burst of messages costs a few writes rather than one per event.
+_BATCH_BYTES: Final = 1 << 16
 
 
 def encode_event(text: str, separator: str) -> bytes:
     """Encode one message as an SSE event: one ``data:`` line per line of text."""
+    if "\n" not in text and "\r" not in text:
+        return f"data: {text}{separator}{separator}".encode()
     lines = "".join(f"data: {line}{separator}" for line in _LINE_BREAK.split(text))
     return f"{lines}{separator}".encode()
 
@@ -81,22 +86,36 @@ class EventStream:
         chunk_size: Callable[[], int | None],
         on_session_end: Callable[[SimSession], None],
     ) -> bool:
-        """Write ``items``; return False when the stream must stop."""
-        for index, item in enumerate(items):
-            data = encode_event(item.text, self.separator)
+        """Write ``items``; return False when the stream must stop.
+
+        Unless the stream is to split or cut events, consecutive events share a write.
+        """
+        start = 0
+        while start < len(items):
+            end, data = start + 1, encode_event(items[start].text, self.separator)
             if self.drop_next:
                 # The half-written message is lost, as it would be on a real server.
-                self.session.put_back(items[index + 1 :])
+                self.session.put_back(items[end:])
                 await self._cut(data)
                 return False
+            pieces = chunk_size()
+            if not pieces and end < len(items):
+                batch, size = [data], len(data)
+                while end < len(items) and size < _BATCH_BYTES:
+                    batch.append(encode_event(items[end].text, self.separator))
+                    size += len(batch[-1])
+                    end += 1
+                data = b"".join(batch)
             try:
-                await self._write(data, chunk_size())
+                await self._write(data, pieces)
             except ConnectionError:
-                self.session.put_back(items[index:])
+                self.session.put_back(items[start:])
                 return False
-            if item.ends_session:
+            # Only the last item taken can end the session (take_all stops there).
+            if items[end - 1].ends_session:
                 on_session_end(self.session)
                 return False
+            start = end
         return True
 
     async def _write(self, data: bytes, chunk_size: int | None) -> None:
