@@ -11,7 +11,7 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorEntityDescription,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -43,8 +43,17 @@ class IcwsSensorEntityDescription(SensorEntityDescription):
 def _text(
     read: Callable[[Station], str | None],
 ) -> Callable[[Station | None], StateType]:
-    """Read a text field; no station, or an empty value, is unknown rather than ''."""
-    return lambda station: (read(station) or None) if station else None
+    """Read a text field; no station, an empty value or one too long is unknown.
+
+    Home Assistant refuses states over 255 characters with an error on every write; the
+    server's text is not ours to trust.
+    """
+
+    def value(station: Station | None) -> str | None:
+        text = read(station) if station else None
+        return text if text and len(text) <= MAX_LENGTH_STATE_STATE else None
+
+    return value
 
 
 def _station_type(station: Station | None) -> str | None:

@@ -141,7 +141,13 @@ class IcwsClient:
             if host in tried:
                 continue
             tried.add(host)
-            url = self._url.with_host(host)
+            try:
+                url = self._url.with_host(host)
+            except ValueError:
+                # The server's alternateHostList is not ours to trust: "cic02:8019" or
+                # "cic 02" is no host name, and must not end the login with a ValueError.
+                _LOGGER.debug("Ignoring alternate %.100r: not a host name", host)
+                continue
             try:
                 response = await self._transport.request(
                     "POST",
@@ -194,9 +200,14 @@ class IcwsClient:
             ),
             None,
         )
+        # The id goes into every path and the token into a header: one that cannot (a "/",
+        # a control character) would make every later call fail outside IcwsError.
         if (
             not isinstance(session_id, str)
+            or session_id in {"", ".", ".."}
+            or "/" in session_id
             or not isinstance(csrf_token, str)
+            or not csrf_token.isprintable()
             or not cookie
         ):
             raise IcwsResponseError(
@@ -205,7 +216,8 @@ class IcwsClient:
         self._credentials = _Credentials(session_id, csrf_token, cookie)
         self._url = url
         features: dict[str, int] = {}
-        for feature in _get(body, "features") or ():
+        raw_features = _get(body, "features")
+        for feature in raw_features if isinstance(raw_features, list) else ():
             feature_id, version = _get(feature, "featureId"), _get(feature, "version")
             if isinstance(feature_id, str) and isinstance(version, int):
                 features[feature_id] = version
