@@ -1,0 +1,458 @@
+"""Fixtures of the fault-injection suite.
+
+Every test here is checked for leaks after it ran: no secret (user password, SIP password,
+CSRF token, cookie value, session id) may appear in a captured log line of the client or
+integration, in an entity state, or in the diagnostics of a loaded entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+import datetime as dt
+from functools import partial
+import json
+import logging
+from pathlib import Path
+import ssl
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp.resolver import AsyncResolver
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import CoreState, HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_socket import socket_allow_hosts
+
+from custom_components.icws_station.const import (
+    CONF_POLL_INTERVAL,
+    CONF_RETRIEVAL_MODE,
+    CONF_STATION_TYPE,
+    CONF_WORKSTATION,
+    DOMAIN,
+    StationType,
+)
+from custom_components.icws_station.icws import IcwsClient
+from icws_simulator import IcwsSimulator, SimSession, SimulatedStation
+from icws_simulator.state import SimulatorState
+from tests.conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, SIP_PASSWORDS, USERNAME
+
+WAIT = 5.0
+# Loggers of the server side, which knows the session's secrets by design.
+SERVER_LOGGERS = ("aiohttp.access", "aiohttp.server", "aiohttp.web", "icws_simulator")
+
+ENTITY = "jane_doe_cic01"
+STATION = f"sensor.{ENTITY}_station"
+EXTENSION = f"sensor.{ENTITY}_extension"
+STATION_TYPE = f"sensor.{ENTITY}_station_type"
+SIP_ADDRESS = f"sensor.{ENTITY}_sip_address"
+SIP_USER = f"sensor.{ENTITY}_sip_user"
+MEDIA_TYPES = f"sensor.{ENTITY}_allowed_media_types"
+REMOTE_NUMBER = f"sensor.{ENTITY}_remote_number"
+STATION_CONNECTED = f"binary_sensor.{ENTITY}_station_connected"
+CAN_BE_DIALED = f"binary_sensor.{ENTITY}_can_be_dialed"
+RING_ALWAYS = f"binary_sensor.{ENTITY}_ring_always"
+SERVER_CONNECTION = f"binary_sensor.{ENTITY}_server_connection"
+STATION_ENTITIES = (
+    STATION,
+    EXTENSION,
+    STATION_TYPE,
+    SIP_ADDRESS,
+    SIP_USER,
+    MEDIA_TYPES,
+    REMOTE_NUMBER,
+    STATION_CONNECTED,
+    CAN_BE_DIALED,
+    RING_ALWAYS,
+)
+
+# The switchover partner: the same user, and a WS-114 that differs in every shown field.
+ALTERNATE_HOST = "127.0.0.2"
+ALTERNATE_SIP_PASSWORD = "sip-Secret-Alt-2114"
+ALTERNATE_STATION = SimulatedStation(
+    id="WS-114",
+    extension="2114",
+    sip_address="sip:ws-114@cic02.example.com",
+    sip_user="alt-ws-114",
+    sip_password=ALTERNATE_SIP_PASSWORD,
+    allowed_media_types=(1,),
+    can_be_dialed=False,
+    ring_always=True,
+)
+
+
+class Secrets:
+    """Every secret a test's servers hand out or its users know.
+
+    Sessions are added as the simulators create them; a test adds what it invents (a new
+    password, a rotated SIP password).
+    """
+
+    def __init__(self) -> None:
+        """Start with the user's password and the stations' SIP passwords."""
+        self.values: set[str] = {PASSWORD, *SIP_PASSWORDS.values()}
+
+    def add(self, *values: str) -> None:
+        """Watch these values too."""
+        self.values.update(value for value in values if value)
+
+    def add_session(self, session: SimSession) -> None:
+        """Watch a new session's id, CSRF token and cookie (whole, and its GUID alone)."""
+        guid = session.cookie_value.split("|", 1)[0]
+        self.add(session.session_id, session.csrf_token, session.cookie_value, guid)
+
+    def leaks(self, texts: Iterable[str]) -> dict[str, str]:
+        """Return each secret found, with the text around its first appearance."""
+        found: dict[str, str] = {}
+        for text in texts:
+            for secret in self.values - found.keys():
+                if (at := text.find(secret)) >= 0:
+                    found[secret] = text[max(0, at - 150) : at + len(secret) + 150]
+        return found
+
+
+def _log_texts(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Everything a log handler could print for the records of the client's side."""
+    formatter = logging.Formatter()
+    texts: list[str] = []
+    for when in ("setup", "call", "teardown"):
+        for record in caplog.get_records(when):
+            if record.name.startswith(SERVER_LOGGERS):
+                continue
+            text = record.getMessage()
+            if record.exc_info:
+                text += formatter.formatException(record.exc_info)
+            if record.stack_info:
+                text += record.stack_info
+            texts.append(text)
+    return texts
+
+
+async def _entry_texts(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> list[str]:
+    """Diagnostics of every loaded entry and every state, then unload the entries.
+
+    Unloading here, before the leak check, puts the logging out into the checked logs.
+    """
+    texts: list[str] = []
+    if hass.state is not CoreState.running:
+        return texts
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            diagnostics = await get_diagnostics_for_config_entry(
+                hass, hass_client, entry
+            )
+            texts.append(json.dumps(diagnostics))
+    texts.extend(
+        json.dumps({"state": state.state, "attributes": dict(state.attributes)})
+        for state in hass.states.async_all()
+    )
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    return texts
+
+
+@pytest.fixture(autouse=True)
+def secrets(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[Secrets]:
+    """Fail the test if a secret reached a log line, a state or the diagnostics.
+
+    Synchronous so that it can set Home Assistant up first and check it last: its teardown
+    runs the final checks on the test's (then idle) event loop.
+    """
+    caplog.set_level(logging.DEBUG)
+    watched = Secrets()
+    hass: HomeAssistant | None = None
+    hass_client: ClientSessionGenerator | None = None
+    if "hass" in request.fixturenames:
+        hass = request.getfixturevalue("hass")
+        hass_client = request.getfixturevalue("hass_client")
+    create_session = SimulatorState.create_session
+
+    def watching(state: SimulatorState, user_id: str, language: str) -> SimSession:
+        session = create_session(state, user_id, language)
+        watched.add_session(session)
+        return session
+
+    with patch.object(SimulatorState, "create_session", watching):
+        yield watched
+        texts: list[str] = []
+        if hass is not None and hass_client is not None:
+            texts += hass.loop.run_until_complete(_entry_texts(hass, hass_client))
+    texts += _log_texts(caplog)
+    leaks = watched.leaks(texts)
+    assert not leaks, f"secrets leaked: {leaks}"
+
+
+async def until(
+    simulator: IcwsSimulator, predicate: Callable[[], bool], within: float = WAIT
+) -> None:
+    """Wait until ``predicate()`` holds about the simulator, failing after ``within`` s."""
+    async with asyncio.timeout(within):
+        await simulator.wait_until(predicate)
+
+
+def make_entry(url: str) -> MockConfigEntry:
+    """An entry for the simulator's user on WS-114, as the config flow creates it.
+
+    Polls every 0.1 s when the server offers no events, so that polling tests are quick.
+    """
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{DISPLAY_NAME} ({SERVER_NAME})",
+        unique_id=f"{USERNAME}@{SERVER_NAME}".lower(),
+        data={
+            CONF_URL: url,
+            CONF_USERNAME: USERNAME,
+            CONF_PASSWORD: PASSWORD,
+            CONF_VERIFY_SSL: True,
+        },
+        options={
+            CONF_STATION_TYPE: StationType.WORKSTATION,
+            CONF_WORKSTATION: "WS-114",
+            CONF_RETRIEVAL_MODE: "auto",
+            CONF_POLL_INTERVAL: 0.1,
+        },
+    )
+
+
+@pytest.fixture
+def mock_config_entry(simulator: IcwsSimulator) -> MockConfigEntry:
+    """The entry ``init_integration`` sets up: :func:`make_entry` on the simulator."""
+    return make_entry(simulator.url)
+
+
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigEntryState:
+    """Add the entry and try to set it up; return the state it ends in."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry.state
+
+
+@pytest.fixture
+async def alternate(
+    simulator: IcwsSimulator, secrets: Secrets
+) -> AsyncIterator[IcwsSimulator]:
+    """The switchover partner: a second server on 127.0.0.2, on the same port."""
+    socket_allow_hosts(["127.0.0.1", ALTERNATE_HOST])
+    secrets.add(ALTERNATE_SIP_PASSWORD)
+    partner = IcwsSimulator(
+        host=ALTERNATE_HOST,
+        port=simulator.port,
+        users={USERNAME: PASSWORD},
+        display_names={USERNAME: DISPLAY_NAME},
+        server_name="CIC02",
+        stations=[ALTERNATE_STATION],
+        sse_ping_interval=0.5,
+        sse_retry_ms=100,
+    )
+    await partner.start()
+    yield partner
+    await partner.stop()
+
+
+def _self_signed(directory: Path) -> ssl.SSLContext:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+@pytest.fixture
+async def https_simulator(
+    hass: HomeAssistant, socket_enabled: None, tmp_path: Path
+) -> AsyncIterator[IcwsSimulator]:
+    """The simulator over https with a self-signed certificate.
+
+    A client that refuses the certificate resets the handshake, which the server reports to
+    the event loop; that report, and only it, is expected.
+    """
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    assert handler is not None  # the hass fixture installs one
+
+    def ignore_refused_handshake(
+        loop: asyncio.AbstractEventLoop, context: dict[str, Any]
+    ) -> None:
+        if not isinstance(
+            context.get("exception"), ConnectionResetError | ssl.SSLError
+        ):
+            handler(loop, context)
+
+    loop.set_exception_handler(ignore_refused_handshake)
+    sim = IcwsSimulator(
+        users={USERNAME: PASSWORD},
+        display_names={USERNAME: DISPLAY_NAME},
+        server_name=SERVER_NAME,
+        ssl_context=_self_signed(tmp_path),
+    )
+    await sim.start()
+    yield sim
+    await sim.stop()
+    loop.set_exception_handler(handler)
+
+
+class BackoffSpy:
+    """Stands in for the coordinator's ``random``: records every backoff it draws.
+
+    Returns the top of each range, so the delays are the backoff without its jitter.
+    """
+
+    def __init__(self) -> None:
+        """Nothing drawn yet."""
+        self.ranges: list[tuple[float, float]] = []
+        self._drawn = asyncio.Event()
+
+    def uniform(self, low: float, high: float) -> float:
+        """Record the range the coordinator's jitter draws from."""
+        self.ranges.append((low, high))
+        self._drawn.set()
+        return high
+
+    async def wait_for(self, count: int, within: float = WAIT) -> None:
+        """Wait until ``count`` backoff delays were drawn."""
+        async with asyncio.timeout(within):
+            while len(self.ranges) < count:
+                self._drawn.clear()
+                await self._drawn.wait()
+
+
+@pytest.fixture
+def backoff() -> Iterator[BackoffSpy]:
+    """Record the coordinator's backoff delays."""
+    spy = BackoffSpy()
+    with patch("custom_components.icws_station.coordinator.random", spy):
+        yield spy
+
+
+class _Resolver(AsyncResolver):
+    """A DNS resolver Home Assistant can close as it closes its own."""
+
+    async def real_close(self) -> None:
+        """Close, as Home Assistant's resolver does when it closes."""
+        await self.close()
+
+
+@pytest.fixture
+async def resolver(hass: HomeAssistant) -> AsyncIterator[None]:
+    """A working DNS resolver for Home Assistant's HTTP sessions.
+
+    The harness shares one resolver for the whole run and the first Home Assistant that
+    stops closes it, so later lookups fail with an AttributeError instead of a DNS error.
+    Request it before the entry or flow creates its HTTP session.
+    """
+    dns = _Resolver()
+    with patch(
+        "homeassistant.helpers.aiohttp_client._async_make_resolver", return_value=dns
+    ):
+        yield
+    await dns.close()
+
+
+REQUEST_TIMEOUT = 0.3
+
+
+@pytest.fixture
+def short_request_timeout() -> Iterator[float]:
+    """Give every client the integration creates a short request timeout."""
+    with patch(
+        "custom_components.icws_station.connection.IcwsClient",
+        partial(IcwsClient, request_timeout=REQUEST_TIMEOUT),
+    ):
+        yield REQUEST_TIMEOUT
+
+
+def server_station(simulator: IcwsSimulator) -> SimulatedStation:
+    """The station of the one session the server holds (failing if it holds another count)."""
+    sessions = list(simulator.sessions.values())
+    assert len(sessions) == 1, f"{len(sessions)} sessions on the server"
+    station = sessions[0].station
+    assert station is not None
+    return station
+
+
+def shown(hass: HomeAssistant) -> dict[str, str]:
+    """The state of every entity of the station and of the server connection."""
+    states = {}
+    for entity_id in (*STATION_ENTITIES, SERVER_CONNECTION):
+        state = hass.states.get(entity_id)
+        assert state is not None, entity_id
+        states[entity_id] = state.state
+    return states
+
+
+def showing(station: SimulatedStation) -> dict[str, str]:
+    """What the entities show for a workstation, with the server connected."""
+
+    def text(value: str) -> str:
+        return value or STATE_UNKNOWN
+
+    def flag(value: bool) -> str:
+        return STATE_ON if value else STATE_OFF
+
+    return {
+        STATION: station.id,
+        EXTENSION: text(station.extension),
+        STATION_TYPE: "workstation",
+        SIP_ADDRESS: text(station.sip_address),
+        SIP_USER: text(station.sip_user),
+        MEDIA_TYPES: str(len(station.allowed_media_types)),
+        REMOTE_NUMBER: text(station.remote_number),
+        STATION_CONNECTED: STATE_ON,
+        CAN_BE_DIALED: flag(station.can_be_dialed),
+        RING_ALWAYS: flag(station.ring_always),
+        SERVER_CONNECTION: STATE_ON,
+    }
+
+
+def unavailable() -> dict[str, str]:
+    """What the entities show while there is no session: only the connection sensor."""
+    return {
+        **dict.fromkeys(STATION_ENTITIES, STATE_UNAVAILABLE),
+        SERVER_CONNECTION: STATE_OFF,
+    }

@@ -1,0 +1,491 @@
+"""The server and the network misbehave while the entry runs: it recovers, nothing is lost."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.icws_station.const import DOMAIN
+from custom_components.icws_station.icws import IcwsConnectionError, IcwsTimeoutError
+from icws_simulator import IcwsSimulator
+from tests.conftest import PASSWORD, USERNAME
+from tests.helpers import StateRecorder, wait_for_state
+
+from .conftest import (
+    ALTERNATE_HOST,
+    ALTERNATE_STATION,
+    EXTENSION,
+    SERVER_CONNECTION,
+    BackoffSpy,
+    make_entry,
+    server_station,
+    set_up,
+    showing,
+    shown,
+    unavailable,
+    until,
+)
+
+POLLING = {"messaging_version": 1}
+SUBSCRIPTION = "messaging/subscriptions/connection/station"
+
+
+def calls(simulator: IcwsSimulator, since: int = 0) -> list[tuple[str, str, int]]:
+    """(method, path under /icws/, status) of the requests answered since ``since``."""
+    return [
+        (method, path.removeprefix("/icws/"), status)
+        for method, path, status in simulator.requests[since:]
+    ]
+
+
+def assert_backoff_doubles(backoff: BackoffSpy, count: int) -> None:
+    """The first ``count`` delays double from the minimum, each jittered down to half.
+
+    The minimum is the 0.01 s that tests/conftest.py patches in for every test.
+    """
+    highs = [0.01 * 2**attempt for attempt in range(count)]
+    assert backoff.ranges[:count] == pytest.approx([(high / 2, high) for high in highs])
+
+
+# ---- 1. restart --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("simulator_options", [{}, POLLING], ids=["events", "polling"])
+async def test_server_restart_mid_stream(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A restart forgets every session; the entry logs in again and shows the station."""
+    (before,) = simulator.sessions
+    logins = simulator.login_attempts
+    extension = StateRecorder(hass, EXTENSION)
+
+    await simulator.restart()
+    simulator.update_station("WS-114", extension="1401")  # while the entry reconnects
+
+    await wait_for_state(hass, EXTENSION, "1401")
+    assert shown(hass) == showing(server_station(simulator))
+    assert extension.states == [STATE_UNAVAILABLE, "1401"]
+    assert before not in simulator.sessions
+    assert simulator.login_attempts == logins + 1
+
+
+# ---- 2. session ended --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("simulator_options", "states_as_strings"),
+    [({}, False), ({}, True), (POLLING, False)],
+    ids=["events", "events-states-as-text", "polling"],
+)
+async def test_session_ended_by_the_server(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    states_as_strings: bool,
+) -> None:
+    """A "connection down" with a reason: the entry logs in again, keeping the reason."""
+    logins = simulator.login_attempts
+    extension = StateRecorder(hass, EXTENSION)
+    server = StateRecorder(hass, SERVER_CONNECTION)
+    reason = "An administrator ended the session."
+
+    simulator.end_session(reason=reason, states_as_strings=states_as_strings)
+    simulator.update_station("WS-114", extension="1402")
+
+    await wait_for_state(hass, EXTENSION, "1402")
+    assert shown(hass) == showing(server_station(simulator))
+    assert extension.states == [STATE_UNAVAILABLE, "1402"]
+    assert server.states == ["off", "on"]
+    assert simulator.login_attempts == logins + 1
+    errors = [text for _, text in init_integration.runtime_data.errors]
+    assert len(errors) == 1
+    assert reason in errors[0]
+
+
+# ---- 3. a 401 on one call ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("simulator_options", [POLLING])
+async def test_401_on_a_message_poll(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The session vanishes while a poll is on its way: that poll's 401 ends it."""
+    (before,) = simulator.sessions
+    logins, since = simulator.login_attempts, len(simulator.requests)
+    extension = StateRecorder(hass, EXTENSION)
+
+    simulator.response_delay = 0.2
+    await until(
+        simulator, lambda: simulator.in_flight > 0
+    )  # a poll waits to be answered
+    simulator.end_session(notify=False)
+    simulator.response_delay = 0.0
+    simulator.update_station("WS-114", extension="1403")
+
+    await wait_for_state(hass, EXTENSION, "1403")
+    assert ("GET", f"{before}/messaging/messages", 401) in calls(simulator, since)
+    assert shown(hass) == showing(server_station(simulator))
+    assert extension.states == [STATE_UNAVAILABLE, "1403"]
+    assert simulator.login_attempts == logins + 1
+
+
+async def test_401_on_the_subscription_during_a_reconnect(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A reconnect whose session is lost between two of its calls starts over."""
+    logins, since = simulator.login_attempts, len(simulator.requests)
+
+    simulator.response_delay = 0.1
+    simulator.end_session()
+    await until(
+        simulator,
+        lambda: any(
+            method == "PUT" and path.endswith("/connection/station") and status == 200
+            for method, path, status in calls(simulator, since)
+        ),
+    )
+    (reconnected,) = simulator.sessions
+    simulator.end_session(notify=False)  # while the subscription waits to be answered
+    simulator.response_delay = 0.0
+    simulator.update_station("WS-114", extension="1404")
+
+    await wait_for_state(hass, EXTENSION, "1404")
+    assert ("PUT", f"{reconnected}/{SUBSCRIPTION}", 401) in calls(simulator, since)
+    assert shown(hass) == showing(server_station(simulator))
+    assert reconnected not in simulator.sessions
+    assert simulator.login_attempts == logins + 2
+
+
+# ---- 4. and 5. switchover ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("simulator_options", "how"),
+    [({}, "refusing"), ({"alternate_hosts": [ALTERNATE_HOST]}, "stopped")],
+    ids=["503-names-the-alternate", "server-gone-alternate-known-from-login"],
+)
+async def test_switchover_to_the_alternate_server(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    alternate: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    how: str,
+) -> None:
+    """The server hands over to its partner: the entry follows and shows its station."""
+    coordinator = init_integration.runtime_data
+    assert coordinator.client.url.host == "127.0.0.1"
+
+    if how == "refusing":
+        simulator.refuse_logins(alternates=[ALTERNATE_HOST])
+        simulator.end_session(reason="Switchover")
+    else:
+        await simulator.stop()
+
+    await wait_for_state(hass, EXTENSION, ALTERNATE_STATION.extension)
+    assert shown(hass) == showing(ALTERNATE_STATION)
+    assert server_station(alternate) == ALTERNATE_STATION
+    assert not simulator.sessions
+    assert coordinator.client.url.host == ALTERNATE_HOST
+    assert alternate.login_attempts == 1
+
+    # The partner's changes arrive too.
+    alternate.update_station("WS-114", extension="2115")
+    await wait_for_state(hass, EXTENSION, "2115")
+
+
+async def test_alternates_all_refusing(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    alternate: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+) -> None:
+    """No server accepts: unavailable, retried with growing delays, then back on a partner."""
+    logins = simulator.login_attempts
+    simulator.refuse_logins(alternates=[ALTERNATE_HOST])
+    alternate.refuse_logins(alternates=["127.0.0.1"])
+
+    simulator.end_session(reason="Switchover")
+    await backoff.wait_for(5)  # four reconnects failed; the fifth waits
+
+    assert shown(hass) == unavailable()
+    assert_backoff_doubles(backoff, 5)
+    # Each reconnect asked each server once: no server was asked twice in one attempt.
+    assert simulator.login_attempts == logins + 4
+    assert alternate.login_attempts == 4
+    assert isinstance(init_integration.runtime_data.last_exception, IcwsConnectionError)
+
+    alternate.accept_logins()
+    await wait_for_state(hass, EXTENSION, ALTERNATE_STATION.extension)
+    assert shown(hass) == showing(server_station(alternate))
+    assert not simulator.sessions
+
+
+BAD_ALTERNATES = ["cic 02", "cic02:8019", "cic02/icws", "", "x" * 300]
+
+
+@pytest.mark.usefixtures("resolver")
+async def test_alternates_that_are_not_host_names(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+) -> None:
+    """A 503 naming alternates that are no host names: skipped, retried, then back."""
+    logins = simulator.login_attempts
+    simulator.refuse_logins(alternates=BAD_ALTERNATES)
+
+    simulator.end_session(reason="Switchover")
+    await backoff.wait_for(3)
+
+    assert shown(hass) == unavailable()
+    assert simulator.login_attempts == logins + 2
+    assert isinstance(init_integration.runtime_data.last_exception, IcwsConnectionError)
+
+    simulator.accept_logins()
+    await wait_for_state(hass, SERVER_CONNECTION, "on")
+    assert shown(hass) == showing(server_station(simulator))
+
+
+@pytest.mark.usefixtures("resolver")
+async def test_config_flow_alternates_that_are_not_host_names(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """The sign-in form reports such a server as unreachable, not as an unknown error."""
+    simulator.refuse_logins(alternates=BAD_ALTERNATES)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: simulator.url,
+            CONF_USERNAME: USERNAME,
+            CONF_PASSWORD: PASSWORD,
+            CONF_VERIFY_SSL: True,
+        },
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert simulator.login_attempts == 1
+
+
+# ---- 6. connection refused and DNS failure -----------------------------------------------
+
+
+@pytest.mark.usefixtures("resolver")
+@pytest.mark.parametrize("failure", ["refused", "dns"])
+async def test_config_flow_cannot_connect(
+    hass: HomeAssistant, simulator: IcwsSimulator, failure: str
+) -> None:
+    """The sign-in form says the server cannot be reached; once it can, the flow goes on."""
+    url = simulator.url
+    if failure == "refused":
+        await simulator.stop()
+    else:
+        url = "http://cic01.invalid:8018"
+    form = {
+        CONF_URL: url,
+        CONF_USERNAME: USERNAME,
+        CONF_PASSWORD: PASSWORD,
+        CONF_VERIFY_SSL: True,
+    }
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    if failure == "refused":
+        await simulator.start()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**form, CONF_URL: simulator.url}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "station"
+    assert not simulator.sessions
+
+
+@pytest.mark.parametrize(
+    ("failure", "host", "error"),
+    [
+        ("refused", "127.0.0.1", "ClientConnectorError"),
+        ("dns", "cic01.invalid", "ClientConnectorDNSError"),
+    ],
+)
+@pytest.mark.usefixtures("resolver")
+async def test_setup_cannot_connect(
+    hass: HomeAssistant, simulator: IcwsSimulator, failure: str, host: str, error: str
+) -> None:
+    """Setting up against an unreachable server is "not ready", and says why."""
+    url = simulator.url.replace("127.0.0.1", host)
+    if failure == "refused":
+        await simulator.stop()
+    entry = make_entry(url)
+
+    assert await set_up(hass, entry) is ConfigEntryState.SETUP_RETRY
+    assert (
+        entry.reason
+        == f"Cannot connect to the CIC server {host}: Login failed: {error}"
+    )
+
+
+async def test_running_entry_server_stopped(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+) -> None:
+    """Connections refused: unavailable, retried with growing delays, back when it listens."""
+    await simulator.stop()
+    await backoff.wait_for(4)
+
+    assert shown(hass) == unavailable()
+    assert_backoff_doubles(backoff, 4)
+    simulator.update_station(
+        "WS-114", extension="1406"
+    )  # changed while the server was down
+
+    await simulator.start()
+    await wait_for_state(hass, EXTENSION, "1406")
+    assert shown(hass) == showing(server_station(simulator))
+
+
+@pytest.mark.usefixtures("resolver")
+async def test_running_entry_alternate_name_does_not_resolve(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+) -> None:
+    """The server points at a partner whose name does not resolve: retried, then back."""
+    logins = simulator.login_attempts
+    simulator.refuse_logins(alternates=["cic02.invalid"])
+
+    simulator.end_session(reason="Switchover")
+    await backoff.wait_for(3)
+
+    assert shown(hass) == unavailable()
+    assert simulator.login_attempts == logins + 2
+    coordinator = init_integration.runtime_data
+    assert str(coordinator.last_exception) == "Login failed: ClientConnectorDNSError"
+
+    simulator.accept_logins()
+    simulator.update_station("WS-114", extension="1407")
+    await wait_for_state(hass, EXTENSION, "1407")
+    assert shown(hass) == showing(server_station(simulator))
+    assert coordinator.client.url.host == "127.0.0.1"
+
+
+# ---- 7. TLS ------------------------------------------------------------------------------
+
+
+async def test_untrusted_certificate(
+    hass: HomeAssistant, https_simulator: IcwsSimulator
+) -> None:
+    """A self-signed server with verification on is "not ready" with a TLS reason."""
+    entry = make_entry(https_simulator.url)
+
+    assert await set_up(hass, entry) is ConfigEntryState.SETUP_RETRY
+    assert entry.reason == (
+        "Cannot connect to the CIC server 127.0.0.1: "
+        "Login failed: TLS error (ClientConnectorCertificateError)"
+    )
+    assert https_simulator.login_attempts == 0  # nothing was sent to that server
+
+    # Trusting the server (what the reconfigure flow stores) sets the entry up.
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_VERIFY_SSL: False}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert shown(hass) == showing(server_station(https_simulator))
+
+
+# ---- 8. slow server ----------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("short_request_timeout")
+async def test_slow_server_at_setup(
+    hass: HomeAssistant, simulator: IcwsSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A login answered past the request timeout: "not ready"; no session is left behind."""
+    simulator.response_delay = 1.0
+
+    assert await set_up(hass, mock_config_entry) is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.reason == (
+        "Cannot connect to the CIC server 127.0.0.1: Login timed out"
+    )
+    await until(simulator, lambda: simulator.in_flight == 0)  # the server gave up too
+    assert not simulator.sessions
+
+    simulator.response_delay = 0.0
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    assert shown(hass) == showing(server_station(simulator))
+
+
+@pytest.mark.usefixtures("short_request_timeout")
+async def test_slow_server_while_running(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    mock_config_entry: MockConfigEntry,
+    backoff: BackoffSpy,
+) -> None:
+    """Reconnects time out while the server is slow; once it is quick again, all is back."""
+    assert await set_up(hass, mock_config_entry) is ConfigEntryState.LOADED
+    coordinator = mock_config_entry.runtime_data
+
+    simulator.response_delay = 1.0
+    simulator.end_session()
+    await backoff.wait_for(3)  # two logins timed out
+
+    assert shown(hass) == unavailable()
+    assert isinstance(coordinator.last_exception, IcwsTimeoutError)
+    assert [text for _, text in coordinator.errors][-2:] == ["Login timed out"] * 2
+
+    simulator.response_delay = 0.0
+    simulator.update_station("WS-114", extension="1408")
+    await wait_for_state(hass, EXTENSION, "1408")
+    assert shown(hass) == showing(server_station(simulator))
+    # The abandoned logins were dropped by the server, not completed into stray sessions.
+    await until(simulator, lambda: simulator.in_flight == 1)  # the event stream
+    assert len(simulator.sessions) == 1
+
+
+# ---- 9. event stream cut mid-event -------------------------------------------------------
+
+
+async def test_event_stream_dropped_mid_event(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The change cut in half is not lost: the stream is reopened and resynchronised."""
+    logins, since = simulator.login_attempts, len(simulator.requests)
+    (session_id,) = simulator.sessions
+    extension = StateRecorder(hass, EXTENSION)
+    server = StateRecorder(hass, SERVER_CONNECTION)
+
+    simulator.sse_chunk_size = 16
+    simulator.drop_sse_mid_event()
+    simulator.update_station("WS-114", extension="1409", can_be_dialed=False)
+
+    await wait_for_state(hass, EXTENSION, "1409")
+    assert shown(hass) == showing(server_station(simulator))
+    assert extension.states == ["1409"]  # never unavailable on the way
+    assert server.states == []
+    assert simulator.login_attempts == logins
+    assert ("PUT", f"{session_id}/{SUBSCRIPTION}", 200) in calls(simulator, since)
