@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -17,7 +18,7 @@ from custom_components.icws_station.const import (
     DOMAIN,
     StationType,
 )
-from custom_components.icws_station.icws import RetrievalMode
+from custom_components.icws_station.icws import RetrievalMode, Station, StationMessage
 from icws_simulator import IcwsSimulator
 
 from .helpers import StateRecorder, wait_for_state
@@ -177,3 +178,28 @@ async def test_server_without_events_is_polled(
 
     await wait_for_state(hass, EXTENSION, "118")
     assert init_integration.runtime_data.effective_retrieval_mode is RetrievalMode.POLL
+
+
+async def test_unexpected_error_does_not_end_the_listener(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    apply = StationMessage.apply
+    calls = 0
+
+    def fails_once(message: StationMessage, current: Station | None) -> Station | None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("a bug in handling a message")
+        return apply(message, current)
+
+    with patch.object(StationMessage, "apply", fails_once):
+        simulator.update_station("WS-114", extension="120")
+        await wait_for_state(hass, EXTENSION, "120")
+
+    assert "Unexpected error while reading 127.0.0.1" in caplog.text
+    assert init_integration.runtime_data._listener is not None
+    assert not init_integration.runtime_data._listener.done()

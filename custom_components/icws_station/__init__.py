@@ -16,8 +16,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     coordinator.start()
+    # async_listen, not async_listen_once: removing a once-listener that already fired
+    # (unload after stop) makes Home Assistant log an error.
     entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, coordinator.async_stop)
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, coordinator.async_stop)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

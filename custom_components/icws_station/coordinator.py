@@ -199,6 +199,13 @@ class IcwsStationCoordinator(DataUpdateCoordinator[Station | None]):
                 return
             except (IcwsError, TimeoutError) as err:
                 await self._lost(err, log=attempt == 0)
+            except Exception as err:  # noqa: BLE001
+                # A bug must not end the listener for good and leave the entities stale:
+                # log it with its traceback, then reconnect like after any loss.
+                LOGGER.exception(
+                    "Unexpected error while reading %s", self.client.url.host
+                )
+                await self._lost(err, log=False)
             attempt += 1
             delay = min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (attempt - 1))
             # Jitter spreads reconnects of many clients after a server restart; not cryptographic.
@@ -222,7 +229,7 @@ class IcwsStationCoordinator(DataUpdateCoordinator[Station | None]):
             self.async_set_updated_data(station)
         raise IcwsSessionLostError("The message stream ended")
 
-    async def _lost(self, err: IcwsError | TimeoutError, *, log: bool) -> None:
+    async def _lost(self, err: Exception, *, log: bool) -> None:
         """Mark the entities unavailable and drop what is left of the session."""
         self.errors.append((datetime.now(UTC), str(err) or type(err).__name__))
         if log:
