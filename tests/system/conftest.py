@@ -49,10 +49,13 @@ class RunningHomeAssistant:
         return self.config_dir / "home-assistant.log"
 
 
-def free_port() -> int:
-    """Return a loopback port nothing listens on right now."""
+def free_port(preferred: int = 0) -> int:
+    """Return a loopback port nothing listens on right now, ``preferred`` if it is free."""
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        try:
+            probe.bind(("127.0.0.1", preferred))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
 
@@ -173,7 +176,8 @@ def home_assistant(
         ROOT / "config" / "configuration.yaml", config_dir / "configuration.yaml"
     )
     (config_dir / "custom_components").symlink_to(ROOT / "custom_components")
-    ha_port, sim_port = free_port(), free_port()
+    # The simulator's address shows in the README's screenshots: keep it the same run to run.
+    ha_port, sim_port = free_port(), free_port(preferred=18018)
     bin_dir = Path(sys.executable).parent
     logs = config_dir / "processes.log"
     with logs.open("ab") as output:
