@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 import os
+from pathlib import Path
+import ssl
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import aiohttp
@@ -29,6 +33,8 @@ from custom_components.icws_station.const import (
 )
 from custom_components.icws_station.icws import IcwsClient
 from icws_simulator import IcwsSimulator, SimulatedStation
+
+from .tls import self_signed_server_context
 
 USERNAME = "jdoe"
 PASSWORD = "pw-Lo9-secret"
@@ -108,6 +114,40 @@ async def simulator(
     await sim.start()
     yield sim
     await sim.stop()
+
+
+@pytest.fixture
+async def https_simulator(
+    hass: HomeAssistant, socket_enabled: None, tmp_path: Path
+) -> AsyncIterator[IcwsSimulator]:
+    """The simulator over https with a self-signed certificate.
+
+    A client that refuses the certificate resets the handshake, which the server reports to
+    the event loop; that report, and only it, is expected.
+    """
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    assert handler is not None  # the hass fixture installs one
+
+    def ignore_refused_handshake(
+        loop: asyncio.AbstractEventLoop, context: dict[str, Any]
+    ) -> None:
+        if not isinstance(
+            context.get("exception"), ConnectionResetError | ssl.SSLError
+        ):
+            handler(loop, context)
+
+    loop.set_exception_handler(ignore_refused_handshake)
+    sim = IcwsSimulator(
+        users={USERNAME: PASSWORD},
+        display_names={USERNAME: DISPLAY_NAME},
+        server_name=SERVER_NAME,
+        ssl_context=self_signed_server_context(tmp_path),
+    )
+    await sim.start()
+    yield sim
+    await sim.stop()
+    loop.set_exception_handler(handler)
 
 
 @pytest.fixture

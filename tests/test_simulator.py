@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 import contextlib
 from dataclasses import dataclass
-import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -17,10 +16,6 @@ import sys
 from typing import Any, cast
 
 import aiohttp
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 import pytest
 
 from icws_simulator import IcwsSimulator, SimulatedStation
@@ -28,6 +23,8 @@ from icws_simulator.__main__ import build_simulator, parse_args, serve
 from icws_simulator.demo import run_demo
 from icws_simulator.protocol import TYPE_CONNECTION_STATE, TYPE_STATION_STATE
 from icws_simulator.sse import encode_event
+
+from .tls import write_self_signed
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -1014,37 +1011,11 @@ def test_encode_event_splits_lines() -> None:
 # ---- https -------------------------------------------------------------------------------
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 async def test_https_cookie_is_secure(
     http: aiohttp.ClientSession, socket_enabled: None, tmp_path: Path
 ) -> None:
     """Served over https, the session cookie carries Secure."""
-    cert, key = _self_signed(tmp_path)
+    cert, key = write_self_signed(tmp_path)
     args = parse_args(["--port", "0", "--cert", str(cert), "--key", str(key)])
     sim = build_simulator(args)
     async with sim:

@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-import datetime as dt
 from functools import partial
 import json
 import logging
-from pathlib import Path
-import ssl
-from typing import Any
 from unittest.mock import patch
 
 from aiohttp.resolver import AsyncResolver
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_PASSWORD,
@@ -273,68 +265,6 @@ async def alternate(
     await partner.start()
     yield partner
     await partner.stop()
-
-
-def _self_signed(directory: Path) -> ssl.SSLContext:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_path, key_path)
-    return context
-
-
-@pytest.fixture
-async def https_simulator(
-    hass: HomeAssistant, socket_enabled: None, tmp_path: Path
-) -> AsyncIterator[IcwsSimulator]:
-    """The simulator over https with a self-signed certificate.
-
-    A client that refuses the certificate resets the handshake, which the server reports to
-    the event loop; that report, and only it, is expected.
-    """
-    loop = asyncio.get_running_loop()
-    handler = loop.get_exception_handler()
-    assert handler is not None  # the hass fixture installs one
-
-    def ignore_refused_handshake(
-        loop: asyncio.AbstractEventLoop, context: dict[str, Any]
-    ) -> None:
-        if not isinstance(
-            context.get("exception"), ConnectionResetError | ssl.SSLError
-        ):
-            handler(loop, context)
-
-    loop.set_exception_handler(ignore_refused_handshake)
-    sim = IcwsSimulator(
-        users={USERNAME: PASSWORD},
-        display_names={USERNAME: DISPLAY_NAME},
-        server_name=SERVER_NAME,
-        ssl_context=_self_signed(tmp_path),
-    )
-    await sim.start()
-    yield sim
-    await sim.stop()
-    loop.set_exception_handler(handler)
 
 
 class BackoffSpy:
