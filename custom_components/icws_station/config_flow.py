@@ -370,10 +370,7 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
             except _ValidationError as err:
                 errors = err.errors
             else:
-                await self.async_set_unique_id(
-                    _unique_id(info), raise_on_progress=False
-                )
-                self._abort_if_unique_id_mismatch(reason="account_mismatch")
+                await self._async_ensure_same_account(info)
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_PASSWORD: user_input[CONF_PASSWORD]}
                 )
@@ -386,6 +383,11 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
                 "url": entry.data[CONF_URL],
             },
         )
+
+    async def _async_ensure_same_account(self, info: LoginInfo) -> None:
+        """Abort unless the credentials signed in as the entry's own account."""
+        await self.async_set_unique_id(_unique_id(info), raise_on_progress=False)
+        self._abort_if_unique_id_mismatch(reason="account_mismatch")
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -402,10 +404,7 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
             except _ValidationError as err:
                 errors = err.errors
             else:
-                await self.async_set_unique_id(
-                    _unique_id(info), raise_on_progress=False
-                )
-                self._abort_if_unique_id_mismatch(reason="account_mismatch")
+                await self._async_ensure_same_account(info)
                 return self.async_update_reload_and_abort(entry, data_updates=data)
         suggested = user_input or {
             key: value for key, value in entry.data.items() if key != CONF_PASSWORD
