@@ -1,0 +1,56 @@
+"""The results as a text table and as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.results import Figure
+from bench.settings import Sizes
+
+
+def render(figures: list[Figure], meta: dict[str, Any]) -> str:
+    """Return the table as text."""
+    label_width = max(len(label) for f in figures for label, _ in f.lines)
+    lines = [
+        (
+            f"ICWS station bench -- {meta['started']}  Python {meta['python']}, "
+            f"Home Assistant {meta['home_assistant']}, {meta['cpus']} CPUs, "
+            f"load {meta['load_before']}"
+        ),
+    ]
+    if meta["quick"]:
+        lines.append("QUICK RUN: counts reduced; these are not the official figures.")
+    rule = "-" * 100
+    lines.append(rule)
+    for figure in figures:
+        verdict = {True: "PASS", False: "FAIL", None: "info"}[figure.passed]
+        lines.append(
+            f"{figure.number}. {figure.title}   [{verdict}] goal: {figure.goal}"
+        )
+        lines.extend(
+            f"   {label:<{label_width}}  {text}" for label, text in figure.lines
+        )
+        lines.extend(f"   ({note})" for note in figure.notes)
+    lines.append(rule)
+    failed = [str(f.number) for f in figures if f.passed is False]
+    lines.append(
+        f"{len(figures) - len(failed)}/{len(figures)} without a missed goal"
+        + (f"; missed: {', '.join(failed)}" if failed else "")
+        + f"; took {meta['seconds']:.0f} s"
+    )
+    return "\n".join(lines)
+
+
+def write_json(
+    path: Path, figures: list[Figure], meta: dict[str, Any], sizes: Sizes
+) -> None:
+    """Write the results to ``path`` as JSON."""
+    results = {
+        "meta": meta,
+        "sizes": sizes.__dict__,
+        "figures": [figure.as_json() for figure in figures],
+        "all_goals_met": all(f.passed is not False for f in figures),
+    }
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -1,0 +1,62 @@
+"""A figure's measured values, and the statistics and units they are given in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+import math
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Figure:
+    """One row group of the table: measured values, the goal, and whether it was met."""
+
+    number: int
+    title: str
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    goal: str = ""
+    passed: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, label: str, text: str, **values: Any) -> None:
+        """Add a printed line and the raw values behind it."""
+        self.lines.append((label, text))
+        self.values.update(values)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the figure as plain data."""
+        return {
+            "number": self.number,
+            "title": self.title,
+            "values": self.values,
+            "lines": dict(self.lines),
+            "goal": self.goal,
+            "passed": self.passed,
+            "notes": self.notes,
+        }
+
+
+def percentile(values: Iterable[float], pct: float) -> float:
+    """Return the nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    rank = max(0, math.ceil(pct / 100 * len(ordered)) - 1)
+    return ordered[rank]
+
+
+def ms(seconds: float) -> str:
+    """Format seconds as milliseconds."""
+    return f"{seconds * 1000:.2f} ms"
+
+
+def rss_bytes() -> int:
+    """Return the process's resident set size now (VmRSS)."""
+    with Path("/proc/self/status").open(encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
