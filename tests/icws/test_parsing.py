@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -13,7 +14,11 @@ from custom_components.icws_station.icws import (
     StationMessage,
     StationSetting,
 )
-from custom_components.icws_station.icws.messages import decode_json, parse_message
+from custom_components.icws_station.icws.messages import (
+    complain,
+    decode_json,
+    parse_message,
+)
 
 STATION = "urn:inin.com:connection:stationConnectionStateChangeMessage"
 CONNECTION = "urn:inin.com:connection:connectionStateChangeMessage"
@@ -168,3 +173,17 @@ def test_deeply_nested_json_is_an_error_not_a_crash() -> None:
         decode_json("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ValueError, match="Expecting"):
         decode_json("{")
+
+
+def test_bad_messages_are_reported_once_then_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, "custom_components.icws_station.icws")
+    kind = "urn:example:complaintTest"
+
+    for _ in range(3):
+        complain(kind, "Ignoring a malformed %s", "thing")
+
+    levels = [record.levelno for record in caplog.records]
+    assert levels == [logging.WARNING, logging.DEBUG, logging.DEBUG]
+    assert "more of these are logged at debug level" in caplog.records[0].getMessage()

@@ -24,6 +24,7 @@ from .messages import (
     ConnectionStateMessage,
     Message,
     StationMessage,
+    complain,
     decode_json,
     parse_message,
 )
@@ -458,7 +459,7 @@ class IcwsClient:
                         if (message := self._handle(raw)) is not None:
                             yield message
                 else:
-                    _LOGGER.warning("Ignoring a malformed batch of messages")
+                    complain("batch", "Ignoring a malformed batch of messages")
                     await self._resync()
             with suppress(TimeoutError):
                 async with asyncio.timeout(interval):
@@ -495,9 +496,7 @@ class IcwsClient:
                             try:
                                 raw = decode_json(data)
                             except ValueError:
-                                _LOGGER.warning(
-                                    "Ignoring a message that is not valid JSON"
-                                )
+                                complain("json", "Ignoring a message that is not JSON")
                                 continue
                             for item in raw if isinstance(raw, list) else (raw,):
                                 if (message := self._handle(item)) is not None:

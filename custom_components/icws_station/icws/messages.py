@@ -16,6 +16,29 @@ from .models import ConnectionState, MediaType, Secret, Station, StationSetting
 
 _LOGGER = logging.getLogger(__name__)
 
+
+class _Complaint:
+    """Warn about the first bad message of a kind, then only at debug level.
+
+    A misbehaving server can send thousands; the log should say so once, not flood.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def __call__(self, kind: str, text: str, *args: object) -> None:
+        if kind in self._seen:
+            _LOGGER.debug(text, *args)
+            return
+        self._seen.add(kind)
+        _LOGGER.warning(
+            "%s (more of these are logged at debug level)",
+            text % args if args else text,
+        )
+
+
+complain = _Complaint()
+
 STATION_MESSAGE: Final = "urn:inin.com:connection:stationConnectionStateChangeMessage"
 CONNECTION_MESSAGE: Final = "urn:inin.com:connection:connectionStateChangeMessage"
 
@@ -207,7 +230,7 @@ def parse_message(raw: object) -> Message | None:
     try:
         return parser(raw)
     except _InvalidFieldError:
-        _LOGGER.warning("Ignoring a malformed %s", kind.rsplit(":", 1)[-1])
+        complain(kind, "Ignoring a malformed %s", kind.rsplit(":", 1)[-1])
         return None
 
 
