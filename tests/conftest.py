@@ -48,7 +48,8 @@ class _SnapshotExtension(HomeAssistantSnapshotExtension):
 
     Serialisation of registry entries and state attributes differs between the releases the
     integration supports, so the oldest-release leg of scripts/test (ICWS_TEST_LEG=oldest)
-    keeps its snapshots in tests/snapshots-oldest.
+    keeps its snapshots in tests/snapshots-oldest. syrupy's --snapshot-update in one leg
+    deletes the other leg's files as unused: update the oldest leg first, then the newest.
     """
 
     @classmethod
