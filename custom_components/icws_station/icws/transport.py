@@ -124,11 +124,7 @@ class Transport:
                 ssl=self._ssl,
                 allow_redirects=False,
             ) as resp:
-                raw = await resp.read()
-                cookies = {name: morsel.value for name, morsel in resp.cookies.items()}
-                response = Response(
-                    resp.status, resp.headers, cookies, _decode(resp, raw)
-                )
+                response = await _read(resp)
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
             raise connection_error(what, err) from err
         _LOGGER.debug("%s: HTTP %s", what, response.status)
@@ -164,11 +160,7 @@ class Transport:
             if resp.status != 200 or EVENT_STREAM not in resp.headers.get(
                 "Content-Type", ""
             ):
-                raw = await resp.read()
-                cookies = {name: morsel.value for name, morsel in resp.cookies.items()}
-                response = Response(
-                    resp.status, resp.headers, cookies, _decode(resp, raw)
-                )
+                response = await _read(resp)
                 if response.status == 200:
                     raise IcwsResponseError(
                         f"{what} failed: not an event stream", status=200
@@ -177,6 +169,13 @@ class Transport:
             yield resp
         finally:
             resp.close()
+
+
+async def _read(resp: aiohttp.ClientResponse) -> Response:
+    """Read a whole answer: status, headers, cookies and its decoded JSON body."""
+    raw = await resp.read()
+    cookies = {name: morsel.value for name, morsel in resp.cookies.items()}
+    return Response(resp.status, resp.headers, cookies, _decode(resp, raw))
 
 
 def _decode(resp: aiohttp.ClientResponse, raw: bytes) -> Any:
