@@ -14,7 +14,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import IcwsStationConfigEntry, IcwsStationCoordinator
+from .coordinator import IcwsStationConfigEntry
 from .entity import IcwsStationEntity
 from .icws import Station
 
@@ -88,14 +88,6 @@ class IcwsServerConnectedSensor(IcwsStationEntity, BinarySensorEntity):
 
     Stays available while the others are unavailable: it is what tells the user why.
     """
-
-    def __init__(
-        self,
-        coordinator: IcwsStationCoordinator,
-        description: BinarySensorEntityDescription,
-    ) -> None:
-        """Describe the connectivity sensor."""
-        super().__init__(coordinator, description)
 
     @property
     def available(self) -> bool:
