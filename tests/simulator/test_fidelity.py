@@ -96,6 +96,11 @@ async def test_cors_preflight(sim: IcwsSimulator, http: aiohttp.ClientSession) -
         "accept-language",
         "x-trace",
     } <= allowed
+    async with http.options(
+        f"{sim.url}/icws/123456789012/anything", headers={"Origin": ORIGIN}
+    ) as response:
+        assert response.status == 200  # no route: every ICWS method
+        assert "PUT" in response.headers["Access-Control-Allow-Methods"]
     async with http.options(f"{sim.url}/icws/connection") as response:
         assert response.status == 200
         assert "POST" in response.headers["Allow"]

@@ -1,11 +1,17 @@
 """Sessions: how the server ends them, idle expiry, and what other API parts build on."""
 
+from typing import Any
+
 import aiohttp
+from aiohttp import web
 import pytest
 
-from icws_simulator import IcwsSimulator, SimSession
+from icws_simulator import IcwsSimulator, SimSession, server
 from icws_simulator.__main__ import parse_args
+from icws_simulator.control import ControlApi
 from icws_simulator.protocol import TYPE_CONNECTION_STATE
+from icws_simulator.server import IcwsRoutes
+from icws_simulator.state import SimulatorState
 
 from .helpers import control, login, next_event, open_stream, poll, wait_for
 
@@ -145,3 +151,57 @@ async def test_fan_out_and_session_hooks(
     async with http.delete(other.url("connection"), headers=other.headers) as response:
         assert response.status == 200
     assert [s.session_id for s in ended] == [other.session_id]
+
+
+class ExampleApi:
+    """A part of the API kept in a module of its own, as the extension point expects."""
+
+    def __init__(self, state: SimulatorState) -> None:
+        """Keep the state."""
+        self.state = state
+        self.calls = 0
+
+    def add_routes(self, icws: IcwsRoutes, control: ControlApi) -> None:
+        """Register one ICWS session route and one control route."""
+        icws.add_session("PUT", "/example/things", self.put_things)
+        control.add("/example/poke", self.poke)
+        control.add_snapshot(lambda: {"exampleCalls": self.calls})
+
+    async def put_things(
+        self, _request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
+        """Subscribe the session to things."""
+        session.subscriptions["example/things"] = True
+        self.calls += 1
+        return web.Response(status=200)
+
+    async def poke(self, _request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Tell every subscriber."""
+        self.state.publish(
+            {"__type": "urn:example", "isDelta": True, **body},
+            self.state.subscribers("example/things"),
+        )
+        return {"subscribers": len(self.state.subscribers("example/things"))}
+
+
+async def test_extra_api_registers_routes(
+    http: aiohttp.ClientSession, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API part listed in APIS gets session-checked routes and control routes."""
+    monkeypatch.setattr(server, "APIS", (*server.APIS, ExampleApi))
+    async with IcwsSimulator() as sim:
+        assert sim.state is sim
+        me = await login(http, sim.url)
+        async with http.put(me.url("example/things"), headers=me.headers) as response:
+            assert response.status == 200
+        async with http.put(me.url("example/things")) as response:
+            assert response.status == 401  # the session check covers new routes
+        assert await control(http, sim, "example/poke", {"n": 1}) == (
+            200,
+            {"subscribers": 1},
+        )
+        assert await poll(http, me) == [
+            {"__type": "urn:example", "isDelta": True, "n": 1}
+        ]
+        async with http.get(f"{sim.url}/_simulator/state") as response:
+            assert (await response.json())["exampleCalls"] == 1
