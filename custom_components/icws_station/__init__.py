@@ -5,7 +5,9 @@ from __future__ import annotations
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE
 from .coordinator import IcwsStationConfigEntry, IcwsStationCoordinator
+from .icws import RetrievalMode
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -30,3 +32,24 @@ async def async_unload_entry(
 ) -> bool:
     """Unload the platforms; the coordinator's shutdown ends the session."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: IcwsStationConfigEntry
+) -> bool:
+    """Bring a 1.1 entry to 1.2.
+
+    1.2: the polling interval is fixed, so its option goes; forced streaming becomes
+    Automatic, which streams wherever the server can. The unique ID stays as it was, even in
+    the older form (``<user>@<icServer>``): the entities and the device are keyed by it.
+    """
+    if entry.version > 1:
+        # From a later release; older Home Assistant releases ask to migrate it down.
+        return False
+    options = {
+        key: value for key, value in entry.options.items() if key != CONF_POLL_INTERVAL
+    }
+    if options.get(CONF_RETRIEVAL_MODE) == RetrievalMode.SSE:
+        options[CONF_RETRIEVAL_MODE] = RetrievalMode.AUTO.value
+    hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    return True

@@ -1,4 +1,4 @@
-"""How the integration reaches ICWS: a client from entry data, station settings from options.
+"""How the integration reaches ICWS: a client from entry data.
 
 Shared by the config flow (which validates before saving) and the coordinator (which runs).
 """
@@ -12,22 +12,8 @@ from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VER
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import (
-    APPLICATION_NAME,
-    CONF_PERSISTENT,
-    CONF_REMOTE_NUMBER,
-    CONF_STATION_TYPE,
-    CONF_WORKSTATION,
-    StationType,
-)
-from .icws import (
-    IcwsClient,
-    RemoteNumberSettings,
-    RemoteWorkstationSettings,
-    StationSettings,
-    WorkstationSettings,
-    server_url,
-)
+from .const import APPLICATION_NAME
+from .icws import IcwsClient, server_url
 
 
 def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> IcwsClient:
@@ -42,20 +28,3 @@ def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> IcwsClient:
         language=hass.config.language,
         verify_ssl=verify_ssl,
     )
-
-
-def station_settings(options: Mapping[str, Any]) -> StationSettings | None:
-    """Return what to connect the session to; ``None`` leaves the session without a station."""
-    match StationType(options.get(CONF_STATION_TYPE, StationType.NONE)):
-        case StationType.WORKSTATION:
-            return WorkstationSettings(options[CONF_WORKSTATION])
-        case StationType.REMOTE_WORKSTATION:
-            return RemoteWorkstationSettings(
-                options[CONF_WORKSTATION], options[CONF_REMOTE_NUMBER]
-            )
-        case StationType.REMOTE_NUMBER:
-            return RemoteNumberSettings(
-                options[CONF_REMOTE_NUMBER],
-                persistent=options.get(CONF_PERSISTENT, False),
-            )
-    return None

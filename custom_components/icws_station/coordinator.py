@@ -17,15 +17,14 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .connection import create_client, station_settings
+from .connection import create_client
 from .const import (
-    CONF_POLL_INTERVAL,
     CONF_REMOTE_NUMBER,
     CONF_RETRIEVAL_MODE,
     CONF_WORKSTATION,
-    DEFAULT_POLL_INTERVAL,
     DOMAIN,
     LOGGER,
+    POLL_INTERVAL,
 )
 from .icws import (
     IcwsAuthenticationError,
@@ -38,6 +37,7 @@ from .icws import (
     Station,
     StationMessage,
 )
+from .station import station_settings
 
 type IcwsStationConfigEntry = ConfigEntry[IcwsStationCoordinator]
 
@@ -67,9 +67,7 @@ class IcwsStationCoordinator(DataUpdateCoordinator[Station | None]):
         self.retrieval_mode = RetrievalMode(
             entry.options.get(CONF_RETRIEVAL_MODE, RetrievalMode.AUTO)
         )
-        self.poll_interval: float = entry.options.get(
-            CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL
-        )
+        self.poll_interval = POLL_INTERVAL
         self.connected = False
         self.errors: deque[tuple[datetime, str]] = deque(maxlen=ERROR_HISTORY)
         self._messages: AsyncGenerator[Message] | None = None
