@@ -6,6 +6,7 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+from pytest_socket import socket_allow_hosts
 
 from .conftest import RunningHomeAssistant, websocket_command
 
@@ -16,6 +17,7 @@ def test_listens_on_127_0_0_1_only(home_assistant: RunningHomeAssistant) -> None
     """Another loopback address reaches any socket bound to all addresses, not this one."""
     port = urlsplit(home_assistant.url).port
     assert port is not None
+    socket_allow_hosts(["127.0.0.1", "127.0.0.2"])
     with socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
     with pytest.raises(ConnectionRefusedError):
