@@ -25,11 +25,14 @@ from custom_components.icws_station.icws import (
 )
 from icws_simulator import IcwsSimulator
 from icws_simulator.server import IcwsApi
+from icws_simulator.sessions import SimSession
 from tests.conftest import PASSWORD, USERNAME, make_stations
 
 from .conftest import APP, WAIT, next_station_message
 
-type Handler = Callable[[IcwsApi, web.Request], Awaitable[web.StreamResponse]]
+type Handler = Callable[
+    [IcwsApi, web.Request, SimSession], Awaitable[web.StreamResponse]
+]
 
 
 @pytest.fixture
@@ -104,26 +107,16 @@ async def test_check_session_after_the_session_ended(
 
 
 async def test_check_session_reports_a_down_session(
-    http_session: aiohttp.ClientSession,
-    patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
+    client: IcwsClient, simulator: IcwsSimulator
 ) -> None:
-    async def down(api: IcwsApi, request: web.Request) -> web.StreamResponse:
-        api.authorize(request)
-        return web.json_response(
-            {
-                "connectionState": "down",
-                "reason": "Logged off by an administrator",
-                "shouldReconnect": False,
-            }
-        )
+    await client.login()
+    # The server ends the session; its "down" message waits unread in the queue.
+    simulator.end_session(
+        should_reconnect=False, reason="Logged off by an administrator"
+    )
 
-    sim = await patched("connection_state", down)
-    client = make_client(http_session, sim)
-    async with client:
-        await client.login()
-
-        with pytest.raises(IcwsSessionLostError) as caught:
-            await client.check_session()
+    with pytest.raises(IcwsSessionLostError) as caught:
+        await client.check_session()
 
     assert caught.value.reason == "Logged off by an administrator"
     assert not caught.value.should_reconnect
@@ -152,9 +145,8 @@ async def test_switching_tolerates_a_server_that_asks_to_disconnect_first(
     original = IcwsApi.put_station
 
     async def disconnect_first(
-        api: IcwsApi, request: web.Request
+        api: IcwsApi, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
-        session = api.authorize(request)
         if session.station is not None:
             return web.json_response(
                 {
@@ -163,7 +155,7 @@ async def test_switching_tolerates_a_server_that_asks_to_disconnect_first(
                 },
                 status=400,
             )
-        return await original(api, request)
+        return await original(api, request, session)
 
     sim = await patched("put_station", disconnect_first)
     client = make_client(http_session, sim)
@@ -186,9 +178,8 @@ async def test_an_unknown_station_never_costs_the_current_one(
     original = IcwsApi.put_station
 
     async def refuse_while_connected(
-        api: IcwsApi, request: web.Request
+        api: IcwsApi, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
-        session = api.authorize(request)
         if session.station is not None:
             return web.json_response(
                 {
@@ -197,7 +188,7 @@ async def test_an_unknown_station_never_costs_the_current_one(
                 },
                 status=400,
             )
-        return await original(api, request)
+        return await original(api, request, session)
 
     sim = await patched("put_station", refuse_while_connected)
     client = make_client(http_session, sim)
@@ -222,17 +213,6 @@ async def open_messages(client: IcwsClient) -> AsyncGenerator[Message]:
     return client.messages(RetrievalMode.SSE)
 
 
-def silence(sim: IcwsSimulator) -> None:
-    """Make every open stream fall silent with its connection open: no pings, no events.
-
-    The simulator cannot do this on its own: its keep-alive task is stopped here.
-    """
-    for stream in sim._streams:
-        task = stream.response._ping_task
-        assert task is not None
-        task.cancel()
-
-
 @pytest.mark.parametrize("simulator_options", [{"sse_ping_interval": 60.0}])
 async def test_silent_stream_that_carried_keepalives_is_reopened(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
@@ -240,9 +220,9 @@ async def test_silent_stream_that_carried_keepalives_is_reopened(
     client = make_client(http_session, simulator, stream_idle_timeout=0.3)
     async with client, aclosing(await open_messages(client)) as messages:
         await next_station_message(messages)
-        silence(simulator)
+        # One keep-alive, then silence with the connection open (the next ping is 60 s away).
         (stream,) = simulator._streams
-        await stream.response.write(b":ping\r\n\r\n")  # one keep-alive, then silence
+        await stream.response.write(b":ping\r\n\r\n")
 
         message = await next_station_message(messages)
 
@@ -279,8 +259,9 @@ async def test_stream_that_keeps_ending_is_a_connection_error(
     http_session: aiohttp.ClientSession,
     patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
 ) -> None:
-    async def empty_stream(api: IcwsApi, request: web.Request) -> web.StreamResponse:
-        api.authorize(request, csrf=False)
+    async def empty_stream(
+        _api: IcwsApi, _request: web.Request, _session: SimSession
+    ) -> web.StreamResponse:
         return web.Response(
             status=200, body=b"retry: 10\n\n", content_type="text/event-stream"
         )
