@@ -45,6 +45,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--connection", type=int, default=15, help="connection feature version"
     )
+    parser.add_argument(
+        "--queues", type=int, default=1, help="queues feature version (0: none)"
+    )
     parser.add_argument("--server-name", default="CIC01")
     parser.add_argument(
         "--alternate", action="append", default=[], help="alternate host"
@@ -76,7 +79,7 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
     if args.cert:
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ssl_context.load_cert_chain(args.cert, args.key)
-    return IcwsSimulator(
+    sim = IcwsSimulator(
         host=args.host,
         port=args.port,
         users=users,
@@ -88,6 +91,8 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
         sse_ping_interval=args.ping_interval,
         ssl_context=ssl_context,
     )
+    sim.queues_version = args.queues
+    return sim
 
 
 async def serve(

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .calls_routes import CallControlApi
 from .state import DEFAULT_END_REASON, SimulatorState
 from .stations import coerce_changes
 
@@ -67,6 +68,10 @@ class ControlApi:
             ("/settings", self.settings),
         ):
             app.router.add_post(f"{PREFIX}{path}", self._wrap(handler))
+        state = self.state
+        CallControlApi(state.calls, lambda: state.user_ids).add_routes(
+            app, PREFIX, self._wrap
+        )
 
     def _wrap(
         self, handler: _ControlHandler

@@ -170,13 +170,21 @@ def station_message(
     return message
 
 
-def features(connection_version: int, messaging_version: int) -> list[dict[str, Any]]:
-    """Return the feature list; an unrelated feature sits between the two that matter."""
-    return [
+def features(
+    connection_version: int, messaging_version: int, queues_version: int = 0
+) -> list[dict[str, Any]]:
+    """Return the feature list; an unrelated feature sits between the two that matter.
+
+    A feature at version 0 is left out: a missing feature is unsupported [doc].
+    """
+    listed = [
         {"featureId": "connection", "version": connection_version},
         {"featureId": "interactions", "version": 14},
         {"featureId": "messaging", "version": messaging_version},
     ]
+    if queues_version:
+        listed.append({"featureId": "queues", "version": queues_version})
+    return listed
 
 
 def server_version() -> dict[str, str]:

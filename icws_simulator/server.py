@@ -14,6 +14,7 @@ from aiohttp.typedefs import Handler, Middleware
 from aiohttp_sse import EventSourceResponse
 
 from . import protocol
+from .calls_routes import QueueApi
 from .control import ControlApi
 from .protocol import (
     IcwsError,
@@ -111,6 +112,10 @@ class IcwsApi:
                     web.delete(f"{session}/connection/station", self.delete_station),
                 ]
             )
+        state = self.state
+        QueueApi(
+            state.calls, self.authorize, read_json_object, lambda: state.queues_version
+        ).add_routes(app, PREFIXES)
 
     # ---- no session --------------------------------------------------------------------
 
@@ -161,7 +166,7 @@ class IcwsApi:
         }
         if "features" in include:
             answer["features"] = protocol.features(
-                state.connection_version, state.messaging_version
+                state.connection_version, state.messaging_version, state.queues_version
             )
         if "version" in include:
             answer["version"] = protocol.server_version()
@@ -185,7 +190,9 @@ class IcwsApi:
     async def features(self, _request: web.Request) -> web.StreamResponse:
         """``GET /icws/connection/features``."""
         state = self.state
-        features = protocol.features(state.connection_version, state.messaging_version)
+        features = protocol.features(
+            state.connection_version, state.messaging_version, state.queues_version
+        )
         return json_response({"featureInfoList": features})
 
     async def version(self, _request: web.Request) -> web.StreamResponse:

@@ -15,6 +15,7 @@ from typing import Any, Unpack
 import uuid
 
 from . import protocol
+from .calls import CallCenter, CallControls
 from .sessions import SimSession
 from .sse import EventStream
 from .stations import (
@@ -43,7 +44,7 @@ class LoginRefusal:
     message: str
 
 
-class SimulatorState:
+class SimulatorState(CallControls):
     """State and rules of the simulated ICWS server, without the HTTP layer.
 
     Attributes meant to be changed by tests at any time: ``response_delay`` (seconds before
@@ -51,7 +52,9 @@ class SimulatorState:
     ``flat_messages`` (station fields beside ``isDelta``, the seed's shape),
     ``no_station_as_null`` (``newStationInfo: null`` instead of a stationSetting 0 station),
     ``end_session_grace``, ``sse_retry_ms`` (``retry:`` field sent when a stream opens, None:
-    none), ``sse_separator`` and the feature versions.
+    none), ``sse_separator`` and the feature versions (``queues_version`` 0: no queue watch).
+    Calls live in :attr:`calls` (see ``calls.py``); ``ring`` and friends come from
+    :class:`CallControls`.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class SimulatorState:
             for station in (default_stations() if stations is None else stations)
         }
         self.messaging_version = messaging_version
+        self.queues_version = 1
         self.connection_version = connection_version
         self.server_name = server_name
         self.alternate_hosts = tuple(alternate_hosts)
@@ -100,6 +104,7 @@ class SimulatorState:
         self._in_flight = 0
         self._requests: list[tuple[str, str, int]] = []
         self._changed = asyncio.Event()
+        self.calls = CallCenter(self)
 
     # ---- read-only views -------------------------------------------------------------
 
