@@ -12,7 +12,7 @@ import ssl
 import sys
 from typing import TextIO
 
-from .demo import run_demo
+from .demo import run_call_demo, run_demo
 from .simulator import IcwsSimulator
 
 
@@ -63,7 +63,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         nargs="?",
         const=30.0,
         metavar="SECONDS",
-        help="change the stations in use now and then (default every 30 s)",
+        help="change the stations in use and play a call now and then (default 30 s)",
     )
     return parser.parse_args(argv)
 
@@ -103,7 +103,7 @@ async def serve(
 ) -> None:
     """Start ``sim``, say where it listens, and run until ``stop`` is set (or cancelled)."""
     await sim.start()
-    demo = None
+    demos: list[asyncio.Task[None]] = []
     try:
         out.write(f"ICWS simulator listening on {sim.url}\n")
         out.writelines(
@@ -114,12 +114,16 @@ async def serve(
         out.write(f"  stations: {stations}\n")
         out.write(f"  control: {sim.url}/_simulator/state\n")
         if demo_interval:
-            out.write(f"  demo: a station in use changes every {demo_interval:g} s\n")
-            demo = asyncio.create_task(run_demo(sim, demo_interval))
+            out.write(
+                f"  demo: a station in use changes and a call plays every "
+                f"{demo_interval:g} s\n"
+            )
+            demos.append(asyncio.create_task(run_demo(sim, demo_interval)))
+            demos.append(asyncio.create_task(run_call_demo(sim, demo_interval)))
         out.flush()
         await stop.wait()
     finally:
-        if demo is not None:
+        for demo in demos:
             demo.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await demo
