@@ -124,12 +124,20 @@ class QueueSubscription:
         }
 
 
+SUBSCRIPTION_PREFIX: Final = "queues/"  # SimSession.subscriptions key: prefix + id
+
+
 class CallHost(Protocol):
     """What the call center needs from the simulator state."""
 
     @property
     def user_ids(self) -> tuple[str, ...]:
         """Return the known user ids."""
+        ...
+
+    @property
+    def sessions(self) -> Mapping[str, SimSession]:
+        """Return the live sessions by id."""
         ...
 
     def pulse(self) -> None:
@@ -175,7 +183,6 @@ class CallCenter:
         self.removal_delay: float | None = 2.0
         self.on_phone_changed: Callable[[str, bool], None] | None = None
         self._interactions: dict[str, SimInteraction] = {}
-        self._subscriptions: dict[tuple[str, str], QueueSubscription] = {}
         self._removals: dict[str, asyncio.TimerHandle] = {}
         # Interaction ids are digit strings [doc]; ten digits, as real ones have.
         self._ids = itertools.count(1_001_000_001)
@@ -201,10 +208,23 @@ class CallCenter:
             for i in self.queue(user_id)
         )
 
-    def subscriptions(self, session: SimSession) -> list[QueueSubscription]:
+    @staticmethod
+    def subscriptions(session: SimSession) -> list[QueueSubscription]:
         """Return the queue watches of one session."""
-        self._prune()
-        return [s for s in self._subscriptions.values() if s.session is session]
+        return [
+            subscription
+            for name, subscription in session.subscriptions.items()
+            if name.startswith(SUBSCRIPTION_PREFIX)
+        ]
+
+    def _watches(self) -> list[QueueSubscription]:
+        """Return every queue watch of the sessions that are not ending."""
+        return [
+            subscription
+            for session in self._host.sessions.values()
+            if not session.ending
+            for subscription in self.subscriptions(session)
+        ]
 
     # ---- queue subscription ----------------------------------------------------------
 
@@ -236,7 +256,7 @@ class CallCenter:
             user_queues=frozenset(users),
             attribute_names=tuple(dict.fromkeys(attribute_names)),
         )
-        self._subscriptions[session.session_id, subscription_id] = subscription
+        session.subscriptions[SUBSCRIPTION_PREFIX + subscription_id] = subscription
         watched = [i for i in self._interactions.values() if subscription.watches(i)]
         shown = watched[: self.queue_result_limit]
         subscription.shown.update(i.interaction_id for i in shown)
@@ -254,7 +274,7 @@ class CallCenter:
 
     def unsubscribe(self, session: SimSession, subscription_id: str) -> None:
         """Stop a queue watch (nothing happens if there was none) [guess]."""
-        self._subscriptions.pop((session.session_id, subscription_id), None)
+        session.subscriptions.pop(SUBSCRIPTION_PREFIX + subscription_id, None)
         self._host.pulse()
 
     @staticmethod
@@ -268,14 +288,8 @@ class CallCenter:
             "attributes": subscription.pick(attributes),
         }
 
-    def _prune(self) -> None:
-        """Forget the watches of sessions that are gone."""
-        for key in [k for k, s in self._subscriptions.items() if s.session.ended]:
-            del self._subscriptions[key]
-
     def _publish_added(self, interaction: SimInteraction) -> None:
-        self._prune()
-        for subscription in self._subscriptions.values():
+        for subscription in self._watches():
             if not subscription.watches(interaction):
                 continue
             if len(subscription.shown) >= self.queue_result_limit:
@@ -294,13 +308,12 @@ class CallCenter:
 
     def _publish_changed(self, interaction: SimInteraction, names: set[str]) -> None:
         """Send only the changed attributes each watch asked for [doc]."""
-        self._prune()
         attributes = {
             name: value
             for name, value in interaction.attributes().items()
             if name in names
         }
-        for subscription in self._subscriptions.values():
+        for subscription in self._watches():
             if interaction.interaction_id not in subscription.shown:
                 continue
             entry = self._entry(subscription, interaction.interaction_id, attributes)
@@ -312,8 +325,7 @@ class CallCenter:
             subscription.session.push(protocol.dumps(message))
 
     def _publish_removed(self, interaction_id: str) -> None:
-        self._prune()
-        for subscription in self._subscriptions.values():
+        for subscription in self._watches():
             if interaction_id not in subscription.shown:
                 continue
             subscription.shown.discard(interaction_id)

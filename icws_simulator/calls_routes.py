@@ -5,21 +5,19 @@ The ICWS side is ``PUT``/``DELETE /icws/{sessionId}/messaging/subscriptions/queu
 the demo and the system tests, which run the simulator as a process.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .calls import CALL, CallCenter, SimInteraction, wire_time
+from .calls import CALL, SimInteraction, wire_time
 from .protocol import bad_request
 from .sessions import SimSession
 
-QUEUES_FEATURE: Final = "queues"
-
-type Authorize = Callable[[web.Request], SimSession]
-type ReadBody = Callable[[web.Request], Awaitable[dict[str, Any]]]
-type ControlHandler = Callable[[web.Request, dict[str, Any]], Awaitable[dict[str, Any]]]
-type Wrap = Callable[[ControlHandler], Callable[[web.Request], Awaitable[web.Response]]]
+if TYPE_CHECKING:
+    from .control import ControlApi
+    from .server import IcwsRoutes
+    from .state import SimulatorState
 
 
 def _queue_ids(body: dict[str, Any]) -> list[tuple[int, str]]:
@@ -48,60 +46,6 @@ def _attribute_names(body: dict[str, Any]) -> list[str]:
     return names
 
 
-class QueueApi:
-    """The ICWS queue-watch routes; absent (404) while the ``queues`` feature is 0."""
-
-    def __init__(
-        self,
-        calls: CallCenter,
-        authorize: Authorize,
-        read_body: ReadBody,
-        version: Callable[[], int],
-    ) -> None:
-        """Bind the routes to the call center and the server's session check."""
-        self._calls = calls
-        self._authorize = authorize
-        self._read_body = read_body
-        self._version = version
-
-    def add_routes(self, app: web.Application, prefixes: Sequence[str]) -> None:
-        """Register the routes under each ICWS path prefix."""
-        for prefix in prefixes:
-            path = (
-                f"{prefix}/{{session_id}}/messaging/subscriptions/queues/"
-                "{subscription_id}"
-            )
-            app.router.add_put(path, self.subscribe)
-            app.router.add_delete(path, self.unsubscribe)
-
-    def _check_feature(self) -> None:
-        # [guess] A server without the feature does not know the route.
-        if self._version() < 1:
-            raise web.HTTPNotFound
-
-    async def subscribe(self, request: web.Request) -> web.StreamResponse:
-        """``PUT .../subscriptions/queues/{id}``: 200, then the ``isDelta: false`` message."""
-        self._check_feature()
-        session = self._authorize(request)
-        body = await self._read_body(request)
-        queues = _queue_ids(body)
-        names = _attribute_names(body)
-        try:
-            self._calls.subscribe(
-                session, request.match_info["subscription_id"], queues, names
-            )
-        except ValueError as error:
-            raise bad_request(str(error)) from None
-        return web.Response(status=200)
-
-    async def unsubscribe(self, request: web.Request) -> web.StreamResponse:
-        """``DELETE .../subscriptions/queues/{id}``: 204 [guess, as for the station]."""
-        self._check_feature()
-        session = self._authorize(request)
-        self._calls.unsubscribe(session, request.match_info["subscription_id"])
-        return web.Response(status=204)
-
-
 def _text(body: dict[str, Any], key: str, default: str | None = None) -> str:
     value = body.get(key, default)
     if not isinstance(value, str):
@@ -124,23 +68,21 @@ def describe(interaction: SimInteraction) -> dict[str, Any]:
     }
 
 
-class CallControlApi:
-    """Control routes: ring, answer, hold, resume, disconnect, dial out, chats, e-mails.
+class CallsApi:
+    """The queue watch (ICWS) and the call controls; the watch is 404 while ``queues`` is 0."""
 
-    ``user_id`` in a body defaults to the first user of the directory.
-    """
+    def __init__(self, state: SimulatorState) -> None:
+        """Bind the routes to the state's call center."""
+        self._state = state
+        self._calls = state.calls
 
-    def __init__(
-        self, calls: CallCenter, user_ids: Callable[[], Sequence[str]]
-    ) -> None:
-        """Bind the routes to the call center."""
-        self._calls = calls
-        self._user_ids = user_ids
-
-    def add_routes(self, app: web.Application, prefix: str, wrap: Wrap) -> None:
-        """Register the control routes; ``wrap`` parses bodies and maps errors."""
-        app.router.add_get(f"{prefix}/interactions", self.list_interactions)
-        for path, handler in (
+    def add_routes(self, icws: IcwsRoutes, control: ControlApi) -> None:
+        """Register the ICWS routes and the control routes."""
+        path = "/messaging/subscriptions/queues/{subscription_id}"
+        icws.add_session("PUT", path, self.subscribe)
+        icws.add_session("DELETE", path, self.unsubscribe)
+        control.add("/interactions", self.list_interactions, method="GET")
+        for route, handler in (
             ("/calls/ring", self.ring),
             ("/calls/place", self.place_call),
             ("/chats", self.start_chat),
@@ -148,20 +90,58 @@ class CallControlApi:
             ("/calls/settings", self.settings),
             ("/interactions/{interaction_id}/{action}", self.act),
         ):
-            app.router.add_post(f"{prefix}{path}", wrap(handler))
+            control.add(route, handler)
+
+    # ---- ICWS --------------------------------------------------------------------------
+
+    def _check_feature(self) -> None:
+        # [guess] A server without the feature does not know the route.
+        if self._state.queues_version < 1:
+            raise web.HTTPNotFound
+
+    async def subscribe(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
+        """``PUT .../subscriptions/queues/{id}``: 200, then the ``isDelta: false`` message."""
+        # The server module imports this one to list it among its APIs.
+        from .server import read_json_object  # noqa: PLC0415
+
+        self._check_feature()
+        body = await read_json_object(request)
+        queues = _queue_ids(body)
+        names = _attribute_names(body)
+        try:
+            self._calls.subscribe(
+                session, request.match_info["subscription_id"], queues, names
+            )
+        except ValueError as error:
+            raise bad_request(str(error)) from None
+        return web.Response(status=200)
+
+    async def unsubscribe(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
+        """``DELETE .../subscriptions/queues/{id}``: 204 [guess, as for the station]."""
+        self._check_feature()
+        self._calls.unsubscribe(session, request.match_info["subscription_id"])
+        return web.Response(status=204)
+
+    # ---- control -----------------------------------------------------------------------
 
     def _user(self, body: dict[str, Any]) -> str:
-        users = self._user_ids()
+        users = self._state.user_ids
         return _text(body, "user_id", users[0] if users else "")
 
     def _created(self, interaction_id: str) -> dict[str, Any]:
         return describe(self._calls.interactions[interaction_id])
 
-    async def list_interactions(self, _request: web.Request) -> web.Response:
+    async def list_interactions(
+        self, _request: web.Request, _body: dict[str, Any]
+    ) -> dict[str, Any]:
         """``GET /_simulator/interactions``: every interaction on any queue."""
-        return web.json_response(
-            {"interactions": [describe(i) for i in self._calls.interactions.values()]}
-        )
+        return {
+            "interactions": [describe(i) for i in self._calls.interactions.values()]
+        }
 
     async def ring(self, _request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /_simulator/calls/ring`` with name, number (optional object_type, state)."""

@@ -85,3 +85,8 @@ async def run_call_demo(sim: IcwsSimulator, interval: float) -> None:
         await asyncio.gather(
             *(_call_scene(sim, user_id, scene, step) for user_id in users)
         )
+
+
+async def run_demos(sim: IcwsSimulator, interval: float) -> None:
+    """Run the station demo and the call demo together until cancelled."""
+    await asyncio.gather(run_demo(sim, interval), run_call_demo(sim, interval))

@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass
-import json
 import re
 from typing import Any
 
@@ -18,9 +17,10 @@ import pytest
 from icws_simulator import IcwsSimulator
 from icws_simulator.demo import run_call_demo
 
+from .helpers import Login, login as log_in, next_event, open_stream, poll, wait_for
+
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-BOUND = 5.0
 QUEUE_TYPE = "urn:inin.com:queues:queueContentsMessage"
 ALL_ATTRIBUTES = [
     "Eic_State",
@@ -36,22 +36,24 @@ COMPACT_TIME = re.compile(r"\d{8}T\d{6}Z")
 
 @dataclass
 class Session:
-    """A logged-in session of the plain client."""
+    """A logged-in session of the plain client, with the queue-watch calls."""
 
     http: aiohttp.ClientSession
-    base: str
-    session_id: str
-    csrf: str
-    cookie: str
+    login: Login
+
+    @property
+    def session_id(self) -> str:
+        """The session's id."""
+        return self.login.session_id
 
     @property
     def headers(self) -> dict[str, str]:
         """Headers of a session call."""
-        return {"ININ-ICWS-CSRF-Token": self.csrf, "Cookie": self.cookie}
+        return self.login.headers
 
     def url(self, path: str) -> str:
         """URL of a call inside the session."""
-        return f"{self.base}/icws/{self.session_id}/{path}"
+        return self.login.url(path)
 
     async def watch(
         self,
@@ -85,12 +87,7 @@ class Session:
 
     async def poll(self) -> list[dict[str, Any]]:
         """Short-poll the session's messages."""
-        async with self.http.get(
-            self.url("messaging/messages"), headers={"Cookie": self.cookie}
-        ) as response:
-            assert response.status == 200
-            messages: list[dict[str, Any]] = json.loads(await response.text())
-            return messages
+        return await poll(self.http, self.login)
 
 
 @pytest.fixture
@@ -105,36 +102,13 @@ async def sim(socket_enabled: None) -> AsyncIterator[IcwsSimulator]:
     await simulator.stop()
 
 
-@pytest.fixture
-async def http(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
-    """A plain HTTP client that keeps no cookies."""
-    async with aiohttp.ClientSession(
-        cookie_jar=aiohttp.DummyCookieJar(),
-        timeout=aiohttp.ClientTimeout(total=BOUND),
-    ) as session:
-        yield session
-
-
 async def login(
     http: aiohttp.ClientSession, sim: IcwsSimulator, user: str = "jdoe"
 ) -> tuple[Session, dict[str, Any]]:
     """Log in; return the session and the login answer."""
     password = {"jdoe": "secret", "amy": "pw"}[user]
-    async with http.post(
-        f"{sim.url}/icws/connection?include=features",
-        json={
-            "__type": "urn:inin.com:connection:icAuthConnectionRequestSettings",
-            "applicationName": "tests",
-            "userID": user,
-            "password": password,
-        },
-        headers={"Accept-Language": "en-US"},
-    ) as response:
-        assert response.status == 201
-        body: dict[str, Any] = await response.json(content_type=None)
-        cookie = response.headers["Set-Cookie"].split(";")[0]
-    session = Session(http, sim.url, body["sessionId"], body["csrfToken"], cookie)
-    return session, body
+    logged_in = await log_in(http, sim.url, user, password)
+    return Session(http, logged_in), logged_in.body
 
 
 async def watching(
@@ -160,12 +134,6 @@ def changes(messages: list[dict[str, Any]]) -> list[tuple[str, Any]]:
         flat += [("changed", i) for i in message["interactionsChanged"]]
         flat += [("removed", i) for i in message["interactionsRemoved"]]
     return flat
-
-
-async def wait_for(sim: IcwsSimulator, predicate: Any) -> None:
-    """Wait, bounded, until the simulator's state satisfies ``predicate``."""
-    async with asyncio.timeout(BOUND):
-        await sim.wait_until(predicate)
 
 
 # ---- feature and subscription ------------------------------------------------------------
@@ -322,7 +290,7 @@ async def test_watch_needs_session(
 ) -> None:
     """Without the CSRF token the watch answers 401."""
     session, _ = await login(http, sim)
-    session.csrf = "wrong"
+    session.login.csrf = "wrong"
     assert await session.watch() == 401
     assert await session.unwatch() == 401
 
@@ -368,10 +336,13 @@ async def test_watch_of_ended_session_is_forgotten(
     sim_session = sim.sessions[session.session_id]
     call = sim.ring("jdoe", "Ada", "100")
     sim.end_session(notify=False)
+    pending = sim_session.pending
     sim.answer(call)
-    assert sim.calls.subscriptions(sim_session) == []
-    again = await watching(http, sim)
-    assert sim.calls.subscriptions(sim.sessions[again.session_id]) != []
+    assert sim_session.pending == pending
+    again, _ = await login(http, sim)
+    assert await again.watch() == 200
+    [first] = await again.poll()
+    assert first["interactionsAdded"][0]["attributes"]["Eic_State"] == "C"
 
 
 # ---- lifecycle ---------------------------------------------------------------------------
@@ -607,20 +578,11 @@ async def test_messages_come_over_event_stream(
 ) -> None:
     """Queue messages travel in the event stream like every other message."""
     session, _ = await login(http, sim)
-    response = await http.get(
-        session.url("messaging/messages"),
-        headers={"Cookie": session.cookie, "Accept": "text/event-stream"},
-        timeout=aiohttp.ClientTimeout(total=None, sock_read=BOUND),
-    )
+    response = await open_stream(http, session.login)
     try:
         assert await session.watch(attributes=["Eic_State"]) == 200
         sim.ring("jdoe", "Ada", "100")
-        seen: list[dict[str, Any]] = []
-        async with asyncio.timeout(BOUND):
-            while len(seen) < 2:
-                line = (await response.content.readline()).decode().strip()
-                if line.startswith("data:"):
-                    seen.append(json.loads(line.removeprefix("data:")))
+        seen = [await next_event(response), await next_event(response)]
         assert [m["isDelta"] for m in seen] == [False, True]
         assert seen[1]["interactionsAdded"][0]["attributes"] == {"Eic_State": "A"}
     finally:
