@@ -45,6 +45,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--connection", type=int, default=15, help="connection feature version"
     )
+    parser.add_argument(
+        "--status", type=int, default=1, help="status feature version (0: none)"
+    )
     parser.add_argument("--server-name", default="CIC01")
     parser.add_argument(
         "--alternate", action="append", default=[], help="alternate host"
@@ -60,7 +63,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         nargs="?",
         const=30.0,
         metavar="SECONDS",
-        help="change the stations in use now and then (default every 30 s)",
+        help="change the stations in use and the users' statuses now and then "
+        "(default every 30 s)",
     )
     return parser.parse_args(argv)
 
@@ -83,6 +87,7 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
         display_names=names,
         messaging_version=args.messaging,
         connection_version=args.connection,
+        status_version=args.status,
         server_name=args.server_name,
         alternate_hosts=args.alternate,
         sse_ping_interval=args.ping_interval,
@@ -109,7 +114,10 @@ async def serve(
         out.write(f"  stations: {stations}\n")
         out.write(f"  control: {sim.url}/_simulator/state\n")
         if demo_interval:
-            out.write(f"  demo: a station in use changes every {demo_interval:g} s\n")
+            out.write(
+                f"  demo: a station in use and the users' statuses change every "
+                f"{demo_interval:g} s\n"
+            )
             demo = asyncio.create_task(run_demo(sim, demo_interval))
         out.flush()
         await stop.wait()

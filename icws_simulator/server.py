@@ -32,6 +32,7 @@ from .stations import (
     SimulatedStation,
     station_info,
 )
+from .status_http import StatusApi, StatusControlApi
 
 # The WWW-Authenticate header names "/ICWS/connection" [doc]: serve both spellings.
 PREFIXES: Final = ("/icws", "/ICWS")
@@ -161,7 +162,9 @@ class IcwsApi:
         }
         if "features" in include:
             answer["features"] = protocol.features(
-                state.connection_version, state.messaging_version
+                state.connection_version,
+                state.messaging_version,
+                status=state.status.version,
             )
         if "version" in include:
             answer["version"] = protocol.server_version()
@@ -185,7 +188,11 @@ class IcwsApi:
     async def features(self, _request: web.Request) -> web.StreamResponse:
         """``GET /icws/connection/features``."""
         state = self.state
-        features = protocol.features(state.connection_version, state.messaging_version)
+        features = protocol.features(
+            state.connection_version,
+            state.messaging_version,
+            status=state.status.version,
+        )
         return json_response({"featureInfoList": features})
 
     async def version(self, _request: web.Request) -> web.StreamResponse:
@@ -415,6 +422,9 @@ def build_app(state: SimulatorState) -> web.Application:
             state.record_request(request.method, request.path, response.status)
 
     app.on_response_prepare.append(record)
-    IcwsApi(state).add_routes(app)
+    api = IcwsApi(state)
+    api.add_routes(app)
+    StatusApi(state.status, api.authorize).add_routes(app, PREFIXES)
     ControlApi(state).add_routes(app)
+    StatusControlApi(state.status).add_routes(app)
     return app

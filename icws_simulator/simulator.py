@@ -27,7 +27,8 @@ class IcwsSimulator(SimulatorState):
     ``messaging_version`` < 2 leaves clients only short polling; ``connection_version`` gates
     station fields (13: media types 8 and 9, 15: managedIPPhone and
     emergencyResponderLocationID). ``alternate_hosts`` is the ``alternateHostList`` of a
-    successful login. ``ssl_context`` serves https. See :class:`SimulatorState` for the
+    successful login. ``ssl_context`` serves https. ``status_version`` 0 makes a server
+    without the status feature (no presence routes). See :class:`SimulatorState` for the
     control methods and the attributes tests may change at any time.
     """
 
@@ -47,6 +48,7 @@ class IcwsSimulator(SimulatorState):
         ssl_context: ssl.SSLContext | None = None,
         end_session_grace: float = 5.0,
         sse_retry_ms: int | None = 5000,
+        status_version: int = 1,
     ) -> None:
         """Configure the server; nothing listens until :meth:`start`."""
         super().__init__(
@@ -60,6 +62,7 @@ class IcwsSimulator(SimulatorState):
             sse_ping_interval=sse_ping_interval,
             end_session_grace=end_session_grace,
             sse_retry_ms=sse_retry_ms,
+            status_version=status_version,
         )
         self.host = host
         self.ssl_context = ssl_context

@@ -28,6 +28,8 @@ from .stations import (
     station_delta,
     station_info,
 )
+from .status import StatusState
+from .status_data import Until
 
 DEFAULT_USERS: Mapping[str, str] = MappingProxyType({"jdoe": "secret"})
 DEFAULT_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({"jdoe": "Jane Doe"})
@@ -67,6 +69,7 @@ class SimulatorState:
         sse_ping_interval: float = 15.0,
         end_session_grace: float = 5.0,
         sse_retry_ms: int | None = 5000,
+        status_version: int = 1,
     ) -> None:
         """Set up users, directory and behaviour; see :class:`IcwsSimulator`."""
         if sse_ping_interval <= 0:
@@ -100,6 +103,8 @@ class SimulatorState:
         self._in_flight = 0
         self._requests: list[tuple[str, str, int]] = []
         self._changed = asyncio.Event()
+        # Presence (docs/icws-protocol.md §9): catalogue, access lists, user statuses.
+        self.status = StatusState(self, version=status_version)
 
     # ---- read-only views -------------------------------------------------------------
 
@@ -280,6 +285,8 @@ class SimulatorState:
         self._sessions.pop(session.session_id, None)
         for stream in [s for s in self._streams if s.session is session]:
             stream.close()
+        if session.station is not None:
+            self.status.stations_changed(session.user_id)
         self.pulse()
 
     def forget_all(self) -> None:
@@ -383,6 +390,7 @@ class SimulatorState:
                     self._drop_station(other)
         if session.subscribed:
             session.push(self._station_message(station, previous))
+        self.status.stations_changed(session.user_id)
         self.pulse()
 
     def _drop_station(self, session: SimSession) -> None:
@@ -397,6 +405,7 @@ class SimulatorState:
         """Take the station connection away from one session (or all), as a server would."""
         for session in self._targets(session_id):
             self._drop_station(session)
+            self.status.stations_changed(session.user_id)
         self.pulse()
 
     def update_station(
@@ -428,3 +437,23 @@ class SimulatorState:
                 )
                 session.push(protocol.dumps(message))
         self.pulse()
+
+    # ---- presence (rules and fan-out in status.py) -----------------------------------
+
+    def set_user_status(
+        self,
+        user_id: str,
+        status_id: str,
+        *,
+        notes: str = "",
+        forward_number: str = "",
+        until: Until | None = None,
+    ) -> None:
+        """Set a user's status as the server or another client (the desktop client) would."""
+        self.status.set_user_status(
+            user_id, status_id, notes=notes, forward_number=forward_number, until=until
+        )
+
+    def set_on_phone(self, user_id: str, on_phone: bool) -> None:
+        """Set the user's ``onPhone`` flag, as a call connecting or ending would."""
+        self.status.set_on_phone(user_id, on_phone)
