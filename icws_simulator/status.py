@@ -9,11 +9,11 @@ to. The data and its wire form are in ``status_data.py``, the HTTP routes in
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-import json
 from types import MappingProxyType
 from typing import Any, Final, Protocol
 import uuid
 
+from . import protocol
 from .sessions import SimSession
 from .status_data import (
     SimulatedStatusMessage,
@@ -31,16 +31,25 @@ TYPE_USER_ACCESS: Final = "urn:inin.com:status:statusMessagesUserAccessMessage"
 TYPE_ASYNC_COMPLETED: Final = "urn:inin.com:messaging:asyncOperationCompletedMessage"
 
 INITIAL_STATUS: Final = "Available"
+# Names of the subscriptions in ``SimSession.subscriptions``.
+USER_STATUSES: Final = "status/user-statuses"
+CATALOGUE: Final = "status/status-messages"
+ACCESS: Final = "status/status-messages-user-access"
 
 
 class StatusHost(Protocol):
     """What the status part needs from the rest of the simulated server."""
 
     server_name: str
+    on_session_end: list[Callable[[SimSession], None]]
 
     @property
     def sessions(self) -> Mapping[str, SimSession]:
         """Return the live sessions by id."""
+        ...
+
+    def subscribers(self, name: str) -> list[SimSession]:
+        """Return the live sessions holding the subscription ``name``."""
         ...
 
     @property
@@ -53,14 +62,12 @@ class StatusHost(Protocol):
         ...
 
 
-@dataclass(slots=True)
-class _Watch:
-    """The status subscriptions of one session."""
+@dataclass(frozen=True, slots=True)
+class _UserStatusWatch:
+    """A session's user-status subscription: whom it watches, which properties."""
 
-    user_ids: dict[str, str] | None = None  # casefolded -> as asked; None: none
-    properties: frozenset[str] | None = None
-    catalogue: bool = False
-    access_user_ids: dict[str, str] | None = None
+    user_keys: frozenset[str]  # casefolded user ids
+    properties: frozenset[str] | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,8 +119,8 @@ class StatusState:
             self._catalogue[message.key] = message
         self._statuses: dict[str, SimulatedUserStatus] = {}
         self._access: dict[str, list[str]] = {}  # user key -> status ids (as spelled)
-        self._watches: dict[str, _Watch] = {}
         self._requests: list[StatusRequest] = []
+        host.on_session_end.append(self._session_ended)
 
     # ---- read-only views -------------------------------------------------------------
 
@@ -159,12 +166,7 @@ class StatusState:
 
     def watchers(self, user_id: str) -> list[str]:
         """Return the ids of the sessions whose user-status subscription has this user."""
-        folded = user_id.casefold()
-        return [
-            session_id
-            for session_id, watch in self._live_watches()
-            if watch.user_ids is not None and folded in watch.user_ids
-        ]
+        return [session.session_id for session, _ in self._watching(user_id.casefold())]
 
     # ---- users -----------------------------------------------------------------------
 
@@ -224,32 +226,22 @@ class StatusState:
 
     # ---- subscriptions ---------------------------------------------------------------
 
-    def _live_watches(self) -> list[tuple[str, _Watch]]:
-        sessions = self._host.sessions
-        for session_id in [s for s in self._watches if s not in sessions]:
-            del self._watches[session_id]
-        return list(self._watches.items())
+    def _watching(self, key: str) -> list[tuple[SimSession, _UserStatusWatch]]:
+        """Return the sessions watching the user ``key``, with their subscription."""
+        watching = []
+        for session in self._host.subscribers(USER_STATUSES):
+            watch: _UserStatusWatch = session.subscriptions[USER_STATUSES]
+            if key in watch.user_keys:
+                watching.append((session, watch))
+        return watching
 
-    def _watch(self, session: SimSession) -> _Watch:
-        return self._watches.setdefault(session.session_id, _Watch())
+    def _session_ended(self, session: SimSession) -> None:
+        """A session that ends takes its station off its user's ``stations``."""
+        if session.station is not None:
+            self.stations_changed(session.user_id)
 
     def _push(self, session: SimSession, message: Mapping[str, Any]) -> None:
-        session.push(json.dumps(message, separators=(",", ":")))
-
-    def _user_status_message(
-        self, session: SimSession, watch: _Watch, keys: Iterable[str]
-    ) -> dict[str, Any]:
-        server = self._host.server_name
-        return {
-            "__type": TYPE_USER_STATUS,
-            "isDelta": False,
-            "userStatusList": [
-                select_properties(
-                    self._status_of(key).to_wire(server), watch.properties
-                )
-                for key in keys
-            ],
-        }
+        session.push(protocol.dumps(message))
 
     def watch_user_statuses(
         self,
@@ -261,16 +253,28 @@ class StatusState:
 
         [guess] Unknown user ids are left out of the messages rather than refused.
         """
-        watch = self._watch(session)
-        watch.user_ids = {user.casefold(): user for user in user_ids}
-        watch.properties = None if properties is None else frozenset(properties)
-        keys = [key for key in watch.user_ids if self._user_key(key) is not None]
-        self._push(session, self._user_status_message(session, watch, keys))
+        watch = _UserStatusWatch(
+            frozenset(user.casefold() for user in user_ids),
+            None if properties is None else frozenset(properties),
+        )
+        session.subscriptions[USER_STATUSES] = watch
+        server = self._host.server_name
+        statuses = [
+            select_properties(self._status_of(key).to_wire(server), watch.properties)
+            for key in dict.fromkeys(user.casefold() for user in user_ids)
+            if self._user_key(key) is not None
+        ]
+        message = {
+            "__type": TYPE_USER_STATUS,
+            "isDelta": False,
+            "userStatusList": statuses,
+        }
+        self._push(session, message)
         self._host.pulse()
 
     def unwatch_user_statuses(self, session: SimSession) -> None:
         """Stop a session's user-status subscription."""
-        self._watch(session).user_ids = None
+        session.subscriptions.pop(USER_STATUSES, None)
         self._host.pulse()
 
     def watch_catalogue(self, session: SimSession) -> None:
@@ -279,7 +283,7 @@ class StatusState:
         [guess] Every message carries ``isDelta`` [doc]; the first is ``false`` and names the
         whole catalogue as added.
         """
-        self._watch(session).catalogue = True
+        session.subscriptions[CATALOGUE] = True
         self._push(
             session,
             self._catalogue_message(
@@ -290,7 +294,7 @@ class StatusState:
 
     def unwatch_catalogue(self, session: SimSession) -> None:
         """Stop the catalogue subscription."""
-        self._watch(session).catalogue = False
+        session.subscriptions.pop(CATALOGUE, None)
         self._host.pulse()
 
     def watch_access(self, session: SimSession, user_ids: Sequence[str]) -> None:
@@ -299,15 +303,15 @@ class StatusState:
         [guess] As for the catalogue: ``isDelta: false`` with each watched user's whole list
         as added.
         """
-        watch = self._watch(session)
-        watch.access_user_ids = {user.casefold(): user for user in user_ids}
+        keys = list(dict.fromkeys(user.casefold() for user in user_ids))
+        session.subscriptions[ACCESS] = frozenset(keys)
         changes = [
             {
                 "userId": self._spelling(key),
                 "statusMessagesAdded": list(self._access_of(key)),
                 "statusMessagesRemoved": [],
             }
-            for key in watch.access_user_ids
+            for key in keys
             if self._user_key(key) is not None
         ]
         self._push(session, self._access_message(changes, is_delta=False))
@@ -315,7 +319,7 @@ class StatusState:
 
     def unwatch_access(self, session: SimSession) -> None:
         """Stop the access-list subscription."""
-        self._watch(session).access_user_ids = None
+        session.subscriptions.pop(ACCESS, None)
         self._host.pulse()
 
     # ---- messages --------------------------------------------------------------------
@@ -355,10 +359,7 @@ class StatusState:
         self._statuses[key] = new
         server = self._host.server_name
         old_wire, new_wire = old.to_wire(server), new.to_wire(server)
-        sessions = self._host.sessions
-        for session_id, watch in self._live_watches():
-            if watch.user_ids is None or key not in watch.user_ids:
-                continue
+        for session, watch in self._watching(key):
             delta = status_delta(
                 select_properties(old_wire, watch.properties),
                 select_properties(new_wire, watch.properties),
@@ -369,22 +370,20 @@ class StatusState:
                     "isDelta": True,
                     "userStatusList": [delta],
                 }
-                self._push(sessions[session_id], message)
+                self._push(session, message)
         self._host.pulse()
 
     def _fan_out_access(self, key: str, added: list[str], removed: list[str]) -> None:
         if not added and not removed:
             return
-        user = self._spelling(key)
-        sessions = self._host.sessions
-        for session_id, watch in self._live_watches():
-            if watch.access_user_ids is not None and key in watch.access_user_ids:
-                change = {
-                    "userId": user,
-                    "statusMessagesAdded": added,
-                    "statusMessagesRemoved": removed,
-                }
-                self._push(sessions[session_id], self._access_message([change]))
+        change = {
+            "userId": self._spelling(key),
+            "statusMessagesAdded": added,
+            "statusMessagesRemoved": removed,
+        }
+        for session in self._host.subscribers(ACCESS):
+            if key in session.subscriptions[ACCESS]:
+                self._push(session, self._access_message([change]))
         self._host.pulse()
 
     # ---- changing statuses -----------------------------------------------------------
@@ -484,15 +483,13 @@ class StatusState:
         """Send watchers the user's whole status again as a delta (a repeat, no change)."""
         key = self._require_user(user_id)
         wire = self._status_of(key).to_wire(self._host.server_name)
-        sessions = self._host.sessions
-        for session_id, watch in self._live_watches():
-            if watch.user_ids is not None and key in watch.user_ids:
-                message = {
-                    "__type": TYPE_USER_STATUS,
-                    "isDelta": True,
-                    "userStatusList": [select_properties(wire, watch.properties)],
-                }
-                self._push(sessions[session_id], message)
+        for session, watch in self._watching(key):
+            message = {
+                "__type": TYPE_USER_STATUS,
+                "isDelta": True,
+                "userStatusList": [select_properties(wire, watch.properties)],
+            }
+            self._push(session, message)
         self._host.pulse()
 
     # ---- changing the catalogue and access lists -------------------------------------
@@ -511,18 +508,11 @@ class StatusState:
         for key in self._host_user_keys():
             self._access_of(key)  # fix default access lists before the catalogue grows
         self._catalogue[message.key] = message
-        sessions = self._host.sessions
-        for session_id, watch in self._live_watches():
-            if watch.catalogue:
-                session = sessions[session_id]
-                if old is None:
-                    self._push(
-                        session, self._catalogue_message(session, added=[message])
-                    )
-                else:
-                    self._push(
-                        session, self._catalogue_message(session, changed=[message])
-                    )
+        for session in self._host.subscribers(CATALOGUE):
+            if old is None:
+                self._push(session, self._catalogue_message(session, added=[message]))
+            else:
+                self._push(session, self._catalogue_message(session, changed=[message]))
         self._host.pulse()
 
     def remove_status_message(self, status_id: str) -> None:
@@ -533,14 +523,10 @@ class StatusState:
         message = self._catalogue.pop(status_id.casefold(), None)
         if message is None:
             raise KeyError(status_id)
-        sessions = self._host.sessions
-        for session_id, watch in self._live_watches():
-            if watch.catalogue:
-                session = sessions[session_id]
-                self._push(
-                    session,
-                    self._catalogue_message(session, removed=[message.status_id]),
-                )
+        for session in self._host.subscribers(CATALOGUE):
+            self._push(
+                session, self._catalogue_message(session, removed=[message.status_id])
+            )
         for key, access in self._access.items():
             kept = [s for s in access if s.casefold() != message.key]
             if len(kept) != len(access):

@@ -1,13 +1,13 @@
 """The status routes: ICWS calls of docs/icws-protocol.md §9 and their control routes.
 
-Each ICWS handler checks the session and the request, then acts on :class:`StatusState`.
-The control routes under ``/_simulator/status`` let a separate process (demo, system tests)
-change statuses as the server, the ACD or another client would.
+Each ICWS handler checks the request, then acts on :class:`StatusState` (the server checked
+the session before routing). The control routes under ``/_simulator/status`` let a separate
+process (demo, system tests) change statuses as the server, the ACD or another client would.
 """
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 import json
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
@@ -17,19 +17,22 @@ from .sessions import SimSession
 from .status import StatusChange, StatusState
 from .status_data import SimulatedStatusMessage, Until, parse_date
 
+if TYPE_CHECKING:
+    from .control import ControlApi
+    from .server import IcwsRoutes
+    from .state import SimulatorState
+
 # [guess] Error ids for status refusals; the docs give only the status codes.
 UNKNOWN_STATUS_ID: Final = "error.request.status.unknownStatus"
 NOT_ALLOWED_ID: Final = "error.request.accessDenied"
-CONTROL_PREFIX: Final = "/_simulator/status"
 # A 1x1 transparent PNG: the icon every iconUri points at.
 _ICON: Final = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 
-type Authorize = Callable[[web.Request], SimSession]
-type _ControlHandler = Callable[
-    [web.Request, dict[str, Any]], Awaitable[dict[str, Any]]
+type _SessionHandler = Callable[
+    [web.Request, SimSession], Awaitable[web.StreamResponse]
 ]
 
 
@@ -75,54 +78,44 @@ def _until(value: Any) -> Until | None:
 
 
 class StatusApi:
-    """Handlers of the status routes of ICWS, bound to one :class:`StatusState`."""
+    """The status part of the API: its ICWS routes and its control routes."""
 
-    def __init__(self, status: StatusState, authorize: Authorize) -> None:
-        """Keep the state and the session check every handler starts with."""
-        self.status = status
-        self._authorize = authorize
+    def __init__(self, state: SimulatorState) -> None:
+        """Act on the state's :class:`StatusState`."""
+        self.status = state.status
 
-    def add_routes(self, app: web.Application, prefixes: Iterable[str]) -> None:
-        """Register the routes under each ICWS path prefix."""
-        for prefix in prefixes:
-            session = f"{prefix}/{{session_id}}"
-            subscriptions = f"{session}/messaging/subscriptions/status"
-            app.router.add_routes(
-                [
-                    web.put(f"{subscriptions}/user-statuses", self.watch_statuses),
-                    web.delete(f"{subscriptions}/user-statuses", self.unwatch_statuses),
-                    web.put(f"{subscriptions}/status-messages", self.watch_catalogue),
-                    web.delete(
-                        f"{subscriptions}/status-messages", self.unwatch_catalogue
-                    ),
-                    web.put(
-                        f"{subscriptions}/status-messages-user-access",
-                        self.watch_access,
-                    ),
-                    web.delete(
-                        f"{subscriptions}/status-messages-user-access",
-                        self.unwatch_access,
-                    ),
-                    web.get(f"{session}/status/status-messages", self.catalogue),
-                    web.get(
-                        f"{session}/status/status-messages-user-access/{{user_id}}",
-                        self.access,
-                    ),
-                    web.get(
-                        f"{session}/status/status-message-icons/{{status_id}}",
-                        self.icon,
-                    ),
-                    web.get(f"{session}/status/user-statuses/{{user_id}}", self.get),
-                    web.put(f"{session}/status/user-statuses/{{user_id}}", self.put),
-                ]
-            )
+    def add_routes(self, icws: IcwsRoutes, control: ControlApi) -> None:
+        """Register the ICWS routes (404 while the feature is off) and the control routes."""
+        subscriptions = "/messaging/subscriptions/status"
+        for method, path, handler in (
+            ("PUT", f"{subscriptions}/user-statuses", self.watch_statuses),
+            ("DELETE", f"{subscriptions}/user-statuses", self.unwatch_statuses),
+            ("PUT", f"{subscriptions}/status-messages", self.watch_catalogue),
+            ("DELETE", f"{subscriptions}/status-messages", self.unwatch_catalogue),
+            ("PUT", f"{subscriptions}/status-messages-user-access", self.watch_access),
+            (
+                "DELETE",
+                f"{subscriptions}/status-messages-user-access",
+                self.unwatch_access,
+            ),
+            ("GET", "/status/status-messages", self.catalogue),
+            ("GET", "/status/status-messages-user-access/{user_id}", self.access),
+            ("GET", "/status/status-message-icons/{status_id}", self.icon),
+            ("GET", "/status/user-statuses/{user_id}", self.get),
+            ("PUT", "/status/user-statuses/{user_id}", self.put),
+        ):
+            icws.add_session(method, path, self._gated(handler))
+        StatusControl(self.status).add_routes(control)
 
-    def authorize(self, request: web.Request) -> SimSession:
-        """Check the session; a server without the status feature has no such routes."""
-        session = self._authorize(request)
-        if self.status.version < 1:
-            raise IcwsError(404, "Not Found", protocol.NOT_FOUND_ID)
-        return session
+    def _gated(self, handler: _SessionHandler) -> _SessionHandler:
+        """Answer 404 while the server has no status feature, as if the route did not exist."""
+
+        async def run(request: web.Request, session: SimSession) -> web.StreamResponse:
+            if self.status.version < 1:
+                raise IcwsError(404, "Not Found", protocol.NOT_FOUND_ID)
+            return await handler(request, session)
+
+        return run
 
     @staticmethod
     async def _body(request: web.Request) -> dict[str, Any]:
@@ -140,9 +133,10 @@ class StatusApi:
 
     # ---- subscriptions ---------------------------------------------------------------
 
-    async def watch_statuses(self, request: web.Request) -> web.StreamResponse:
+    async def watch_statuses(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``PUT .../subscriptions/status/user-statuses``: 200, then the full message."""
-        session = self.authorize(request)
         body = await self._body(request)
         user_ids = _string_list(body.get("userIds"), "userIds")
         properties = body.get("userStatusProperties")
@@ -151,33 +145,41 @@ class StatusApi:
         self.status.watch_user_statuses(session, user_ids, properties)
         return web.Response(status=200)
 
-    async def unwatch_statuses(self, request: web.Request) -> web.StreamResponse:
+    async def unwatch_statuses(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``DELETE .../subscriptions/status/user-statuses``: 204."""
-        self.status.unwatch_user_statuses(self.authorize(request))
+        self.status.unwatch_user_statuses(session)
         return web.Response(status=204)
 
-    async def watch_catalogue(self, request: web.Request) -> web.StreamResponse:
+    async def watch_catalogue(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``PUT .../subscriptions/status/status-messages`` (no body): 200."""
-        session = self.authorize(request)
         await self._body(request)
         self.status.watch_catalogue(session)
         return web.Response(status=200)
 
-    async def unwatch_catalogue(self, request: web.Request) -> web.StreamResponse:
+    async def unwatch_catalogue(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``DELETE .../subscriptions/status/status-messages``: 204."""
-        self.status.unwatch_catalogue(self.authorize(request))
+        self.status.unwatch_catalogue(session)
         return web.Response(status=204)
 
-    async def watch_access(self, request: web.Request) -> web.StreamResponse:
+    async def watch_access(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``PUT .../subscriptions/status/status-messages-user-access``: 200."""
-        session = self.authorize(request)
         body = await self._body(request)
         self.status.watch_access(session, _string_list(body.get("userIds"), "userIds"))
         return web.Response(status=200)
 
-    async def unwatch_access(self, request: web.Request) -> web.StreamResponse:
+    async def unwatch_access(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``DELETE .../subscriptions/status/status-messages-user-access``: 204."""
-        self.status.unwatch_access(self.authorize(request))
+        self.status.unwatch_access(session)
         return web.Response(status=204)
 
     # ---- reads -----------------------------------------------------------------------
@@ -187,9 +189,10 @@ class StatusApi:
             # [guess] the docs name no error for an unknown user.
             raise IcwsError(404, "The user could not be found.", protocol.NOT_FOUND_ID)
 
-    async def catalogue(self, request: web.Request) -> web.StreamResponse:
+    async def catalogue(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``GET .../status/status-messages``: the catalogue in the session's language."""
-        session = self.authorize(request)
         return json_response(
             {
                 "statusMessageList": [
@@ -199,9 +202,10 @@ class StatusApi:
             }
         )
 
-    async def access(self, request: web.Request) -> web.StreamResponse:
+    async def access(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``GET .../status/status-messages-user-access/{userId}``."""
-        self.authorize(request)
         user_id = request.match_info["user_id"]
         self._require_user(user_id)
         return json_response(
@@ -211,18 +215,20 @@ class StatusApi:
             }
         )
 
-    async def icon(self, request: web.Request) -> web.StreamResponse:
+    async def icon(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``GET .../status/status-message-icons/{statusId}``: the icon an iconUri names."""
-        self.authorize(request)
         if self.status.find_status_message(request.match_info["status_id"]) is None:
             raise IcwsError(
                 404, "The status could not be found.", protocol.NOT_FOUND_ID
             )
         return web.Response(body=_ICON, content_type="image/png")
 
-    async def get(self, request: web.Request) -> web.StreamResponse:
+    async def get(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``GET .../status/user-statuses/{userId}``: one user's status."""
-        self.authorize(request)
         user_id = request.match_info["user_id"]
         self._require_user(user_id)
         return json_response(
@@ -231,9 +237,10 @@ class StatusApi:
 
     # ---- setting a status ------------------------------------------------------------
 
-    async def put(self, request: web.Request) -> web.StreamResponse:
+    async def put(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``PUT .../status/user-statuses/{userId}``: 202 with a ``requestId`` [doc]."""
-        session = self.authorize(request)
         user_id = request.match_info["user_id"]
         body = await self._body(request)
         try:
@@ -273,34 +280,6 @@ class StatusApi:
 # ---- control -------------------------------------------------------------------------
 
 
-def _control_route(
-    handler: _ControlHandler,
-) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """Parse the JSON body, run the handler, and map errors to 400/404."""
-
-    async def run(request: web.Request) -> web.Response:
-        text = await request.text()
-        try:
-            body = json.loads(text) if text.strip() else {}
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return web.json_response(
-                {"message": "The body must be a JSON object."}, status=400
-            )
-        try:
-            answer = await handler(request, body)
-        except KeyError as error:
-            return web.json_response(
-                {"message": f"Not found: {error.args[0]}"}, status=404
-            )
-        except (ValueError, TypeError) as error:
-            return web.json_response({"message": str(error)}, status=400)
-        return web.json_response(answer)
-
-    return run
-
-
 def _typed[T](body: Mapping[str, Any], key: str, kind: type[T]) -> T | None:
     """Return ``body[key]`` if present, checked against ``kind`` (bools are not ints)."""
     if key not in body:
@@ -331,29 +310,32 @@ _FLAGS: Final = (
 )
 
 
-class StatusControlApi:
+class StatusControl:
     """``/_simulator/status`` routes: the Python control methods over HTTP."""
 
     def __init__(self, status: StatusState) -> None:
         """Keep the state the routes act on."""
         self.status = status
 
-    def add_routes(self, app: web.Application) -> None:
-        """Register the control routes."""
-        app.router.add_get(CONTROL_PREFIX, self.get_state)
+    def add_routes(self, control: ControlApi) -> None:
+        """Register the control routes; ``GET /_simulator/state`` also describes statuses."""
+        control.add("/status", self.get_state, method="GET")
         for path, handler in (
-            ("/users/{user_id}", self.set_user),
-            ("/users/{user_id}/access", self.set_access),
-            ("/users/{user_id}/resend", self.resend),
-            ("/messages/{status_id}", self.put_message),
-            ("/messages/{status_id}/remove", self.remove_message),
-            ("/settings", self.settings),
+            ("/status/users/{user_id}", self.set_user),
+            ("/status/users/{user_id}/access", self.set_access),
+            ("/status/users/{user_id}/resend", self.resend),
+            ("/status/messages/{status_id}", self.put_message),
+            ("/status/messages/{status_id}/remove", self.remove_message),
+            ("/status/settings", self.settings),
         ):
-            app.router.add_post(f"{CONTROL_PREFIX}{path}", _control_route(handler))
+            control.add(path, handler)
+        control.add_snapshot(lambda: {"status": self.status.snapshot()})
 
-    async def get_state(self, _request: web.Request) -> web.Response:
+    async def get_state(
+        self, _request: web.Request, _body: dict[str, Any]
+    ) -> dict[str, Any]:
         """``GET /_simulator/status``: catalogue ids, each user's status and access."""
-        return web.json_response(self.status.snapshot())
+        return self.status.snapshot()
 
     async def set_user(
         self, request: web.Request, body: dict[str, Any]

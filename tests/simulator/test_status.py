@@ -20,11 +20,10 @@ import pytest
 from icws_simulator import IcwsSimulator, SimulatedStatusMessage, Until
 from icws_simulator.demo import run_demo
 
+from .helpers import BOUND, LOGIN_TYPE, WORKSTATION, next_event
+
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-BOUND = 5.0
-LOGIN_TYPE = "urn:inin.com:connection:icAuthConnectionRequestSettings"
-WORKSTATION = "urn:inin.com:connection:workstationSettings"
 USER_STATUS = "urn:inin.com:status:userStatusMessage"
 STATUS_MESSAGES = "urn:inin.com:status:statusMessagesMessage"
 USER_ACCESS = "urn:inin.com:status:statusMessagesUserAccessMessage"
@@ -120,16 +119,6 @@ async def sim(socket_enabled: None) -> AsyncIterator[IcwsSimulator]:
     await simulator.start()
     yield simulator
     await simulator.stop()
-
-
-@pytest.fixture
-async def http(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
-    """A plain HTTP client that keeps no cookies."""
-    async with aiohttp.ClientSession(
-        cookie_jar=aiohttp.DummyCookieJar(),
-        timeout=aiohttp.ClientTimeout(total=BOUND),
-    ) as session:
-        yield session
 
 
 async def login(
@@ -570,7 +559,7 @@ async def test_on_phone_logged_in_and_stations(
     [message] = await colleague.poll()
     assert message["userStatusList"][0]["stations"] == ["WS-114"]
     status, _ = await me.call("DELETE", "connection")
-    assert status == 204
+    assert status == 200
     [message] = await colleague.poll()
     assert message["userStatusList"][0]["stations"] == []
 
@@ -628,12 +617,7 @@ async def test_delta_arrives_on_the_event_stream(
     )
     try:
         sim.set_user_status("jdoe", "Do Not Disturb")
-        async with asyncio.timeout(BOUND):
-            while not (line := (await response.content.readline()).decode()).startswith(
-                "data:"
-            ):
-                pass
-        message = json.loads(line.removeprefix("data:"))
+        message = await next_event(response)
         assert message["userStatusList"][0]["statusId"] == "Do Not Disturb"
     finally:
         response.close()
