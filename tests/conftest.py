@@ -231,5 +231,5 @@ async def init_integration(
 @pytest.fixture(autouse=True)
 def _fast_backoff() -> Iterator[None]:
     """Reconnect after a few milliseconds instead of seconds; the logic stays the same."""
-    with patch("custom_components.icws_station.coordinator.BACKOFF_MIN", 0.01):
+    with patch("custom_components.icws_station.session.BACKOFF_MIN", 0.01):
         yield

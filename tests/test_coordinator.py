@@ -129,10 +129,9 @@ async def test_wrong_password_during_recovery_starts_reauth_once(
 
     simulator.end_session()
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
-    assert listener is not None
-    await listener  # the listener stops by itself: no retry loop is left running
+    task = init_integration.runtime_data.session._task
+    assert task is not None
+    await task  # the message loop stops by itself: no retry loop is left running
 
     assert simulator.login_attempts == logins + 1
     flows = init_integration.async_get_active_flows(hass, {SOURCE_REAUTH})
@@ -177,7 +176,10 @@ async def test_server_without_events_is_polled(
     simulator.update_station("WS-114", extension="118")
 
     await wait_for_state(hass, EXTENSION, "118")
-    assert init_integration.runtime_data.effective_retrieval_mode is RetrievalMode.POLL
+    assert (
+        init_integration.runtime_data.session.effective_retrieval_mode
+        is RetrievalMode.POLL
+    )
 
 
 async def test_unexpected_error_does_not_end_the_listener(
@@ -201,5 +203,6 @@ async def test_unexpected_error_does_not_end_the_listener(
         await wait_for_state(hass, EXTENSION, "120")
 
     assert "Unexpected error while reading 127.0.0.1" in caplog.text
-    assert init_integration.runtime_data._listener is not None
-    assert not init_integration.runtime_data._listener.done()
+    task = init_integration.runtime_data.session._task
+    assert task is not None
+    assert not task.done()

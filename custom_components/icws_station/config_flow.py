@@ -37,7 +37,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .connection import create_client, station_settings
 from .const import (
     CONF_PERSISTENT,
     CONF_POLL_INTERVAL,
@@ -60,6 +59,8 @@ from .icws import (
     RetrievalMode,
     server_url,
 )
+from .session import create_client, create_http_session
+from .station import station_settings
 
 if TYPE_CHECKING:
     # Home Assistant's flow helpers are typed with probatio, which ``voluptuous`` resolves
@@ -216,7 +217,8 @@ async def _async_validate(
 
     Raises :class:`_ValidationError` naming the form error.
     """
-    client = create_client(hass, data)
+    http = create_http_session(hass, data[CONF_VERIFY_SSL])
+    client = create_client(hass, data, http)
     settings = None if options is None else station_settings(options)
     try:
         info = await client.login()
@@ -247,6 +249,7 @@ async def _async_validate(
         raise _ValidationError("unknown") from err
     finally:
         await client.close()
+        http.detach()
     return info
 
 
