@@ -24,6 +24,7 @@ from yarl import URL
 # project's custom_components package rather than the harness's own.
 import custom_components.icws_station  # noqa: F401
 from custom_components.icws_station.const import (
+    APPLICATION_NAME,
     CONF_POLL_INTERVAL,
     CONF_RETRIEVAL_MODE,
     CONF_STATION_TYPE,
@@ -164,7 +165,12 @@ async def client(
 ) -> AsyncIterator[IcwsClient]:
     """A client for the simulator's user, closed after the test."""
     icws = IcwsClient(
-        http_session, URL(simulator.url), USERNAME, PASSWORD, request_timeout=2.0
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        application_name=APPLICATION_NAME,
+        request_timeout=2.0,
     )
     yield icws
     await icws.close()
