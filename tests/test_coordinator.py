@@ -16,7 +16,6 @@ from custom_components.icws_station.const import (
     CONF_STATION_TYPE,
     CONF_WORKSTATION,
     DOMAIN,
-    StationType,
 )
 from custom_components.icws_station.icws import RetrievalMode, Station, StationMessage
 from icws_simulator import IcwsSimulator
@@ -141,7 +140,7 @@ async def test_wrong_password_during_recovery_starts_reauth_once(
 
 @pytest.mark.parametrize(
     "station_options",
-    [{CONF_STATION_TYPE: StationType.WORKSTATION, CONF_WORKSTATION: "WS-999"}],
+    [{CONF_STATION_TYPE: "workstation", CONF_WORKSTATION: "WS-999"}],
 )
 async def test_station_refused_is_a_repair_issue_not_a_failure(
     hass: HomeAssistant,
@@ -157,7 +156,7 @@ async def test_station_refused_is_a_repair_issue_not_a_failure(
     assert issue.translation_key == "station_not_found"
 
 
-@pytest.mark.parametrize("station_options", [{CONF_STATION_TYPE: StationType.NONE}])
+@pytest.mark.parametrize("station_options", [{CONF_STATION_TYPE: "none"}])
 async def test_no_station_chosen(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:

@@ -86,9 +86,7 @@ async def test_no_initial_station_message_is_not_ready(
     mock_config_entry.add_to_hass(hass)
     with (
         patch.object(IcwsClient, "messages", silent),
-        patch(
-            "custom_components.icws_station.session.INITIAL_MESSAGE_TIMEOUT", 0.1
-        ),
+        patch("custom_components.icws_station.session.INITIAL_MESSAGE_TIMEOUT", 0.1),
     ):
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
 

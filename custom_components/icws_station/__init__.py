@@ -7,8 +7,9 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE, DOMAIN
 from .coordinator import IcwsRuntimeData, IcwsStationConfigEntry, StationCoordinator
+from .icws import RetrievalMode
 from .repairs import session_issue_id, station_issue_id
 from .services import async_setup_services
 from .session import IcwsSession
@@ -73,3 +74,26 @@ async def _async_migrate_unique_ids(
         return None
 
     await er.async_migrate_entries(hass, entry.entry_id, migrate)
+
+
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: IcwsStationConfigEntry
+) -> bool:
+    """Bring entries of older versions to the current one.
+
+    1.2: the polling interval is fixed, so its option goes; forced streaming becomes
+    Automatic, which streams wherever the server can. The unique ID stays as it was, even in
+    the older form (``<user>@<icServer>``): the entities and the device are keyed by it.
+    """
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        options = {
+            key: value
+            for key, value in entry.options.items()
+            if key != CONF_POLL_INTERVAL
+        }
+        if options.get(CONF_RETRIEVAL_MODE) == RetrievalMode.SSE:
+            options[CONF_RETRIEVAL_MODE] = RetrievalMode.AUTO.value
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    return True

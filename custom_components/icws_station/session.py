@@ -42,14 +42,14 @@ from homeassistant.exceptions import (
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 
-from .const import APPLICATION_NAME, CONF_RETRIEVAL_MODE, DOMAIN, LOGGER
+from .account import is_entry_account
+from .const import APPLICATION_NAME, CONF_RETRIEVAL_MODE, DOMAIN, LOGGER, POLL_INTERVAL
 from .icws import (
     IcwsAuthenticationError,
     IcwsClient,
     IcwsConnectionError,
     IcwsError,
     IcwsSessionLostError,
-    LoginInfo,
     Message,
     RetrievalMode,
     server_url,
@@ -59,9 +59,6 @@ from .repairs import session_issue_id
 if TYPE_CHECKING:
     from .coordinator import IcwsStationConfigEntry
 
-# The vendor's own example client polls every second (docs/icws-protocol.md §4); a server
-# without server-sent events is polled so, and the interval is not a user's choice.
-POLL_INTERVAL: Final = 1.0
 INITIAL_MESSAGE_TIMEOUT: Final = 15.0
 BACKOFF_MIN: Final = 1.0
 BACKOFF_MAX: Final = 300.0
@@ -124,11 +121,6 @@ def create_client(
     )
 
 
-def account_id(info: LoginInfo) -> str:
-    """Return what identifies the account across logins and switchover partners."""
-    return f"{info.user_id}@{info.server_name}".casefold()
-
-
 class IcwsSession:
     """Owns the client, the login, the message loop and the fault handling of one entry."""
 
@@ -149,7 +141,6 @@ class IcwsSession:
         self._handlers: dict[type[Message], list[Callable[[Any], None]]] = {}
         self._messages: AsyncGenerator[Message] | None = None
         self._prepared = False
-        self._account: str | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -252,15 +243,14 @@ class IcwsSession:
         self._prepared = False
         info = await self.client.login()
         self.logins += 1
-        account = account_id(info)
-        if self._account is not None and account != self._account:
+        if not is_entry_account(self.entry, info):
+            # The address now serves another account: never show its station as ours.
             await self.client.logout()
             raise ConfigEntryError(
                 translation_domain=DOMAIN,
                 translation_key="account_mismatch",
                 translation_placeholders=self.placeholders(),
             )
-        self._account = account
 
     async def _prepare(self) -> None:
         """Let every part set itself up in the new session, in registration order."""
