@@ -88,6 +88,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--connection", type=int, default=15, help="connection feature version"
     )
     parser.add_argument(
+        "--status", type=int, default=1, help="status feature version (0: none)"
+    )
+    parser.add_argument(
         "--queues", type=int, default=1, help="queues feature version (0: none)"
     )
     parser.add_argument("--server-name", default="CIC01")
@@ -120,8 +123,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         nargs="?",
         const=30.0,
         metavar="SECONDS",
-        help="change the stations in use and play calls now and then "
-        "(default every 30 s)",
+        help="change the stations in use and the users' statuses, and play calls, "
+        "now and then (default every 30 s)",
     )
     return parser.parse_args(argv)
 
@@ -144,6 +147,7 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
         display_names=names,
         messaging_version=args.messaging,
         connection_version=args.connection,
+        status_version=args.status,
         server_name=args.server_name,
         alternate_hosts=args.alternate,
         sse_ping_interval=args.ping_interval,
@@ -175,8 +179,8 @@ async def serve(
         out.write(f"  control: {sim.url}/_simulator/state\n")
         if demo_interval:
             out.write(
-                f"  demo: a station in use changes and a call plays every "
-                f"{demo_interval:g} s\n"
+                f"  demo: a station in use and the users' statuses change, and a call "
+                f"plays, every {demo_interval:g} s\n"
             )
             demo = asyncio.create_task(run_demos(sim, demo_interval))
         out.flush()

@@ -1,4 +1,4 @@
-"""A gentle demo: stations change and calls come and go, so a dashboard has something to show."""
+"""A gentle demo: stations and statuses change, calls come and go, for a dashboard."""
 
 import asyncio
 import itertools
@@ -7,14 +7,18 @@ from .simulator import IcwsSimulator
 
 # What the demo toggles, in turn: visible in Home Assistant as binary sensors.
 _TOGGLED = ("can_be_dialed", "ring_always")
+# The statuses the demo walks through, as a person at the desktop client would.
+_STATUSES = ("In a Meeting", "Available", "Do Not Disturb", "Available", "At Lunch")
 
 
 async def run_demo(sim: IcwsSimulator, interval: float) -> None:
-    """Every ``interval`` seconds, toggle one field of the stations sessions are on.
+    """Every ``interval`` seconds, change the stations in use and the users' statuses.
 
-    Only stations in use change, so each change reaches a client; with none in use the demo
+    One field of each station a session is on toggles, and each user with a session moves
+    to the next demo status, as if set at the desktop client. Only stations in use change, so each change reaches a client; with none in use the demo
     waits. Runs until cancelled.
     """
+    statuses = itertools.cycle(_STATUSES)
     for field in itertools.cycle(_TOGGLED):
         await asyncio.sleep(interval)
         in_use = sorted(
@@ -26,6 +30,11 @@ async def run_demo(sim: IcwsSimulator, interval: float) -> None:
                 sim.update_station(station_id, can_be_dialed=not station.can_be_dialed)
             else:
                 sim.update_station(station_id, ring_always=not station.ring_always)
+        status_id = next(statuses)
+        users = sorted({session.user_id for session in sim.sessions.values()})
+        for user_id in users:
+            if sim.status.find_status_message(status_id) is not None:
+                sim.set_user_status(user_id, status_id)
 
 
 # Fictional callers (555-01xx numbers are reserved for fiction).

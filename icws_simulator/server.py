@@ -43,6 +43,7 @@ from .stations import (
     no_station_info,
     station_info,
 )
+from .status_http import StatusApi
 
 # The WWW-Authenticate header names "/ICWS/connection" [doc]: serve both spellings.
 PREFIXES: Final = ("/icws", "/ICWS")
@@ -234,6 +235,7 @@ class IcwsApi:
             answer["features"] = protocol.features(
                 state.connection_version,
                 state.messaging_version,
+                status=state.status.version,
                 queues=state.queues_version,
             )
         if "version" in include:
@@ -279,6 +281,7 @@ class IcwsApi:
         features = protocol.features(
             state.connection_version,
             state.messaging_version,
+            status=state.status.version,
             queues=state.queues_version,
         )
         return json_response({"featureInfoList": features})
@@ -480,7 +483,11 @@ class IcwsApi:
 
 
 # The parts of the API this server serves.
-APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (IcwsApi, CallsApi)
+APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (
+    IcwsApi,
+    StatusApi,
+    CallsApi,
+)
 
 
 @web.middleware

@@ -36,6 +36,8 @@ from .stations import (
     station_delta,
     station_info,
 )
+from .status import StatusState
+from .status_data import Until
 
 DEFAULT_USERS: Mapping[str, str] = MappingProxyType({"jdoe": "secret"})
 DEFAULT_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({"jdoe": "Jane Doe"})
@@ -88,6 +90,7 @@ class SimulatorState(CallControls):
         end_session_grace: float = 5.0,
         sse_retry_ms: int | None = 5000,
         session_idle_timeout: float | None = None,
+        status_version: int = 1,
     ) -> None:
         """Set up users, directory and behaviour; see :class:`IcwsSimulator`."""
         if sse_ping_interval <= 0:
@@ -129,8 +132,12 @@ class SimulatorState(CallControls):
         self._requests: list[tuple[str, str, int]] = []
         self._station_requests: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
+        # Presence (docs/icws-protocol.md §9): catalogue, access lists, user statuses.
+        self.status = StatusState(self, version=status_version)
         # Interactions on the users' queues (docs/icws-protocol.md §10).
         self.calls = CallCenter(self)
+        # [guess] onPhone follows the calls (docs/icws-protocol.md §9).
+        self.calls.on_phone_changed = self.status.set_on_phone
 
     # ---- read-only views -------------------------------------------------------------
 
@@ -580,6 +587,7 @@ class SimulatorState(CallControls):
                     self._drop_station(other, DEFAULT_TAKE_REASON)
         if session.subscribed:
             session.push(self._station_message(station, previous))
+        self.status.stations_changed(session.user_id)
         self.pulse()
 
     def _drop_station(self, session: SimSession, reason: str | None = None) -> bool:
@@ -591,6 +599,7 @@ class SimulatorState(CallControls):
             session.reason = reason
         if session.subscribed:
             session.push(self._station_message(None, previous, reason))
+        self.status.stations_changed(session.user_id)
         return True
 
     def remove_station(self, session_id: str | None = None) -> None:
@@ -643,3 +652,23 @@ class SimulatorState(CallControls):
                 )
                 session.push(protocol.dumps(message))
         self.pulse()
+
+    # ---- presence (rules and fan-out in status.py) -----------------------------------
+
+    def set_user_status(
+        self,
+        user_id: str,
+        status_id: str,
+        *,
+        notes: str = "",
+        forward_number: str = "",
+        until: Until | None = None,
+    ) -> None:
+        """Set a user's status as the server or another client (the desktop client) would."""
+        self.status.set_user_status(
+            user_id, status_id, notes=notes, forward_number=forward_number, until=until
+        )
+
+    def set_on_phone(self, user_id: str, on_phone: bool) -> None:
+        """Set the user's ``onPhone`` flag, as a call connecting or ending would."""
+        self.status.set_on_phone(user_id, on_phone)

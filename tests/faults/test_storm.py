@@ -27,6 +27,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
 from custom_components.icws_station.binary_sensor import BINARY_SENSORS
+from custom_components.icws_station.const import APPLICATION_NAME
 from custom_components.icws_station.icws import (
     IcwsClient,
     MediaType,
@@ -133,6 +134,7 @@ class Receiver:
             URL("http://cic01.example.com:8018"),
             USERNAME,
             PASSWORD,
+            application_name=APPLICATION_NAME,
         )
         self.decoder = SseDecoder()
         self.chunk_size = chunk_size

@@ -20,6 +20,8 @@ from custom_components.icws_station.icws import (
 from icws_simulator import IcwsSimulator
 from tests.conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME, make_stations
 
+from .conftest import APP
+
 
 async def test_login_reports_user_server_and_features(
     client: IcwsClient, simulator: IcwsSimulator
@@ -44,7 +46,13 @@ async def test_login_reports_user_server_and_features(
 async def test_bad_password_is_not_retried(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
-    client = IcwsClient(http_session, URL(simulator.url), USERNAME, "wrong-password")
+    client = IcwsClient(
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        "wrong-password",
+        application_name=APP,
+    )
 
     with pytest.raises(IcwsAuthenticationError) as caught:
         await client.login()
@@ -60,7 +68,12 @@ async def test_missing_language_is_a_refusal_not_bad_credentials(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
     client = IcwsClient(
-        http_session, URL(simulator.url), USERNAME, PASSWORD, language=""
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        language="",
+        application_name=APP,
     )
 
     with pytest.raises(IcwsResponseError) as caught:
@@ -161,6 +174,7 @@ async def test_switchover_hops_are_bounded(
         PASSWORD,
         max_switchover_hops=2,
         request_timeout=1.0,
+        application_name=APP,
     )
 
     with pytest.raises(IcwsConnectionError):
@@ -170,7 +184,13 @@ async def test_switchover_hops_are_bounded(
 async def test_connection_refused(
     http_session: aiohttp.ClientSession, socket_enabled: None
 ) -> None:
-    client = IcwsClient(http_session, URL("http://127.0.0.1:1"), USERNAME, PASSWORD)
+    client = IcwsClient(
+        http_session,
+        URL("http://127.0.0.1:1"),
+        USERNAME,
+        PASSWORD,
+        application_name=APP,
+    )
 
     with pytest.raises(IcwsConnectionError) as caught:
         await client.login()
@@ -184,7 +204,12 @@ async def test_slow_server_times_out(
 ) -> None:
     simulator.response_delay = 2.0
     client = IcwsClient(
-        http_session, URL(simulator.url), USERNAME, PASSWORD, request_timeout=0.2
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        request_timeout=0.2,
+        application_name=APP,
     )
 
     with pytest.raises(IcwsTimeoutError):
@@ -214,7 +239,12 @@ async def test_logout_is_bounded_when_the_server_hangs(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
     client = IcwsClient(
-        http_session, URL(simulator.url), USERNAME, PASSWORD, logout_timeout=0.3
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        logout_timeout=0.3,
+        application_name=APP,
     )
     await client.login()
     simulator.response_delay = 5.0

@@ -779,3 +779,34 @@ async def test_call_demo_plays_scenes(
         c[1]["attributes"].get("Eic_State") for c in changes(await session.poll())
     ]
     assert letters[:7] == ["A", "C", "H", "C", "E", "A", "E"]
+
+
+async def test_on_phone_reaches_status_watchers(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """The user's status subscription reports onPhone as the calls move (§9 [guess])."""
+    session = await watching(http, sim)
+    async with http.put(
+        session.url("messaging/subscriptions/status/user-statuses"),
+        json={"userIds": ["jdoe"]},
+        headers=session.headers,
+    ) as response:
+        assert response.status == 200
+    await session.poll()
+
+    def on_phone(messages: list[dict[str, Any]]) -> list[bool]:
+        return [
+            status["onPhone"]
+            for message in messages
+            if message["__type"] == "urn:inin.com:status:userStatusMessage"
+            for status in message["userStatusList"]
+        ]
+
+    call = sim.ring("jdoe", "Ada", "100")
+    assert on_phone(await session.poll()) == []
+    sim.answer(call)
+    assert on_phone(await session.poll()) == [True]
+    sim.hold(call)
+    assert on_phone(await session.poll()) == []
+    sim.disconnect(call)
+    assert on_phone(await session.poll()) == [False]

@@ -147,7 +147,7 @@ def _is_empty(station: Station) -> bool:
     return station.station_setting == StationSetting.NONE or not station.id
 
 
-def _connection_state(value: object) -> ConnectionState | None:
+def connection_state(value: object) -> ConnectionState | None:
     """Read a state as the schema's integer or the vendor example's string."""
     if isinstance(value, str):
         return ConnectionState.__members__.get(value.upper())
@@ -196,13 +196,13 @@ def _station_message(raw: Mapping[str, Any]) -> StationMessage:
 
 
 def _connection_message(raw: Mapping[str, Any]) -> ConnectionStateMessage:
-    new_state = _connection_state(raw.get("newConnectionState"))
+    new_state = connection_state(raw.get("newConnectionState"))
     if new_state is None:
         raise _InvalidFieldError
     reason = raw.get("reason")
     should_reconnect = raw.get("shouldReconnect", True)
     return ConnectionStateMessage(
-        previous_state=_connection_state(raw.get("previousConnectionState")),
+        previous_state=connection_state(raw.get("previousConnectionState")),
         new_state=new_state,
         reason=reason if isinstance(reason, str) else None,
         should_reconnect=should_reconnect

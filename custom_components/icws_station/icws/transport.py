@@ -137,11 +137,14 @@ class Transport:
         *,
         what: str,
         headers: Mapping[str, str],
-        read_timeout: float,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Open an event stream; the caller reads it, each read bounded by ``read_timeout``."""
+        """Open an event stream; the caller reads it and bounds each read itself.
+
+        No socket read timeout: aiohttp would abort the stream on it, while the caller may
+        decide that a quiet stream is fine after checking the session.
+        """
         timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=self._request_timeout, sock_read=read_timeout
+            total=None, sock_connect=self._request_timeout, sock_read=None
         )
         try:
             # The answer's head must come within the request timeout like any call's; only
