@@ -10,13 +10,7 @@ from unittest.mock import patch
 
 import aiohttp
 from homeassistant import loader
-from homeassistant.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
-    EVENT_STATE_CHANGED,
-)
+from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
@@ -25,18 +19,15 @@ from pytest_homeassistant_custom_component.common import (
     mock_storage,
 )
 
-from bench.settings import ARRIVAL_LIMIT, POLL_INTERVAL
+from bench.settings import ARRIVAL_LIMIT
 from bench.simulator import PASSWORD, SERVER_NAME, station_name, user_name
 from custom_components.icws_station.const import (
-    CONF_POLL_INTERVAL,
-    CONF_RETRIEVAL_MODE,
     CONF_STATION_TYPE,
     CONF_WORKSTATION,
     DOMAIN,
-    StationType,
 )
-from custom_components.icws_station.icws import RetrievalMode
 from icws_simulator import IcwsSimulator
+from icws_testing.entries import config_entry
 
 
 class _Resolver(aiohttp.ThreadedResolver):
@@ -74,21 +65,14 @@ async def home_assistant() -> AsyncIterator[HomeAssistant]:
 def add_entry(hass: HomeAssistant, sim: IcwsSimulator, index: int) -> MockConfigEntry:
     """Add (not set up) an entry for bench user ``index`` on its workstation, SSE."""
     user = user_name(index)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
+    entry = config_entry(
+        sim.url,
+        user,
+        PASSWORD,
         title=f"{user} ({SERVER_NAME})",
-        unique_id=f"{user}@{SERVER_NAME}".lower(),
-        data={
-            CONF_URL: sim.url,
-            CONF_USERNAME: user,
-            CONF_PASSWORD: PASSWORD,
-            CONF_VERIFY_SSL: True,
-        },
-        options={
-            CONF_STATION_TYPE: StationType.WORKSTATION,
+        station={
+            CONF_STATION_TYPE: "workstation",
             CONF_WORKSTATION: station_name(index),
-            CONF_RETRIEVAL_MODE: RetrievalMode.AUTO.value,
-            CONF_POLL_INTERVAL: POLL_INTERVAL,
         },
     )
     entry.add_to_hass(hass)
