@@ -15,11 +15,12 @@ from custom_components.icws_station.icws import (
     Message,
     QueueContentsMessage,
     RetrievalMode,
+    WorkstationSettings,
 )
 from icws_simulator import IcwsSimulator
 from tests.conftest import USERNAME
 
-from .conftest import next_message
+from .conftest import next_message, next_station_message
 
 
 @pytest.fixture(params=[RetrievalMode.SSE, RetrievalMode.POLL])
@@ -104,3 +105,27 @@ async def test_server_without_the_queue_feature(
     info = await client.login()
 
     assert not info.supports_queues
+
+
+async def test_a_refused_renewal_does_not_stop_the_others(
+    simulator: IcwsSimulator,
+    client: IcwsClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await client.login()
+    await client.connect_station(WorkstationSettings("WS-114"))
+    await client.subscribe_queue()
+    await client.subscribe_station()
+    async with aclosing(client.messages(RetrievalMode.SSE)) as stream:
+        await next_message(stream, QueueContentsMessage)
+        await next_station_message(stream)
+
+        simulator.queues_version = 0  # the server no longer offers the queue watch
+        simulator.drop_sse_mid_event()
+        simulator.update_station("WS-114", extension="300")
+
+        station = (await next_station_message(stream)).apply(None)
+
+    assert station is not None
+    assert station.extension == "300"
+    assert "refused to renew a subscription" in caplog.text

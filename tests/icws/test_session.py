@@ -296,3 +296,41 @@ async def test_closing_the_messages_ends_the_stream_before_logout(
         await simulator.wait_until(lambda: simulator.open_streams == 0)
     assert client.logged_in
     assert len(simulator.sessions) == 1
+
+
+async def test_polling_through_an_outage_keeps_the_session(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    client = make_client(http_session, simulator)
+    async with client:
+        await client.login()
+        await client.subscribe_station()
+        session_id = next(iter(simulator.sessions))
+        async with aclosing(client.messages(RetrievalMode.POLL, 0.05)) as messages:
+            await next_station_message(messages)
+            simulator.set_outage("refuse")
+
+            # Two failed polls in a row: the server cannot be reached for now.
+            with pytest.raises(IcwsConnectionError):
+                await next_station_message(messages)
+        assert client.logged_in
+
+        simulator.set_outage(None)
+        simulator.update_station("WS-114", extension="301")
+        async with aclosing(client.messages(RetrievalMode.POLL, 0.05)) as messages:
+            message = await next_station_message(messages)
+
+        assert list(simulator.sessions) == [session_id]
+    assert message.apply(None) is None  # renewed in full: the session has no station
+
+
+@pytest.mark.parametrize("simulator_options", [{"messaging_version": 1}])
+async def test_stream_refused_by_a_server_without_events(
+    client: IcwsClient,
+) -> None:
+    await client.login()
+
+    async with aclosing(client.messages(RetrievalMode.SSE)) as messages:
+        with pytest.raises(IcwsConnectionError, match="not an event stream"):
+            await next_station_message(messages)
+    assert client.logged_in
