@@ -193,6 +193,16 @@ class LoginInfo:
         return self.feature_version("messaging") >= 2
 
     @property
+    def supports_status(self) -> bool:
+        """Whether users' statuses can be read, watched and set (status 1)."""
+        return self.feature_version("status") >= 1
+
+    @property
+    def supports_queues(self) -> bool:
+        """Whether the user's queue can be watched (queues 1)."""
+        return self.feature_version("queues") >= 1
+
+    @property
     def reports_managed_ip_phone(self) -> bool:
         """Whether stations carry managedIPPhone and the emergency location (connection 15)."""
         return self.feature_version("connection") >= 15
