@@ -34,7 +34,7 @@ from custom_components.icws_station.icws import (
     Station,
     StationMessage,
 )
-from custom_components.icws_station.icws.messages import decode_json
+from custom_components.icws_station.icws.codec import decode_json
 from custom_components.icws_station.icws.sse import SseDecoder
 from custom_components.icws_station.sensor import SENSORS
 from icws_simulator import IcwsSimulator, SimulatedStation

@@ -13,6 +13,7 @@ from typing import Any, Final, Self
 import aiohttp
 from yarl import URL
 
+from .codec import decode_json
 from .errors import (
     IcwsAuthenticationError,
     IcwsConnectionError,
@@ -22,12 +23,11 @@ from .errors import (
     IcwsStationError,
 )
 from .messages import (
+    Complaints,
     ConnectionStateMessage,
     Message,
     StationMessage,
-    complain,
     connection_state,
-    decode_json,
     parse_message,
 )
 from .models import (
@@ -109,6 +109,7 @@ class IcwsClient:
         self._subscriptions: dict[str, Mapping[str, Any] | None] = {}
         self._retrieved = False
         self._closed = asyncio.Event()
+        self._complain = Complaints()
         self._stream: aiohttp.ClientResponse | None = None
 
     def __repr__(self) -> str:
@@ -508,7 +509,7 @@ class IcwsClient:
 
     def _handle(self, raw: object) -> Message | None:
         """Parse one message; raise when it says the session went down."""
-        message = parse_message(raw)
+        message = parse_message(raw, self._complain)
         if (
             isinstance(message, ConnectionStateMessage)
             and message.new_state is ConnectionState.DOWN
@@ -546,7 +547,7 @@ class IcwsClient:
                         if (message := self._handle(raw)) is not None:
                             yield message
                 else:
-                    complain("batch", "Ignoring a malformed batch of messages")
+                    self._complain("batch", "Ignoring a malformed batch of messages")
                     renew = True
             with suppress(TimeoutError):
                 async with asyncio.timeout(interval):
@@ -594,7 +595,9 @@ class IcwsClient:
                             try:
                                 raw = decode_json(data)
                             except ValueError:
-                                complain("json", "Ignoring a message that is not JSON")
+                                self._complain(
+                                    "json", "Ignoring a message that is not JSON"
+                                )
                                 continue
                             for item in raw if isinstance(raw, list) else (raw,):
                                 if (message := self._handle(item)) is not None:
