@@ -34,6 +34,7 @@ from custom_components.icws_station.icws import IcwsClient
 from icws_simulator import IcwsSimulator, SimulatedStation
 from icws_testing.entries import config_entry
 
+from .helpers import LiveSessionWatch
 from .tls import self_signed_server_context
 
 USERNAME = "jdoe"
@@ -232,6 +233,15 @@ async def init_integration(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+async def live_sessions(simulator: IcwsSimulator) -> AsyncIterator[LiveSessionWatch]:
+    """Fail the test if the server ever held two sessions of the user at once."""
+    watch = LiveSessionWatch(simulator, USERNAME)
+    yield watch
+    await watch.stop()
+    assert watch.most <= 1, f"{watch.most} live sessions at once"
 
 
 @pytest.fixture(autouse=True)

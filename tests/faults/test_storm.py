@@ -308,8 +308,8 @@ async def test_storm_through_the_integration(
         st.lists(weighted((9, hostile_messages), (1, real_changes)), min_size=100),
         count=8,
     )
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
+    coordinator = init_integration.runtime_data.session
+    listener = coordinator._task
     (session,) = simulator.sessions.values()
     logins, since = simulator.login_attempts, len(simulator.requests)
     server = server_station(simulator)
@@ -371,7 +371,7 @@ async def test_storm_through_the_integration(
         assert recorders[STATION].writes == updates  # a write for each change, no more
     assert listener is not None
     assert not listener.done()
-    assert coordinator.last_update_success
+    assert init_integration.runtime_data.station.last_update_success
     assert list(simulator.sessions.values()) == [session]
     assert simulator.login_attempts == logins
 
@@ -387,8 +387,8 @@ async def test_odd_station_values_through_the_integration(
     The server's next full message (a renewed subscription) shows its station again.
     """
     odd: list[Tolerated] = draw_examples(tolerated_messages, count=40)
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
+    coordinator = init_integration.runtime_data.session
+    listener = coordinator._task
     logins = simulator.login_attempts
     (session,) = simulator.sessions.values()
     states: list[str] = []
