@@ -139,36 +139,23 @@ async def test_switching_station_while_connected_replaces_it(
 
 
 async def test_switching_tolerates_a_server_that_asks_to_disconnect_first(
-    http_session: aiohttp.ClientSession,
-    patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
+    client: IcwsClient, simulator: IcwsSimulator
 ) -> None:
-    original = IcwsApi.put_station
+    simulator.station_switch = "disconnect_first"
+    await client.login()
+    await client.connect_station(WorkstationSettings("WS-114"))
 
-    async def disconnect_first(
-        api: IcwsApi, request: web.Request, session: SimSession
-    ) -> web.StreamResponse:
-        if session.station is not None:
-            return web.json_response(
-                {
-                    "errorId": "error.request.connection.stationAlreadyConnected",
-                    "message": "Disconnect the current station first.",
-                },
-                status=400,
-            )
-        return await original(api, request, session)
+    await client.connect_station(WorkstationSettings("WS-115"))
 
-    sim = await patched("put_station", disconnect_first)
-    client = make_client(http_session, sim)
-    async with client:
-        await client.login()
-        await client.connect_station(WorkstationSettings("WS-114"))
-
-        await client.connect_station(WorkstationSettings("WS-115"))
-
-        station = await client.get_station()
+    station = await client.get_station()
     assert station is not None
     assert station.id == "WS-115"
-    assert calls(sim, "DELETE", "connection/station") == 1
+    assert calls(simulator, "DELETE", "connection/station") == 1
+    assert [body.get("workstation") for body in simulator.station_requests] == [
+        "WS-114",
+        "WS-115",
+        "WS-115",
+    ]
 
 
 async def test_an_unknown_station_never_costs_the_current_one(
