@@ -28,7 +28,7 @@ from bench.simulator import (
     station_name,
     user_name,
 )
-from custom_components.icws_station.coordinator import IcwsStationCoordinator
+from custom_components.icws_station.coordinator import StationCoordinator
 
 
 async def ha_setup(hass: HomeAssistant, sizes: Sizes) -> dict[str, Any]:
@@ -116,7 +116,7 @@ async def ha_burst(hass: HomeAssistant, sizes: Sizes) -> dict[str, Any]:
     async with running(make_simulator()) as sim:
         entry = add_entry(hass, sim, index)
         await set_up(hass, entry)
-        coordinator: IcwsStationCoordinator = entry.runtime_data
+        coordinator: StationCoordinator = entry.runtime_data.station
         extension_id = extension_entity(hass, entry)
         updates = 0
 

@@ -14,6 +14,7 @@ from yarl import URL
 from bench.progress import step
 from bench.settings import ARRIVAL_LIMIT, POLL_INTERVAL
 from bench.simulator import PASSWORD, station_name, user_name
+from custom_components.icws_station.const import APPLICATION_NAME
 from custom_components.icws_station.icws import (
     IcwsClient,
     IcwsError,
@@ -47,7 +48,9 @@ class Probe:
         self.user = user_name(index)
         self.station_id = station_name(index)
         self.mode = mode
-        self.client = IcwsClient(http, URL(sim.url), self.user, PASSWORD)
+        self.client = IcwsClient(
+            http, URL(sim.url), self.user, PASSWORD, application_name=APPLICATION_NAME
+        )
         self.station: Station | None = None
         self.count = 0
         self.arrivals: dict[str, float] = {}

@@ -12,7 +12,7 @@ import ssl
 import sys
 from typing import TextIO
 
-from .demo import run_demo
+from .demo import run_demos
 from .simulator import IcwsSimulator
 from .state import STATION_SWITCHES
 
@@ -87,6 +87,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--connection", type=int, default=15, help="connection feature version"
     )
+    parser.add_argument(
+        "--status", type=int, default=1, help="status feature version (0: none)"
+    )
+    parser.add_argument(
+        "--queues", type=int, default=1, help="queues feature version (0: none)"
+    )
     parser.add_argument("--server-name", default="CIC01")
     parser.add_argument(
         "--alternate", action="append", default=[], help="alternate host"
@@ -117,7 +123,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         nargs="?",
         const=30.0,
         metavar="SECONDS",
-        help="change the stations in use now and then (default every 30 s)",
+        help="change the stations in use and the users' statuses, and play calls, "
+        "now and then (default every 30 s)",
     )
     return parser.parse_args(argv)
 
@@ -140,6 +147,7 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
         display_names=names,
         messaging_version=args.messaging,
         connection_version=args.connection,
+        status_version=args.status,
         server_name=args.server_name,
         alternate_hosts=args.alternate,
         sse_ping_interval=args.ping_interval,
@@ -147,6 +155,7 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
         session_idle_timeout=args.session_idle_timeout,
     )
     sim.station_switch = args.station_switch
+    sim.queues_version = args.queues
     return sim
 
 
@@ -169,8 +178,11 @@ async def serve(
         out.write(f"  stations: {stations}\n")
         out.write(f"  control: {sim.url}/_simulator/state\n")
         if demo_interval:
-            out.write(f"  demo: a station in use changes every {demo_interval:g} s\n")
-            demo = asyncio.create_task(run_demo(sim, demo_interval))
+            out.write(
+                f"  demo: a station in use and the users' statuses change, and a call "
+                f"plays, every {demo_interval:g} s\n"
+            )
+            demo = asyncio.create_task(run_demos(sim, demo_interval))
         out.flush()
         await stop.wait()
     finally:

@@ -190,13 +190,25 @@ def station_message(
     return message
 
 
-def features(connection_version: int, messaging_version: int) -> list[dict[str, Any]]:
-    """Return the feature list; an unrelated feature sits between the two that matter."""
-    return [
+def features(
+    connection_version: int, messaging_version: int, **others: int
+) -> list[dict[str, Any]]:
+    """Return the feature list; an unrelated feature sits between the two that matter.
+
+    ``others`` adds features by id (e.g. ``status=1``); a version below 1 leaves it out, as
+    a server without the feature would.
+    """
+    listed = [
         {"featureId": "connection", "version": connection_version},
         {"featureId": "interactions", "version": 14},
         {"featureId": "messaging", "version": messaging_version},
     ]
+    listed += [
+        {"featureId": name, "version": version}
+        for name, version in others.items()
+        if version >= 1
+    ]
+    return listed
 
 
 def server_version() -> dict[str, str]:

@@ -20,6 +20,7 @@ from aiohttp.typedefs import Handler, Middleware
 from aiohttp.web_urldispatcher import AbstractRoute
 
 from . import protocol
+from .calls_routes import CallsApi
 from .control import ControlApi
 from .cors import add_cors_headers, answer_preflight
 from .outage import is_lost, outage_middleware
@@ -42,6 +43,7 @@ from .stations import (
     no_station_info,
     station_info,
 )
+from .status_http import StatusApi
 
 # The WWW-Authenticate header names "/ICWS/connection" [doc]: serve both spellings.
 PREFIXES: Final = ("/icws", "/ICWS")
@@ -231,7 +233,10 @@ class IcwsApi:
         }
         if "features" in include:
             answer["features"] = protocol.features(
-                state.connection_version, state.messaging_version
+                state.connection_version,
+                state.messaging_version,
+                status=state.status.version,
+                queues=state.queues_version,
             )
         if "version" in include:
             answer["version"] = protocol.server_version()
@@ -273,7 +278,12 @@ class IcwsApi:
     async def features(self, _request: web.Request) -> web.StreamResponse:
         """``GET /icws/connection/features``."""
         state = self.state
-        features = protocol.features(state.connection_version, state.messaging_version)
+        features = protocol.features(
+            state.connection_version,
+            state.messaging_version,
+            status=state.status.version,
+            queues=state.queues_version,
+        )
         return json_response({"featureInfoList": features})
 
     async def version(self, _request: web.Request) -> web.StreamResponse:
@@ -473,7 +483,11 @@ class IcwsApi:
 
 
 # The parts of the API this server serves.
-APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (IcwsApi,)
+APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (
+    IcwsApi,
+    StatusApi,
+    CallsApi,
+)
 
 
 @web.middleware

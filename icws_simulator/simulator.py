@@ -32,7 +32,7 @@ class IcwsSimulator(SimulatorState):
     successful login. ``ssl_context`` serves https. ``session_idle_timeout`` (seconds, None:
     never) ends sessions that make no request and hold no event stream that long. See
     :class:`SimulatorState` for the control methods and the attributes tests may change at
-    any time.
+    any time. ``status_version`` 0 makes a server without the status feature.
     """
 
     def __init__(
@@ -52,6 +52,7 @@ class IcwsSimulator(SimulatorState):
         end_session_grace: float = 5.0,
         sse_retry_ms: int | None = 5000,
         session_idle_timeout: float | None = None,
+        status_version: int = 1,
     ) -> None:
         """Configure the server; nothing listens until :meth:`start`."""
         super().__init__(
@@ -66,6 +67,7 @@ class IcwsSimulator(SimulatorState):
             end_session_grace=end_session_grace,
             sse_retry_ms=sse_retry_ms,
             session_idle_timeout=session_idle_timeout,
+            status_version=status_version,
         )
         self.host = host
         self.ssl_context = ssl_context

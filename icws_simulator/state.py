@@ -22,6 +22,7 @@ from typing import Any, Final, Literal, Unpack, get_args
 import uuid
 
 from . import protocol
+from .calls import CallCenter, CallControls
 from .sessions import SimSession
 from .sse import EventStream
 from .stations import (
@@ -35,6 +36,8 @@ from .stations import (
     station_delta,
     station_info,
 )
+from .status import StatusState
+from .status_data import Until
 
 DEFAULT_USERS: Mapping[str, str] = MappingProxyType({"jdoe": "secret"})
 DEFAULT_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({"jdoe": "Jane Doe"})
@@ -58,7 +61,7 @@ class LoginRefusal:
     message: str
 
 
-class SimulatorState:
+class SimulatorState(CallControls):
     """State and rules of the simulated ICWS server, without the HTTP layer.
 
     Attributes meant to be changed by tests at any time: ``response_delay`` (seconds before
@@ -68,7 +71,9 @@ class SimulatorState:
     ``end_session_grace``, ``session_idle_timeout``, ``sse_retry_ms`` (``retry:`` field sent
     when a stream opens, None: none), ``sse_separator``, ``station_switch`` (see
     :meth:`connect_station`), ``default_workstations`` (user id -> the workstation a login
-    with ``include=default-workstation`` names) and the feature versions.
+    with ``include=default-workstation`` names) and the feature versions
+    (``queues_version`` 0: a server without the queue watch). Calls live in :attr:`calls`
+    (``calls.py``); ``ring`` and the other call controls come from :class:`CallControls`.
     """
 
     def __init__(
@@ -85,6 +90,7 @@ class SimulatorState:
         end_session_grace: float = 5.0,
         sse_retry_ms: int | None = 5000,
         session_idle_timeout: float | None = None,
+        status_version: int = 1,
     ) -> None:
         """Set up users, directory and behaviour; see :class:`IcwsSimulator`."""
         if sse_ping_interval <= 0:
@@ -97,6 +103,7 @@ class SimulatorState:
             for station in (default_stations() if stations is None else stations)
         }
         self.messaging_version = messaging_version
+        self.queues_version = 1
         self.connection_version = connection_version
         self.server_name = server_name
         self.alternate_hosts = tuple(alternate_hosts)
@@ -125,6 +132,12 @@ class SimulatorState:
         self._requests: list[tuple[str, str, int]] = []
         self._station_requests: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
+        # Presence (docs/icws-protocol.md §9): catalogue, access lists, user statuses.
+        self.status = StatusState(self, version=status_version)
+        # Interactions on the users' queues (docs/icws-protocol.md §10).
+        self.calls = CallCenter(self)
+        # [guess] onPhone follows the calls (docs/icws-protocol.md §9).
+        self.calls.on_phone_changed = self.status.set_on_phone
 
     # ---- read-only views -------------------------------------------------------------
 
@@ -574,6 +587,7 @@ class SimulatorState:
                     self._drop_station(other, DEFAULT_TAKE_REASON)
         if session.subscribed:
             session.push(self._station_message(station, previous))
+        self.status.stations_changed(session.user_id)
         self.pulse()
 
     def _drop_station(self, session: SimSession, reason: str | None = None) -> bool:
@@ -585,6 +599,7 @@ class SimulatorState:
             session.reason = reason
         if session.subscribed:
             session.push(self._station_message(None, previous, reason))
+        self.status.stations_changed(session.user_id)
         return True
 
     def remove_station(self, session_id: str | None = None) -> None:
@@ -637,3 +652,23 @@ class SimulatorState:
                 )
                 session.push(protocol.dumps(message))
         self.pulse()
+
+    # ---- presence (rules and fan-out in status.py) -----------------------------------
+
+    def set_user_status(
+        self,
+        user_id: str,
+        status_id: str,
+        *,
+        notes: str = "",
+        forward_number: str = "",
+        until: Until | None = None,
+    ) -> None:
+        """Set a user's status as the server or another client (the desktop client) would."""
+        self.status.set_user_status(
+            user_id, status_id, notes=notes, forward_number=forward_number, until=until
+        )
+
+    def set_on_phone(self, user_id: str, on_phone: bool) -> None:
+        """Set the user's ``onPhone`` flag, as a call connecting or ending would."""
+        self.status.set_on_phone(user_id, on_phone)

@@ -25,11 +25,16 @@ from yarl import URL
 # Imported before the harness's `hass` fixture runs, so that Home Assistant finds this
 # project's custom_components package rather than the harness's own.
 import custom_components.icws_station  # noqa: F401
-from custom_components.icws_station.const import CONF_STATION_TYPE, CONF_WORKSTATION
+from custom_components.icws_station.const import (
+    APPLICATION_NAME,
+    CONF_STATION_TYPE,
+    CONF_WORKSTATION,
+)
 from custom_components.icws_station.icws import IcwsClient
 from icws_simulator import IcwsSimulator, SimulatedStation
 from icws_testing.entries import config_entry
 
+from .helpers import LiveSessionWatch
 from .tls import self_signed_server_context
 
 USERNAME = "jdoe"
@@ -170,7 +175,12 @@ async def client(
 ) -> AsyncIterator[IcwsClient]:
     """A client for the simulator's user, closed after the test."""
     icws = IcwsClient(
-        http_session, URL(simulator.url), USERNAME, PASSWORD, request_timeout=2.0
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        application_name=APPLICATION_NAME,
+        request_timeout=2.0,
     )
     yield icws
     await icws.close()
@@ -225,8 +235,17 @@ async def init_integration(
     return mock_config_entry
 
 
+@pytest.fixture
+async def live_sessions(simulator: IcwsSimulator) -> AsyncIterator[LiveSessionWatch]:
+    """Fail the test if the server ever held two sessions of the user at once."""
+    watch = LiveSessionWatch(simulator, USERNAME)
+    yield watch
+    await watch.stop()
+    assert watch.most <= 1, f"{watch.most} live sessions at once"
+
+
 @pytest.fixture(autouse=True)
 def _fast_backoff() -> Iterator[None]:
     """Reconnect after a few milliseconds instead of seconds; the logic stays the same."""
-    with patch("custom_components.icws_station.coordinator.BACKOFF_MIN", 0.01):
+    with patch("custom_components.icws_station.session.BACKOFF_MIN", 0.01):
         yield

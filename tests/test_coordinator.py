@@ -9,6 +9,7 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -16,7 +17,6 @@ from custom_components.icws_station.const import (
     CONF_STATION_TYPE,
     CONF_WORKSTATION,
     DOMAIN,
-    StationType,
 )
 from custom_components.icws_station.icws import RetrievalMode, Station, StationMessage
 from icws_simulator import IcwsSimulator
@@ -55,17 +55,36 @@ async def test_delta_merge_keeps_the_other_fields(
 async def test_repeats_write_no_state(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    station = StateRecorder(hass, STATION)
-    extension = StateRecorder(hass, EXTENSION)
+    """A message that changes nothing shown notifies no entity.
 
-    # A change no entity shows (the SIP password), then one that shows. Messages arrive in
-    # order, so once the second is visible the first has been handled.
-    simulator.update_station("WS-114", sip_password="sip-Rotated")
-    simulator.update_station("WS-114", extension="115")
-    await wait_for_state(hass, EXTENSION, "115")
+    Home Assistant itself drops a write that changes nothing, so the states cannot tell;
+    the coordinator's notifications and the entities' writes can.
+    """
+    coordinator = init_integration.runtime_data.station
+    updates = 0
 
-    assert station.states == []
-    assert extension.states == ["115"]
+    def updated() -> None:
+        nonlocal updates
+        updates += 1
+
+    remove = coordinator.async_add_listener(updated)
+    with patch.object(
+        Entity,
+        "async_write_ha_state",
+        autospec=True,
+        side_effect=Entity.async_write_ha_state,
+    ) as writes:
+        # A change no entity shows (the SIP password), then one that shows. Messages
+        # arrive in order, so once the second is visible the first has been handled.
+        simulator.update_station("WS-114", sip_password="sip-Rotated")
+        simulator.update_station("WS-114", extension="115")
+        await wait_for_state(hass, EXTENSION, "115")
+    remove()
+
+    assert updates == 1
+    # One write for each of the station's entities, for the one real change.
+    entities = {call.args[0].entity_id for call in writes.call_args_list}
+    assert writes.call_count == len(entities)
 
 
 async def test_station_removed(
@@ -129,10 +148,9 @@ async def test_wrong_password_during_recovery_starts_reauth_once(
 
     simulator.end_session()
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
-    assert listener is not None
-    await listener  # the listener stops by itself: no retry loop is left running
+    task = init_integration.runtime_data.session._task
+    assert task is not None
+    await task  # the message loop stops by itself: no retry loop is left running
 
     assert simulator.login_attempts == logins + 1
     flows = init_integration.async_get_active_flows(hass, {SOURCE_REAUTH})
@@ -142,7 +160,7 @@ async def test_wrong_password_during_recovery_starts_reauth_once(
 
 @pytest.mark.parametrize(
     "station_options",
-    [{CONF_STATION_TYPE: StationType.WORKSTATION, CONF_WORKSTATION: "WS-999"}],
+    [{CONF_STATION_TYPE: "workstation", CONF_WORKSTATION: "WS-999"}],
 )
 async def test_station_refused_is_a_repair_issue_not_a_failure(
     hass: HomeAssistant,
@@ -158,7 +176,7 @@ async def test_station_refused_is_a_repair_issue_not_a_failure(
     assert issue.translation_key == "station_not_found"
 
 
-@pytest.mark.parametrize("station_options", [{CONF_STATION_TYPE: StationType.NONE}])
+@pytest.mark.parametrize("station_options", [{CONF_STATION_TYPE: "none"}])
 async def test_no_station_chosen(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -177,7 +195,10 @@ async def test_server_without_events_is_polled(
     simulator.update_station("WS-114", extension="118")
 
     await wait_for_state(hass, EXTENSION, "118")
-    assert init_integration.runtime_data.effective_retrieval_mode is RetrievalMode.POLL
+    assert (
+        init_integration.runtime_data.session.effective_retrieval_mode
+        is RetrievalMode.POLL
+    )
 
 
 async def test_unexpected_error_does_not_end_the_listener(
@@ -201,5 +222,6 @@ async def test_unexpected_error_does_not_end_the_listener(
         await wait_for_state(hass, EXTENSION, "120")
 
     assert "Unexpected error while reading 127.0.0.1" in caplog.text
-    assert init_integration.runtime_data._listener is not None
-    assert not init_integration.runtime_data._listener.done()
+    task = init_integration.runtime_data.session._task
+    assert task is not None
+    assert not task.done()

@@ -28,7 +28,6 @@ from homeassistant.helpers.selector import (
 )
 
 from .account import account_id, is_entry_account
-from .connection import create_client
 from .const import (
     CONF_PERSISTENT,
     CONF_REMOTE_NUMBER,
@@ -48,6 +47,7 @@ from .icws import (
     StationSetting,
     server_url,
 )
+from .session import create_client, create_http_session
 from .station import (
     STATION_FIELDS,
     STATION_TYPES,
@@ -201,7 +201,8 @@ async def _async_validate(
 
     Raises :class:`_ValidationError` naming the form error.
     """
-    client = create_client(hass, data)
+    http = create_http_session(hass, data[CONF_VERIFY_SSL])
+    client = create_client(hass, data, http)
     settings = None if options is None else station_settings(options)
     try:
         info = await client.login()
@@ -232,6 +233,7 @@ async def _async_validate(
         raise _ValidationError("unknown") from err
     finally:
         await client.close()
+        http.detach()
     return info
 
 

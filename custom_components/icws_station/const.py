@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 import logging
 from typing import Final
 
@@ -24,12 +23,3 @@ CONF_POLL_INTERVAL: Final = "poll_interval"
 # second (docs/icws-protocol.md §4). A poll drains the session's queue, so a shorter interval
 # only adds requests; Home Assistant does not let users choose polling intervals.
 POLL_INTERVAL: Final = 1.0
-
-
-class StationType(StrEnum):
-    """The kind of station the user chose for the session."""
-
-    NONE = "none"
-    WORKSTATION = "workstation"
-    REMOTE_WORKSTATION = "remote_workstation"
-    REMOTE_NUMBER = "remote_number"

@@ -210,7 +210,7 @@ def make_entry(url: str) -> MockConfigEntry:
 @pytest.fixture(autouse=True)
 def _quick_polling() -> Iterator[None]:
     """Poll every 0.1 s when the server offers no events, so that polling tests are quick."""
-    with patch("custom_components.icws_station.coordinator.POLL_INTERVAL", 0.1):
+    with patch("custom_components.icws_station.session.POLL_INTERVAL", 0.1):
         yield
 
 
@@ -251,7 +251,7 @@ async def alternate(
 
 
 class BackoffSpy:
-    """Stands in for the coordinator's ``random``: records every backoff it draws.
+    """Stands in for the session's ``random``: records every backoff it draws.
 
     Returns the top of each range, so the delays are the backoff without its jitter.
     """
@@ -279,7 +279,7 @@ class BackoffSpy:
 def backoff() -> Iterator[BackoffSpy]:
     """Record the coordinator's backoff delays."""
     spy = BackoffSpy()
-    with patch("custom_components.icws_station.coordinator.random", spy):
+    with patch("custom_components.icws_station.session.random", spy):
         yield spy
 
 
@@ -314,7 +314,7 @@ REQUEST_TIMEOUT = 0.3
 def short_request_timeout() -> Iterator[float]:
     """Give every client the integration creates a short request timeout."""
     with patch(
-        "custom_components.icws_station.connection.IcwsClient",
+        "custom_components.icws_station.session.IcwsClient",
         partial(IcwsClient, request_timeout=REQUEST_TIMEOUT),
     ):
         yield REQUEST_TIMEOUT

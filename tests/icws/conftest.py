@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from custom_components.icws_station.icws import Message, StationMessage
 
+APP = "icws_station tests"
 WAIT = 5.0
 
 
@@ -15,5 +16,14 @@ async def next_station_message(messages: AsyncIterator[Message]) -> StationMessa
     async with asyncio.timeout(WAIT):
         async for message in messages:
             if isinstance(message, StationMessage):
+                return message
+    raise AssertionError("the message stream ended")
+
+
+async def next_message[T](messages: AsyncIterator[Message], kind: type[T]) -> T:
+    """Return the next message of ``kind``, failing the test if none comes within WAIT."""
+    async with asyncio.timeout(WAIT):
+        async for message in messages:
+            if isinstance(message, kind):
                 return message
     raise AssertionError("the message stream ended")

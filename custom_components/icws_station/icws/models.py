@@ -141,6 +141,15 @@ class Station:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionState:
+    """What the server says about the session (``GET /icws/{sessionId}/connection``)."""
+
+    state: ConnectionState
+    reason: str | None = None
+    should_reconnect: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class ServerVersion:
     """The CIC server's version, as ``include=version`` reports it."""
 
@@ -182,6 +191,16 @@ class LoginInfo:
     def supports_sse(self) -> bool:
         """Whether messages can be streamed as server-sent events (messaging 2)."""
         return self.feature_version("messaging") >= 2
+
+    @property
+    def supports_status(self) -> bool:
+        """Whether users' statuses can be read, watched and set (status 1)."""
+        return self.feature_version("status") >= 1
+
+    @property
+    def supports_queues(self) -> bool:
+        """Whether the user's queue can be watched (queues 1)."""
+        return self.feature_version("queues") >= 1
 
     @property
     def reports_managed_ip_phone(self) -> bool:
