@@ -1,15 +1,12 @@
-"""A Home Assistant test instance, config entries of bench users, and state watching."""
+"""Config entries of bench users in a Home Assistant test instance, and state watching."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
-import contextlib
+from collections.abc import Callable, Iterable
 import time
-from unittest.mock import patch
+from typing import Any
 
-import aiohttp
-from homeassistant import loader
 from homeassistant.const import (
     CONF_PASSWORD,
     CONF_URL,
@@ -19,11 +16,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_test_home_assistant,
-    mock_storage,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from bench.settings import ARRIVAL_LIMIT, POLL_INTERVAL
 from bench.simulator import PASSWORD, SERVER_NAME, station_name, user_name
@@ -36,42 +29,9 @@ from custom_components.icws_station.const import (
     StationType,
 )
 from custom_components.icws_station.icws import RetrievalMode
-from icws_simulator import IcwsSimulator
 
 
-class _Resolver(aiohttp.ThreadedResolver):
-    """The resolver Home Assistant's HTTP session gets (no zeroconf in a bench)."""
-
-    async def real_close(self) -> None:
-        """Close, as Home Assistant's own resolver does on shutdown."""
-        await self.close()
-
-
-@contextlib.asynccontextmanager
-async def home_assistant() -> AsyncIterator[HomeAssistant]:
-    """A Home Assistant test instance that loads this project's integration.
-
-    The harness's ``async_test_home_assistant`` with what its pytest fixtures add: storage
-    kept in memory, custom integrations enabled, no zeroconf resolver. No loop debug mode.
-    """
-    with (
-        mock_storage(),
-        patch(
-            "homeassistant.helpers.aiohttp_client._async_make_resolver",
-            return_value=_Resolver(),
-        ),
-    ):
-        async with async_test_home_assistant() as hass:
-            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-            try:
-                yield hass
-            finally:
-                for entry in hass.config_entries.async_entries(DOMAIN):
-                    await hass.config_entries.async_unload(entry.entry_id)
-                await hass.async_stop(force=True)
-
-
-def add_entry(hass: HomeAssistant, sim: IcwsSimulator, index: int) -> MockConfigEntry:
+def add_entry(hass: HomeAssistant, url: str, index: int) -> MockConfigEntry:
     """Add (not set up) an entry for bench user ``index`` on its workstation, SSE."""
     user = user_name(index)
     entry = MockConfigEntry(
@@ -79,7 +39,7 @@ def add_entry(hass: HomeAssistant, sim: IcwsSimulator, index: int) -> MockConfig
         title=f"{user} ({SERVER_NAME})",
         unique_id=f"{user}@{SERVER_NAME}".lower(),
         data={
-            CONF_URL: sim.url,
+            CONF_URL: url,
             CONF_USERNAME: user,
             CONF_PASSWORD: PASSWORD,
             CONF_VERIFY_SSL: True,
@@ -104,6 +64,12 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> float:
         raise RuntimeError(f"setting up {entry.title} failed: {entry.state}")
     await hass.async_block_till_done()
     return elapsed
+
+
+def station_coordinator(entry: MockConfigEntry) -> Any:
+    """Return the coordinator of the entry's station (whatever holds it in runtime_data)."""
+    data = entry.runtime_data
+    return getattr(data, "station", data)
 
 
 def entity_ids(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
