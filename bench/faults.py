@@ -272,12 +272,11 @@ class GcPauses:
             self.pauses.append((info["generation"], ended - self._began))
             self.windows.append((self._began, ended))
 
-    def __enter__(self) -> GcPauses:
+    def start(self) -> None:
         """Start watching."""
         gc.callbacks.append(self._callback)
-        return self
 
-    def __exit__(self, *_: object) -> None:
+    def stop(self) -> None:
         """Stop watching."""
         gc.callbacks.remove(self._callback)
 
@@ -349,7 +348,8 @@ async def storm(ctx: Context, fig: Figure) -> None:
         gc.collect()
         await asyncio.sleep(0.5)
         ticker.start()
-        collector = GcPauses().__enter__()
+        collector = GcPauses()
+        collector.start()
         try:
             begin = time.perf_counter()
             await sim.restart()
@@ -361,7 +361,7 @@ async def storm(ctx: Context, fig: Figure) -> None:
             back = time.perf_counter()
             await asyncio.sleep(0.5)
         finally:
-            collector.__exit__()
+            collector.stop()
             ticker.stop()
             watch.stop()
     # The bench's own spawning of the simulator process blocks the loop: not counted.

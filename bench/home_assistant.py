@@ -5,50 +5,33 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 import time
-from typing import Any
 
-from homeassistant.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
-    EVENT_STATE_CHANGED,
-)
+from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.settings import ARRIVAL_LIMIT, POLL_INTERVAL
+from bench.settings import ARRIVAL_LIMIT
 from bench.simulator import PASSWORD, SERVER_NAME, station_name, user_name
 from custom_components.icws_station.const import (
-    CONF_POLL_INTERVAL,
-    CONF_RETRIEVAL_MODE,
     CONF_STATION_TYPE,
     CONF_WORKSTATION,
     DOMAIN,
-    StationType,
 )
-from custom_components.icws_station.icws import RetrievalMode
+from icws_testing.entries import config_entry
 
 
 def add_entry(hass: HomeAssistant, url: str, index: int) -> MockConfigEntry:
     """Add (not set up) an entry for bench user ``index`` on its workstation, SSE."""
     user = user_name(index)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
+    entry = config_entry(
+        url,
+        user,
+        PASSWORD,
         title=f"{user} ({SERVER_NAME})",
-        unique_id=f"{user}@{SERVER_NAME}".lower(),
-        data={
-            CONF_URL: url,
-            CONF_USERNAME: user,
-            CONF_PASSWORD: PASSWORD,
-            CONF_VERIFY_SSL: True,
-        },
-        options={
-            CONF_STATION_TYPE: StationType.WORKSTATION,
+        station={
+            CONF_STATION_TYPE: "workstation",
             CONF_WORKSTATION: station_name(index),
-            CONF_RETRIEVAL_MODE: RetrievalMode.AUTO.value,
-            CONF_POLL_INTERVAL: POLL_INTERVAL,
         },
     )
     entry.add_to_hass(hass)
@@ -64,12 +47,6 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> float:
         raise RuntimeError(f"setting up {entry.title} failed: {entry.state}")
     await hass.async_block_till_done()
     return elapsed
-
-
-def station_coordinator(entry: MockConfigEntry) -> Any:
-    """Return the coordinator of the entry's station (whatever holds it in runtime_data)."""
-    data = entry.runtime_data
-    return getattr(data, "station", data)
 
 
 def entity_ids(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:

@@ -17,7 +17,6 @@ from bench.home_assistant import (
     entity_ids,
     extension_entity,
     set_up,
-    station_coordinator,
 )
 from bench.results import rss_bytes
 from bench.settings import PHASE_LIMIT, Sizes
@@ -29,6 +28,7 @@ from bench.simulator import (
     station_name,
     user_name,
 )
+from custom_components.icws_station.coordinator import StationCoordinator
 
 
 async def ha_latency(
@@ -101,7 +101,7 @@ async def ha_burst(hass: HomeAssistant, sizes: Sizes) -> dict[str, Any]:
     async with running(make_simulator()) as sim:
         entry = add_entry(hass, sim.url, index)
         await set_up(hass, entry)
-        coordinator = station_coordinator(entry)
+        coordinator: StationCoordinator = entry.runtime_data.station
         extension_id = extension_entity(hass, entry)
         updates = 0
 

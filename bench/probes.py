@@ -15,6 +15,7 @@ from yarl import URL
 from bench.progress import step
 from bench.settings import ARRIVAL_LIMIT, POLL_INTERVAL
 from bench.simulator import PASSWORD, station_name, user_name
+from custom_components.icws_station.const import APPLICATION_NAME
 from custom_components.icws_station.icws import (
     IcwsClient,
     IcwsError,
@@ -76,7 +77,7 @@ class Probe:
             URL(url),
             self.user,
             PASSWORD,
-            application_name="ICWS station bench",
+            application_name=APPLICATION_NAME,
             **options,
         )
         self.station: Station | None = None

@@ -2,7 +2,7 @@
 
 It speaks the ICWS web API as ``docs/icws-protocol.md`` describes it (login, features,
 messages by short polling or server-sent events, the station subscription and the session's
-station connection) and lets a test make the server misbehave on purpose.
+station connection, the user's status) and lets a test make the server misbehave on purpose.
 
 In a test (same event loop)::
 
@@ -11,26 +11,44 @@ In a test (same event loop)::
     sim = IcwsSimulator(users={"jdoe": "secret"})
     await sim.start()                      # sim.url -> "http://127.0.0.1:<port>"
     sim.update_station("WS-114", can_be_dialed=False)   # isDelta:true to subscribers
-    sim.end_session()                      # "connection down", then 401
-    async with asyncio.timeout(5):
+    sim.set_user_status("jdoe", "Do Not Disturb")   # as the desktop client would
+    sim.status.revoke_access("jdoe", "At Lunch")    # access-list watchers are told
+    sim.set_outage("cut")                  # requests processed, answers lost
+    sim.set_outage(None)                   # the network works again
+    assert sim.live_sessions("jdoe") == 1  # sessions live on through outages
+    sim.take_station("jdoe", reason="Logged on elsewhere")
+    sim.end_session(user="jdoe", should_reconnect=False, reason="Ended by admin")
+    async with asyncio.timeout(5):         # "connection down", then 401
         await sim.wait_until(lambda: not sim.sessions)
     await sim.stop()
 
 As a process: ``python -m icws_simulator --port 8018 --user jdoe:secret``; it is then
-controlled over HTTP under ``/_simulator/`` (``GET /_simulator/state`` and the POST routes
-in :mod:`icws_simulator.control`).
+controlled over HTTP under ``/_simulator/`` (``GET /_simulator/state`` and the routes listed
+in :mod:`icws_simulator.control` and by ``python -m icws_simulator --help``).
 """
 
 from .sessions import SimSession
 from .simulator import IcwsSimulator
 from .state import LoginRefusal
 from .stations import SimulatedStation, StationChanges, default_stations
+from .status import StatusState
+from .status_data import (
+    SimulatedStatusMessage,
+    SimulatedUserStatus,
+    Until,
+    default_status_messages,
+)
 
 __all__ = [
     "IcwsSimulator",
     "LoginRefusal",
     "SimSession",
     "SimulatedStation",
+    "SimulatedStatusMessage",
+    "SimulatedUserStatus",
     "StationChanges",
+    "StatusState",
+    "Until",
     "default_stations",
+    "default_status_messages",
 ]

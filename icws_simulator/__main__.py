@@ -12,8 +12,47 @@ import ssl
 import sys
 from typing import TextIO
 
-from .demo import run_demo
+from .demo import run_demos
 from .simulator import IcwsSimulator
+from .state import STATION_SWITCHES
+
+# [guess] How long a real server keeps a session nobody talks to is not documented
+# (docs/icws-protocol.md §4); five minutes leaves pollers and streams far inside it.
+DEFAULT_SESSION_IDLE_TIMEOUT = 300.0
+
+_EPILOG = """\
+control interface (JSON over HTTP on the same port, snake_case keys):
+  GET  /_simulator/state                       sessions, streams, outage, station PUTs
+  GET  /_simulator/users/USER/sessions         live sessions of a user, with their ids
+  POST /_simulator/outage                      {"mode": "refuse"|"cut"|"drop_streams"|null}
+  POST /_simulator/sessions/end                {"user", "session_id", "reason",
+                                                "should_reconnect", "notify"}
+  POST /_simulator/users/USER/station/take     {"reason"}: another logon takes it
+  POST /_simulator/station/remove              {"session_id"}
+  POST /_simulator/stations/STATION            station fields to change
+  POST /_simulator/logins/refuse | accept      503 with {"alternates"} / accept again
+  POST /_simulator/users/USER/password         {"password"}
+  POST /_simulator/messages                    {"raw"} or {"message"} to every session
+  POST /_simulator/sse/drop                    cut the next event of every stream
+  POST /_simulator/settings                    {"response_delay", "sse_chunk_size",
+                                                "flat_messages", "session_idle_timeout",
+                                                "station_switch"}
+outage modes: refuse (connections reset before the server reads them), cut (requests
+processed, answers lost), drop_streams (event streams dropped); sessions live on.
+"""
+
+
+def _idle_timeout(text: str) -> float | None:
+    """Parse seconds; 0 or "none" means sessions never expire for idleness."""
+    if text.strip().lower() in {"0", "none", "never"}:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected seconds or 'none'") from None
+    if seconds < 0:
+        raise argparse.ArgumentTypeError("expected seconds or 'none'")
+    return seconds
 
 
 def _user(text: str) -> tuple[str, str, str | None]:
@@ -28,7 +67,10 @@ def _user(text: str) -> tuple[str, str, str | None]:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m icws_simulator", description="Run a simulated ICWS server."
+        prog="python -m icws_simulator",
+        description="Run a simulated ICWS server.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8018, help="0 picks a free port")
@@ -45,12 +87,33 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--connection", type=int, default=15, help="connection feature version"
     )
+    parser.add_argument(
+        "--status", type=int, default=1, help="status feature version (0: none)"
+    )
+    parser.add_argument(
+        "--queues", type=int, default=1, help="queues feature version (0: none)"
+    )
     parser.add_argument("--server-name", default="CIC01")
     parser.add_argument(
         "--alternate", action="append", default=[], help="alternate host"
     )
     parser.add_argument(
         "--ping-interval", type=float, default=15.0, help="SSE ping seconds"
+    )
+    parser.add_argument(
+        "--session-idle-timeout",
+        type=_idle_timeout,
+        default=DEFAULT_SESSION_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="end sessions with no request and no event stream this long "
+        f"(default {DEFAULT_SESSION_IDLE_TIMEOUT:g}; 'none': never)",
+    )
+    parser.add_argument(
+        "--station-switch",
+        choices=STATION_SWITCHES,
+        default="replace",
+        help="a station PUT while on a station replaces it, or is refused with a 400 "
+        "asking to disconnect first",
     )
     parser.add_argument("--cert", help="PEM certificate file: serve https")
     parser.add_argument("--key", help="PEM key file for --cert")
@@ -60,7 +123,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         nargs="?",
         const=30.0,
         metavar="SECONDS",
-        help="change the stations in use now and then (default every 30 s)",
+        help="change the stations in use and the users' statuses, and play calls, "
+        "now and then (default every 30 s)",
     )
     return parser.parse_args(argv)
 
@@ -76,18 +140,23 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
     if args.cert:
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ssl_context.load_cert_chain(args.cert, args.key)
-    return IcwsSimulator(
+    sim = IcwsSimulator(
         host=args.host,
         port=args.port,
         users=users,
         display_names=names,
         messaging_version=args.messaging,
         connection_version=args.connection,
+        status_version=args.status,
         server_name=args.server_name,
         alternate_hosts=args.alternate,
         sse_ping_interval=args.ping_interval,
         ssl_context=ssl_context,
+        session_idle_timeout=args.session_idle_timeout,
     )
+    sim.station_switch = args.station_switch
+    sim.queues_version = args.queues
+    return sim
 
 
 async def serve(
@@ -109,8 +178,11 @@ async def serve(
         out.write(f"  stations: {stations}\n")
         out.write(f"  control: {sim.url}/_simulator/state\n")
         if demo_interval:
-            out.write(f"  demo: a station in use changes every {demo_interval:g} s\n")
-            demo = asyncio.create_task(run_demo(sim, demo_interval))
+            out.write(
+                f"  demo: a station in use and the users' statuses change, and a call "
+                f"plays, every {demo_interval:g} s\n"
+            )
+            demo = asyncio.create_task(run_demos(sim, demo_interval))
         out.flush()
         await stop.wait()
     finally:

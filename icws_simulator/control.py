@@ -2,7 +2,28 @@
 
 The demo and system tests run the simulator as a separate process; these routes mirror the
 Python control API for them. Bodies are JSON with snake_case keys; answers never hold
-secrets (passwords, CSRF tokens, cookies, SIP passwords).
+secrets (passwords, CSRF tokens, cookies, SIP passwords). Unless said otherwise a POST
+answers with the state below.
+
+``GET  /_simulator/state``                      sessions, streams, outage, station PUTs, ...
+``GET  /_simulator/users/{user}/sessions``      ``{"userId", "liveSessions", "sessionIds"}``
+``POST /_simulator/outage``                     ``mode``: refuse, cut, drop_streams or null
+``POST /_simulator/sessions/end``               session_id, user, notify, reason,
+                                                should_reconnect, states_as_strings
+``POST /_simulator/users/{user}/station/take``  ``reason``: another logon takes the station
+``POST /_simulator/station/remove``             session_id (default: every session)
+``POST /_simulator/stations/{station_id}``      the station fields to change
+``POST /_simulator/logins/refuse``              alternates, error_id, message (503)
+``POST /_simulator/logins/accept``
+``POST /_simulator/users/{user}/password``      password
+``POST /_simulator/messages``                   raw (text) or message (object)
+``POST /_simulator/sse/drop``                   cut the next event of every stream
+``POST /_simulator/settings``                   response_delay, sse_chunk_size,
+                                                flat_messages, session_idle_timeout,
+                                                station_switch (replace, disconnect_first)
+
+Parts of the API in modules of their own add routes with :meth:`ControlApi.add` and parts
+of the state with :meth:`ControlApi.add_snapshot`.
 """
 
 from collections.abc import Awaitable, Callable
@@ -12,21 +33,25 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .state import DEFAULT_END_REASON, SimulatorState
+from .state import (
+    DEFAULT_END_REASON,
+    DEFAULT_TAKE_REASON,
+    OUTAGES,
+    STATION_SWITCHES,
+    SimulatorState,
+)
 from .stations import coerce_changes
 
 PREFIX: Final = "/_simulator"
 
-type _ControlHandler = Callable[
-    [web.Request, dict[str, Any]], Awaitable[dict[str, Any]]
-]
+type ControlHandler = Callable[[web.Request, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 def _fail(status: int, message: str) -> web.Response:
     return web.json_response({"message": message}, status=status)
 
 
-def _optional(
+def optional(
     body: dict[str, Any],
     key: str,
     kind: type | UnionType,
@@ -51,10 +76,8 @@ class ControlApi:
     def __init__(self, state: SimulatorState) -> None:
         """Keep the state the routes act on."""
         self.state = state
-
-    def add_routes(self, app: web.Application) -> None:
-        """Register the control routes."""
-        app.router.add_get(f"{PREFIX}/state", self.get_state)
+        self._routes: list[tuple[str, str, ControlHandler]] = []
+        self._snapshots: list[Callable[[], dict[str, Any]]] = []
         for path, handler in (
             ("/stations/{station_id}", self.update_station),
             ("/station/remove", self.remove_station),
@@ -62,14 +85,35 @@ class ControlApi:
             ("/logins/refuse", self.refuse_logins),
             ("/logins/accept", self.accept_logins),
             ("/users/{user_id}/password", self.set_password),
+            ("/users/{user_id}/station/take", self.take_station),
             ("/messages", self.inject),
             ("/sse/drop", self.drop_sse),
+            ("/outage", self.outage),
             ("/settings", self.settings),
         ):
-            app.router.add_post(f"{PREFIX}{path}", self._wrap(handler))
+            self.add(path, handler)
+        self.add("/users/{user_id}/sessions", self.user_sessions, method="GET")
+
+    def add(self, path: str, handler: ControlHandler, *, method: str = "POST") -> None:
+        """Add a control route: ``path`` follows ``/_simulator``; the body is JSON.
+
+        The handler gets the request and the body (``{}`` if none) and returns the answer;
+        KeyError answers 404, ValueError and TypeError 400.
+        """
+        self._routes.append((method, path, handler))
+
+    def add_snapshot(self, part: Callable[[], dict[str, Any]]) -> None:
+        """Merge ``part()`` into every description of the state."""
+        self._snapshots.append(part)
+
+    def add_routes(self, app: web.Application) -> None:
+        """Register the control routes on ``app``."""
+        app.router.add_get(f"{PREFIX}/state", self.get_state)
+        for method, path, handler in self._routes:
+            app.router.add_route(method, f"{PREFIX}{path}", self._wrap(handler))
 
     def _wrap(
-        self, handler: _ControlHandler
+        self, handler: ControlHandler
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
         """Parse the JSON body, run the handler, and map errors to 400/404."""
 
@@ -94,7 +138,7 @@ class ControlApi:
     def snapshot(self) -> dict[str, Any]:
         """Describe the simulator's state, without secrets."""
         state = self.state
-        return {
+        snapshot: dict[str, Any] = {
             "sessionCount": len(state.sessions),
             "sessions": [
                 {
@@ -109,12 +153,15 @@ class ControlApi:
                         else session.station.station_setting
                     ),
                     "subscribed": session.subscribed,
+                    "subscriptions": sorted(session.subscriptions),
                     "pending": session.pending,
                     "ending": session.ending,
                 }
                 for session in state.sessions.values()
             ],
             "openStreams": state.open_streams,
+            "outage": state.outage,
+            "stationRequests": state.station_requests,
             "loginAttempts": state.login_attempts,
             "refusingLogins": state.refusal is not None,
             "users": list(state.user_ids),
@@ -125,7 +172,12 @@ class ControlApi:
             "messagingVersion": state.messaging_version,
             "connectionVersion": state.connection_version,
             "responseDelay": state.response_delay,
+            "sessionIdleTimeout": state.session_idle_timeout,
+            "stationSwitch": state.station_switch,
         }
+        for part in self._snapshots:
+            snapshot |= part()
+        return snapshot
 
     async def get_state(self, _request: web.Request) -> web.Response:
         """``GET /_simulator/state``."""
@@ -145,33 +197,67 @@ class ControlApi:
         self, _request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
         """``POST /_simulator/station/remove`` (optional ``session_id``)."""
-        self.state.remove_station(_optional(body, "session_id", str, None))
+        self.state.remove_station(optional(body, "session_id", str, None))
         return self.snapshot()
 
     async def end_session(
         self, _request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
-        """``POST /_simulator/sessions/end`` (optional session_id, notify, reason, ...)."""
+        """``POST /_simulator/sessions/end`` (optional session_id, user, notify, ...)."""
         self.state.end_session(
-            _optional(body, "session_id", str, None),
-            notify=_optional(body, "notify", bool, True),
-            reason=_optional(body, "reason", str, DEFAULT_END_REASON),
-            should_reconnect=_optional(body, "should_reconnect", bool, True),
-            states_as_strings=_optional(body, "states_as_strings", bool, False),
+            optional(body, "session_id", str, None),
+            user=optional(body, "user", str, None),
+            notify=optional(body, "notify", bool, True),
+            reason=optional(body, "reason", str, DEFAULT_END_REASON),
+            should_reconnect=optional(body, "should_reconnect", bool, True),
+            states_as_strings=optional(body, "states_as_strings", bool, False),
         )
+        return self.snapshot()
+
+    async def take_station(
+        self, request: web.Request, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``POST /_simulator/users/{user}/station/take`` (optional ``reason``)."""
+        self.state.take_station(
+            request.match_info["user_id"],
+            reason=optional(body, "reason", str, DEFAULT_TAKE_REASON),
+        )
+        return self.snapshot()
+
+    async def user_sessions(
+        self, request: web.Request, _body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``GET /_simulator/users/{user}/sessions``: the sessions the server holds."""
+        user_id = request.match_info["user_id"]
+        if user_id not in self.state.user_ids:
+            raise KeyError(user_id)
+        return {
+            "userId": user_id,
+            "liveSessions": self.state.live_sessions(user_id),
+            "sessionIds": self.state.live_session_ids(user_id),
+        }
+
+    async def outage(
+        self, _request: web.Request, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``POST /_simulator/outage`` with ``mode`` (refuse, cut, drop_streams, null)."""
+        if "mode" not in body:
+            raise ValueError(f"mode is required: one of {', '.join(OUTAGES)} or null")
+        mode = optional(body, "mode", str, None, nullable=True)
+        self.state.set_outage(mode)
         return self.snapshot()
 
     async def refuse_logins(
         self, _request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
         """``POST /_simulator/logins/refuse`` (optional alternates, error_id, message)."""
-        alternates = _optional(body, "alternates", list, [])
+        alternates = optional(body, "alternates", list, [])
         if not all(isinstance(host, str) for host in alternates):
             raise ValueError("alternates must be a list of strings")
         kwargs: dict[str, str] = {}
         for key in ("error_id", "message"):
             if key in body:
-                kwargs[key] = _optional(body, key, str, None)
+                kwargs[key] = optional(body, key, str, None)
         self.state.refuse_logins(alternates, **kwargs)
         return self.snapshot()
 
@@ -214,14 +300,26 @@ class ControlApi:
     async def settings(
         self, _request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
-        """``POST /_simulator/settings``: response_delay, sse_chunk_size, flat_messages."""
+        """``POST /_simulator/settings``: delay, chunks, shapes, idle timeout, switching."""
         state = self.state
-        delay = _optional(body, "response_delay", int | float, state.response_delay)
-        chunk = _optional(
+        delay = optional(body, "response_delay", int | float, state.response_delay)
+        chunk = optional(
             body, "sse_chunk_size", int, state.sse_chunk_size, nullable=True
         )
-        flat = _optional(body, "flat_messages", bool, state.flat_messages)
+        flat = optional(body, "flat_messages", bool, state.flat_messages)
+        idle = optional(
+            body,
+            "session_idle_timeout",
+            int | float,
+            state.session_idle_timeout,
+            nullable=True,
+        )
+        switch = optional(body, "station_switch", str, state.station_switch)
+        if switch not in STATION_SWITCHES:
+            raise ValueError(f"station_switch must be one of {STATION_SWITCHES}")
+        state.session_idle_timeout = None if idle is None else float(idle)
         state.response_delay = float(delay)
         state.sse_chunk_size = chunk
         state.flat_messages = flat
+        state.station_switch = switch
         return self.snapshot()

@@ -32,11 +32,18 @@ AUTH_FAILURE_ID: Final = "error.request.connection.authenticationFailure"
 AUTH_FAILURE_CODE: Final = -2147221503  # bad credentials at login [seen]
 SESSION_INVALID_CODE: Final = -2147221499  # 401 inside a session [seen]
 STATION_NOT_FOUND_ID: Final = "-2147221496"  # [seen]
+# [guess] The 400 that asks a client to disconnect its station before switching (§11).
+STATION_CONNECTED_ID: Final = "error.request.connection.station.alreadyConnected"
 NOT_ACCEPTING_ID: Final = "error.server.notAcceptingConnections"  # [doc][seen]
 # [guess] ids for malformed requests; the docs only say "400".
 INVALID_REQUEST_ID: Final = "error.request.invalidRepresentation"
 MISSING_HEADER_ID: Final = "error.request.missingHeader"
 NOT_FOUND_ID: Final = "error.request.notFound"
+
+
+def is_icws_path(path: str) -> bool:
+    """Return whether a path belongs to the ICWS API (not to the control interface)."""
+    return path.lower() == "/icws" or path.lower().startswith("/icws/")
 
 
 def dumps(message: Mapping[str, Any] | Sequence[Any]) -> str:
@@ -123,6 +130,15 @@ def station_not_found() -> IcwsError:
     return IcwsError(400, "The station could not be found.", STATION_NOT_FOUND_ID)
 
 
+def station_switch_refused() -> IcwsError:
+    """Build the 400 of a server that switches stations only after a disconnect [guess]."""
+    return IcwsError(
+        400,
+        "The session is already connected to a station; disconnect it first.",
+        STATION_CONNECTED_ID,
+    )
+
+
 def connection_state_message(
     *,
     previous: int,
@@ -153,15 +169,19 @@ def station_message(
     is_delta: bool,
     previous: Mapping[str, Any] | None = None,
     flat: bool = False,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """Build a stationConnectionStateChangeMessage.
 
     Nested (``newStationInfo``, optional ``previousStationInfo``) is the SDK schema [doc];
     ``flat`` puts the station fields beside ``isDelta`` as the seed's text shows them.
     ``info`` None sends ``newStationInfo: null`` (nested only), another "no station" shape
-    clients should tolerate [guess].
+    clients should tolerate [guess]. ``reason`` says why the server changed the station
+    (e.g. another logon took it) [guess: the field is not in the SDK schema].
     """
     message: dict[str, Any] = {"__type": TYPE_STATION_STATE, "isDelta": is_delta}
+    if reason is not None:
+        message["reason"] = reason
     if flat:
         return message | dict(info or {})
     if previous is not None:
@@ -170,13 +190,25 @@ def station_message(
     return message
 
 
-def features(connection_version: int, messaging_version: int) -> list[dict[str, Any]]:
-    """Return the feature list; an unrelated feature sits between the two that matter."""
-    return [
+def features(
+    connection_version: int, messaging_version: int, **others: int
+) -> list[dict[str, Any]]:
+    """Return the feature list; an unrelated feature sits between the two that matter.
+
+    ``others`` adds features by id (e.g. ``status=1``); a version below 1 leaves it out, as
+    a server without the feature would.
+    """
+    listed = [
         {"featureId": "connection", "version": connection_version},
         {"featureId": "interactions", "version": 14},
         {"featureId": "messaging", "version": messaging_version},
     ]
+    listed += [
+        {"featureId": name, "version": version}
+        for name, version in others.items()
+        if version >= 1
+    ]
+    return listed
 
 
 def server_version() -> dict[str, str]:

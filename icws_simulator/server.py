@@ -2,44 +2,51 @@
 
 Each handler turns one documented call into an operation on :class:`SimulatorState`.
 Protocol facts and guesses are marked as in ``docs/icws-protocol.md``.
+
+Parts of the API kept in modules of their own (user statuses, calls) are classes built
+with the state that register their ICWS routes on :class:`IcwsRoutes` and their control
+routes on :class:`~icws_simulator.control.ControlApi`; they are listed in ``APIS``.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 import json
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
-from aiohttp_sse import EventSourceResponse
+from aiohttp.web_urldispatcher import AbstractRoute
 
 from . import protocol
+from .calls_routes import CallsApi
 from .control import ControlApi
+from .cors import add_cors_headers, answer_preflight
+from .outage import is_lost, outage_middleware
 from .protocol import (
     IcwsError,
     bad_request,
+    is_icws_path,
     json_response,
     station_not_found,
     unauthorized,
 )
 from .sessions import SimSession
-from .sse import EventStream
+from .sse import EventStream, event_stream_response
 from .state import SimulatorState
 from .stations import (
     STATION_SETTING_REMOTE_NUMBER,
     STATION_SETTING_REMOTE_WORKSTATION,
     STATION_SETTING_WORKSTATION,
     SimulatedStation,
+    no_station_info,
     station_info,
 )
+from .status_http import StatusApi
 
 # The WWW-Authenticate header names "/ICWS/connection" [doc]: serve both spellings.
 PREFIXES: Final = ("/icws", "/ICWS")
-
-
-def is_icws_path(path: str) -> bool:
-    """Return whether a path belongs to the ICWS API (not to the control interface)."""
-    return path.lower() == "/icws" or path.lower().startswith("/icws/")
 
 
 def request_cookie(request: web.Request, name: str) -> str | None:
@@ -56,11 +63,17 @@ def request_cookie(request: web.Request, name: str) -> str | None:
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """Read a JSON object body; any ``*json*`` content type is accepted [doc][seen]."""
+    """Read a JSON object body.
+
+    Any ``*json*`` content type is accepted [doc][seen], and so is a body sent without a
+    Content-Type: real servers read it as JSON [seen]. [guess] Another declared type is
+    refused.
+    """
     text = await request.text()
     if not text.strip():
         raise bad_request("The request body is missing.")
-    if "json" not in request.content_type.lower():
+    declared = "Content-Type" in request.headers
+    if declared and "json" not in request.content_type.lower():
         raise bad_request("The request body must be JSON.")
     try:
         body = json.loads(text)
@@ -78,39 +91,98 @@ def _required_string(body: dict[str, Any], key: str) -> str:
     return value
 
 
+type Handler0 = Callable[[web.Request], Awaitable[web.StreamResponse]]
+type SessionHandler = Callable[[web.Request, SimSession], Awaitable[web.StreamResponse]]
+
+_SESSION_KEY: Final = "icws_simulator.session"
+# The paths under /icws that need no session start with this segment.
+_SESSIONLESS: Final = "connection"
+
+
+def session_id_in_path(path: str) -> str | None:
+    """Return the session id a /icws path names (None: a path outside any session)."""
+    parts = path.split("/", 3)
+    if len(parts) < 3 or parts[2].lower() == _SESSIONLESS:
+        return None
+    return parts[2]
+
+
+class IcwsRoutes:
+    """Where the ICWS routes are registered, under both path prefixes.
+
+    Session routes (``add_session``) are answered only for a live session with the right
+    cookie and CSRF token: that check runs before routing (see :func:`build_app`), so an
+    ended or unknown session answers 401 on any path, implemented or not. Their handlers
+    get the session.
+    """
+
+    def __init__(self, app: web.Application) -> None:
+        """Register on ``app``."""
+        self._app = app
+        self._without_csrf: set[AbstractRoute] = set()
+
+    def add(self, method: str, path: str, handler: Handler0) -> None:
+        """Add a route outside any session; ``path`` follows ``/icws`` (``/connection``)."""
+        for prefix in PREFIXES:
+            self._app.router.add_route(method, f"{prefix}{path}", handler)
+
+    def add_session(
+        self,
+        method: str,
+        path: str,
+        handler: SessionHandler,
+        *,
+        csrf: bool = True,
+    ) -> None:
+        """Add a session route; ``path`` follows ``/icws/{sessionId}`` (``/connection``).
+
+        ``csrf=False``: the cookie alone authorises it (reading messages [doc]).
+        """
+
+        async def run(request: web.Request) -> web.StreamResponse:
+            return await handler(request, request[_SESSION_KEY])
+
+        for prefix in PREFIXES:
+            route = self._app.router.add_route(
+                method, f"{prefix}/{{session_id}}{path}", run
+            )
+            if not csrf:
+                self._without_csrf.add(route)
+
+    def needs_csrf(self, request: web.Request) -> bool:
+        """Return whether the request's route needs the CSRF token (unknown ones do)."""
+        return request.match_info.route not in self._without_csrf
+
+
+class Api(Protocol):
+    """A part of the ICWS API: its ICWS routes and its control routes."""
+
+    def add_routes(self, icws: IcwsRoutes, control: ControlApi) -> None:
+        """Register the routes."""
+
+
 class IcwsApi:
-    """Handlers of the ICWS routes, bound to one simulator state."""
+    """Handlers of the connection, messaging and station routes, bound to one state."""
 
     def __init__(self, state: SimulatorState) -> None:
         """Keep the state the handlers act on."""
         self.state = state
 
-    def add_routes(self, app: web.Application) -> None:
-        """Register every route under both path prefixes (fixed paths first)."""
-        for prefix in PREFIXES:
-            session = f"{prefix}/{{session_id}}"
-            app.router.add_routes(
-                [
-                    web.post(f"{prefix}/connection", self.login),
-                    web.get(f"{prefix}/connection/features", self.features),
-                    web.get(f"{prefix}/connection/version", self.version),
-                    web.get(f"{session}/connection", self.connection_state),
-                    web.delete(f"{session}/connection", self.logout),
-                    web.get(f"{session}/messaging/messages", self.messages),
-                    web.post(f"{session}/messaging/heartbeat", self.heartbeat),
-                    web.put(
-                        f"{session}/messaging/subscriptions/connection/station",
-                        self.subscribe,
-                    ),
-                    web.delete(
-                        f"{session}/messaging/subscriptions/connection/station",
-                        self.unsubscribe,
-                    ),
-                    web.put(f"{session}/connection/station", self.put_station),
-                    web.get(f"{session}/connection/station", self.get_station),
-                    web.delete(f"{session}/connection/station", self.delete_station),
-                ]
-            )
+    def add_routes(self, icws: IcwsRoutes, _control: ControlApi) -> None:
+        """Register the connection, messaging and station routes."""
+        icws.add("POST", "/connection", self.login)
+        icws.add("GET", "/connection/features", self.features)
+        icws.add("GET", "/connection/version", self.version)
+        icws.add_session("GET", "/connection", self.connection_state)
+        icws.add_session("DELETE", "/connection", self.logout)
+        icws.add_session("GET", "/messaging/messages", self.messages, csrf=False)
+        icws.add_session("POST", "/messaging/heartbeat", self.heartbeat)
+        subscription = "/messaging/subscriptions/connection/station"
+        icws.add_session("PUT", subscription, self.subscribe)
+        icws.add_session("DELETE", subscription, self.unsubscribe)
+        icws.add_session("PUT", "/connection/station", self.put_station)
+        icws.add_session("GET", "/connection/station", self.get_station)
+        icws.add_session("DELETE", "/connection/station", self.delete_station)
 
     # ---- no session --------------------------------------------------------------------
 
@@ -161,10 +233,31 @@ class IcwsApi:
         }
         if "features" in include:
             answer["features"] = protocol.features(
-                state.connection_version, state.messaging_version
+                state.connection_version,
+                state.messaging_version,
+                status=state.status.version,
+                queues=state.queues_version,
             )
         if "version" in include:
             answer["version"] = protocol.server_version()
+        # [guess] The three below are documented include values whose answer shapes are
+        # not recorded: the station the user is logged on to (a user holds one, whichever
+        # session logged on; "no station" otherwise), the server's clock in the compact
+        # ISO form of other ICWS dates, and the user's configured default workstation.
+        if "effective-station" in include:
+            held = next(
+                (s.station for s in state.sessions_of(user_id) if s.station), None
+            )
+            version = state.connection_version
+            answer["effectiveStation"] = (
+                no_station_info(version)
+                if held is None
+                else station_info(held, version)
+            )
+        if "server-time" in include:
+            answer["serverDateTime"] = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        if "default-workstation" in include:
+            answer["defaultWorkstation"] = state.default_workstations.get(user_id, "")
         response = json_response(
             answer,
             status=201,
@@ -185,65 +278,74 @@ class IcwsApi:
     async def features(self, _request: web.Request) -> web.StreamResponse:
         """``GET /icws/connection/features``."""
         state = self.state
-        features = protocol.features(state.connection_version, state.messaging_version)
+        features = protocol.features(
+            state.connection_version,
+            state.messaging_version,
+            status=state.status.version,
+            queues=state.queues_version,
+        )
         return json_response({"featureInfoList": features})
 
     async def version(self, _request: web.Request) -> web.StreamResponse:
         """``GET /icws/connection/version``."""
         return json_response(protocol.server_version())
 
-    # ---- session checks ----------------------------------------------------------------
-
-    def authorize(self, request: web.Request, *, csrf: bool = True) -> SimSession:
-        """Return the request's session, or raise the documented 401.
-
-        Every session call needs the session cookie and (but for reading messages) the
-        CSRF token [doc].
-        """
-        session = self.state.find_session(request.match_info["session_id"])
-        if session is None:
-            raise unauthorized()
-        if request_cookie(request, session.cookie_name) != session.cookie_value:
-            raise unauthorized()
-        if csrf and request.headers.get(protocol.CSRF_HEADER) != session.csrf_token:
-            raise unauthorized()
-        return session
-
     # ---- connection --------------------------------------------------------------------
 
-    async def connection_state(self, request: web.Request) -> web.StreamResponse:
-        """``GET /icws/{id}/connection``: the session is up."""
-        self.authorize(request)
+    async def connection_state(
+        self, _request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
+        """``GET /icws/{id}/connection``: the session's state [doc].
+
+        Up, with the reason of the last station loss if any [guess]; once the server ends
+        the session and until the client reads that, down with the reason and
+        ``shouldReconnect`` of the message.
+        """
+        if session.ending:
+            return json_response(
+                {
+                    "connectionState": protocol.CONNECTION_DOWN,
+                    "reason": session.end_reason,
+                    "shouldReconnect": session.end_should_reconnect,
+                }
+            )
         return json_response(
             {
                 "connectionState": protocol.CONNECTION_UP,
-                "reason": "",
+                "reason": session.reason,
                 "shouldReconnect": True,
             }
         )
 
-    async def logout(self, request: web.Request) -> web.StreamResponse:
-        """``DELETE /icws/{id}/connection``: end the session (and its station connection)."""
-        self.state.forget(self.authorize(request))
-        return web.Response(status=204)
+    async def logout(
+        self, _request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
+        """``DELETE /icws/{id}/connection``: end the session and its station (200) [seen].
 
-    async def heartbeat(self, request: web.Request) -> web.StreamResponse:
+        Clients written against real servers check for 200.
+        """
+        self.state.forget(session)
+        return web.Response(status=200)
+
+    async def heartbeat(
+        self, _request: web.Request, _session: SimSession
+    ) -> web.StreamResponse:
         """``POST /icws/{id}/messaging/heartbeat``.
 
         [guess] The call exists [doc]; its status is not recorded: 204, like other calls with
         nothing to say.
         """
-        self.authorize(request)
         return web.Response(status=204)
 
     # ---- messages ----------------------------------------------------------------------
 
-    async def messages(self, request: web.Request) -> web.StreamResponse:
+    async def messages(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``GET /icws/{id}/messaging/messages``: an event stream or one short poll.
 
         [guess] A server without messaging 2 answers a stream request with a poll answer.
         """
-        session = self.authorize(request, csrf=False)
         wants_stream = "text/event-stream" in request.headers.get("Accept", "")
         if wants_stream and self.state.messaging_version >= 2:
             return await self._stream(request, session)
@@ -259,45 +361,52 @@ class IcwsApi:
         self, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
         state = self.state
-        response = EventSourceResponse(
-            ping_interval=state.sse_ping_interval, sep=state.sse_separator
-        )
+        response = event_stream_response()
         await response.prepare(request)
         stream = EventStream(session, request, response, state.sse_separator)
         state.open_stream(stream)
         try:
             await stream.run(
                 retry_ms=state.sse_retry_ms,
+                ping_interval=lambda: state.sse_ping_interval,
                 chunk_size=lambda: state.sse_chunk_size,
                 on_session_end=state.forget,
             )
         finally:
             state.close_stream(stream)
-            response.stop_streaming()
-            await response.wait()
         return response
 
     # ---- station subscription ----------------------------------------------------------
 
-    async def subscribe(self, request: web.Request) -> web.StreamResponse:
+    async def subscribe(
+        self, _request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``PUT .../subscriptions/connection/station``: 200, then the initial message.
 
         [guess] No body: the docs list none for the 200.
         """
-        self.state.subscribe(self.authorize(request))
+        self.state.subscribe(session)
         return web.Response(status=200)
 
-    async def unsubscribe(self, request: web.Request) -> web.StreamResponse:
+    async def unsubscribe(
+        self, _request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``DELETE .../subscriptions/connection/station``: 204 [seed]."""
-        self.state.unsubscribe(self.authorize(request))
+        self.state.unsubscribe(session)
         return web.Response(status=204)
 
     # ---- station connection ------------------------------------------------------------
 
-    async def put_station(self, request: web.Request) -> web.StreamResponse:
-        """``PUT /icws/{id}/connection/station``: log the session on to a station (200)."""
-        session = self.authorize(request)
+    async def put_station(
+        self, request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
+        """``PUT /icws/{id}/connection/station``: log the session on to a station (200).
+
+        A session already on a station switches to the new one (§11, see
+        :meth:`SimulatorState.connect_station`).
+        """
         body = await read_json_object(request)
+        self.state.record_station_request(body)
         station = self._station_from_settings(body)
         mode = body.get("stationConnectionMode", 0)
         if not isinstance(mode, int) or mode not in {0, 1, 2}:
@@ -349,25 +458,36 @@ class IcwsApi:
             )
         return station
 
-    async def get_station(self, request: web.Request) -> web.StreamResponse:
+    async def get_station(
+        self, _request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``GET /icws/{id}/connection/station``: 200 with the station's fields.
 
         [guess] With no station connection: the same 400 as an unknown station.
         """
-        session = self.authorize(request)
         if session.station is None:
             raise station_not_found()
         return json_response(
             station_info(session.station, self.state.connection_version)
         )
 
-    async def delete_station(self, request: web.Request) -> web.StreamResponse:
+    async def delete_station(
+        self, _request: web.Request, session: SimSession
+    ) -> web.StreamResponse:
         """``DELETE /icws/{id}/connection/station``: 200, station disconnected [doc].
 
         [guess] Also 200 when there was no station connection.
         """
-        self.state.connect_station(self.authorize(request), None)
+        self.state.connect_station(session, None)
         return web.Response(status=200)
+
+
+# The parts of the API this server serves.
+APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (
+    IcwsApi,
+    StatusApi,
+    CallsApi,
+)
 
 
 @web.middleware
@@ -385,7 +505,41 @@ async def _error_middleware(
         return IcwsError(error.status, error.reason, protocol.NOT_FOUND_ID).response()
 
 
-def _icws_middleware(state: SimulatorState) -> Middleware:
+def _session_middleware(state: SimulatorState, routes: IcwsRoutes) -> Middleware:
+    """Check the session of every path under ``/icws/{sessionId}`` before routing.
+
+    An ended or unknown session answers 401 whatever the path, as real servers do; so
+    does a call without the session cookie or (but for reading messages) without the
+    CSRF token [doc]. Every authorised call keeps the session from going idle.
+    """
+
+    @web.middleware
+    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not is_icws_path(request.path):
+            return await handler(request)
+        session_id = session_id_in_path(request.path)
+        if session_id is None:
+            return await handler(request)
+        session = state.find_session(session_id)
+        if session is None:
+            raise unauthorized()
+        if request_cookie(request, session.cookie_name) != session.cookie_value:
+            raise unauthorized()
+        if (
+            routes.needs_csrf(request)
+            and request.headers.get(protocol.CSRF_HEADER) != session.csrf_token
+        ):
+            raise unauthorized()
+        state.touch(session)
+        request[_SESSION_KEY] = session
+        return await handler(request)
+
+    return check
+
+
+def _activity_middleware(state: SimulatorState) -> Middleware:
+    """Count /icws requests in progress and hold each for ``response_delay``."""
+
     @web.middleware
     async def delay(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not is_icws_path(request.path):
@@ -406,15 +560,45 @@ def _icws_middleware(state: SimulatorState) -> Middleware:
     return delay
 
 
-def build_app(state: SimulatorState) -> web.Application:
-    """Build the aiohttp application of the simulator: ICWS routes and control routes."""
-    app = web.Application(middlewares=[_icws_middleware(state), _error_middleware])
+@web.middleware
+async def _cors_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Answer CORS preflights on /icws paths before any session check."""
+    if request.method == "OPTIONS" and is_icws_path(request.path):
+        return answer_preflight(request)
+    return await handler(request)
 
-    async def record(request: web.Request, response: web.StreamResponse) -> None:
-        if is_icws_path(request.path):
+
+def build_app(state: SimulatorState) -> web.Application:
+    """Build the aiohttp application of the simulator: ICWS routes and control routes.
+
+    Middlewares, outermost first: the network outage (requests lost before or after the
+    server), CORS preflights, the count of requests in progress and the response delay,
+    ICWS error bodies, and the session check (before routing).
+    """
+    app = web.Application()
+    icws = IcwsRoutes(app)
+    app.middlewares.extend(
+        [
+            outage_middleware(state),
+            _cors_middleware,
+            _activity_middleware(state),
+            _error_middleware,
+            _session_middleware(state, icws),
+        ]
+    )
+
+    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+        if not is_icws_path(request.path):
+            return
+        add_cors_headers(request, response)
+        if not is_lost(request):
             state.record_request(request.method, request.path, response.status)
 
-    app.on_response_prepare.append(record)
-    IcwsApi(state).add_routes(app)
-    ControlApi(state).add_routes(app)
+    app.on_response_prepare.append(on_prepare)
+    control = ControlApi(state)
+    for api in APIS:
+        api(state).add_routes(icws, control)
+    control.add_routes(app)
     return app

@@ -8,6 +8,7 @@ import asyncio
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .stations import SimulatedStation
 
@@ -25,7 +26,13 @@ class SimSession:
     """What the simulator remembers about one logged-in session.
 
     ``station`` is the session's station connection (None: no station); ``ending`` is set
-    once a "connection down" message is queued, ``ended`` once the session is gone.
+    once a "connection down" message is queued (with ``end_reason`` and
+    ``end_should_reconnect``), ``ended`` once the session is gone. ``reason`` is what
+    ``GET /connection`` says while the session is up (e.g. why its station went).
+    ``subscriptions`` holds each subscription of the session by a name its module picks
+    (e.g. ``"status/user-statuses"``), with whatever that subscription needs to remember;
+    the station subscription is ``subscribed``. ``last_request`` (event loop time) feeds the
+    idle timeout.
     """
 
     session_id: str
@@ -36,11 +43,17 @@ class SimSession:
     station: SimulatedStation | None = None
     station_connection_mode: int = 0
     subscribed: bool = False
+    subscriptions: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
     ending: bool = False
+    end_reason: str = ""
+    end_should_reconnect: bool = True
     ended: bool = False
+    last_request: float = 0.0
     _queue: deque[Outgoing] = field(default_factory=deque, repr=False)
     _listeners: set[asyncio.Event] = field(default_factory=set, repr=False)
     _expiry: asyncio.TimerHandle | None = field(default=None, repr=False)
+    _idle: asyncio.TimerHandle | None = field(default=None, repr=False)
 
     @property
     def cookie_name(self) -> str:
@@ -93,3 +106,14 @@ class SimSession:
         if self._expiry is not None:
             self._expiry.cancel()
             self._expiry = None
+
+    @property
+    def idle_check_pending(self) -> bool:
+        """Return whether a timer will check this session for idleness."""
+        return self._idle is not None
+
+    def schedule_idle_check(self, handle: asyncio.TimerHandle | None) -> None:
+        """Remember the timer that checks whether the session went idle (None: none)."""
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = handle

@@ -1,7 +1,9 @@
 """The simulator object tests hold: server lifecycle on top of the simulated state.
 
 Starting, stopping and restarting (a server that goes away and comes back on the same port,
-forgetting every session) are here; what the server knows and does is in ``state.py``.
+forgetting every session) are here; what the server knows and does is in ``state.py``. A
+network outage in front of a running server, through which its sessions live on, is
+``set_outage`` in ``state.py``.
 """
 
 from collections.abc import Iterable, Mapping
@@ -27,8 +29,10 @@ class IcwsSimulator(SimulatorState):
     ``messaging_version`` < 2 leaves clients only short polling; ``connection_version`` gates
     station fields (13: media types 8 and 9, 15: managedIPPhone and
     emergencyResponderLocationID). ``alternate_hosts`` is the ``alternateHostList`` of a
-    successful login. ``ssl_context`` serves https. See :class:`SimulatorState` for the
-    control methods and the attributes tests may change at any time.
+    successful login. ``ssl_context`` serves https. ``session_idle_timeout`` (seconds, None:
+    never) ends sessions that make no request and hold no event stream that long. See
+    :class:`SimulatorState` for the control methods and the attributes tests may change at
+    any time. ``status_version`` 0 makes a server without the status feature.
     """
 
     def __init__(
@@ -47,6 +51,8 @@ class IcwsSimulator(SimulatorState):
         ssl_context: ssl.SSLContext | None = None,
         end_session_grace: float = 5.0,
         sse_retry_ms: int | None = 5000,
+        session_idle_timeout: float | None = None,
+        status_version: int = 1,
     ) -> None:
         """Configure the server; nothing listens until :meth:`start`."""
         super().__init__(
@@ -60,6 +66,8 @@ class IcwsSimulator(SimulatorState):
             sse_ping_interval=sse_ping_interval,
             end_session_grace=end_session_grace,
             sse_retry_ms=sse_retry_ms,
+            session_idle_timeout=session_idle_timeout,
+            status_version=status_version,
         )
         self.host = host
         self.ssl_context = ssl_context

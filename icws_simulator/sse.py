@@ -1,7 +1,12 @@
 """The server-sent events stream of one session (``messaging`` >= 2).
 
-Writes each queued message as one event, and can misbehave on purpose (split events into
-small writes, cut an event in half and drop the connection) to exercise clients' parsers.
+Writes each queued message as one event and keep-alive comments in between, and can
+misbehave on purpose (split events into small writes, cut an event in half and drop the
+connection, drop the connection without a word) to exercise clients.
+
+Written on a plain streaming response rather than a server-sent events library: pings and
+events must come from one writer, so a ping can never land inside an event written in
+pieces, and real servers' ping (``:ping``, no space [seen]) is not what libraries send.
 """
 
 import asyncio
@@ -10,9 +15,10 @@ import re
 from typing import Final
 
 from aiohttp import web
-from aiohttp_sse import EventSourceResponse
 
 from .sessions import Outgoing, SimSession
+
+CONTENT_TYPE: Final = "text/event-stream"
 
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 # Events queued together go out in writes of about this size (one HTTP chunk each), so a
@@ -28,10 +34,21 @@ def encode_event(text: str, separator: str) -> bytes:
     return f"{lines}{separator}".encode()
 
 
+def event_stream_response() -> web.StreamResponse:
+    """Return the (unprepared) response an event stream is written on."""
+    response = web.StreamResponse(
+        headers={"Cache-Control": "no-cache", "Connection": "keep-alive"}
+    )
+    response.content_type = CONTENT_TYPE
+    response.enable_chunked_encoding()
+    return response
+
+
 class EventStream:
     """One open event stream of a session; the HTTP handler awaits :meth:`run`.
 
-    Closing it (:meth:`close`) ends the response cleanly; ``drop_next`` makes the next event
+    Closing it (:meth:`close`) ends the response cleanly; dropping it (:meth:`drop`) aborts
+    the connection at once, as a failing network would; ``drop_next`` makes the next event
     go out half-written before the connection is aborted.
     """
 
@@ -39,7 +56,7 @@ class EventStream:
         self,
         session: SimSession,
         request: web.Request,
-        response: EventSourceResponse,
+        response: web.StreamResponse,
         separator: str,
     ) -> None:
         """Bind the stream to its session, request and prepared response."""
@@ -56,27 +73,51 @@ class EventStream:
         self._closed = True
         self._wake.set()
 
+    def drop(self) -> None:
+        """Abort the connection now: no down message, no end of stream."""
+        self._closed = True
+        self._wake.set()
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+
     async def run(
         self,
         *,
         retry_ms: int | None,
+        ping_interval: Callable[[], float],
         chunk_size: Callable[[], int | None],
         on_session_end: Callable[[SimSession], None],
     ) -> None:
-        """Write events until closed, the connection breaks, or the session ends."""
+        """Write events until closed, the connection breaks, or the session ends.
+
+        A ``:ping`` comment goes out every ``ping_interval()`` seconds, events or not.
+        """
         self.session.add_listener(self._wake)
+        loop = asyncio.get_running_loop()
+        sep = self.separator
         try:
             if retry_ms is not None:
-                sep = self.separator
                 await self.response.write(f"retry: {retry_ms}{sep}{sep}".encode())
+            next_ping = loop.time() + ping_interval()
             while not self._closed:
+                if loop.time() >= next_ping:
+                    await self.response.write(f":ping{sep}{sep}".encode())
+                    next_ping = loop.time() + ping_interval()
+                    continue
                 items = self.session.take_all()
                 if not items:
-                    await self._wake.wait()
+                    try:
+                        async with asyncio.timeout_at(next_ping):
+                            await self._wake.wait()
+                    except TimeoutError:
+                        continue
                     self._wake.clear()
                     continue
                 if not await self._deliver(items, chunk_size, on_session_end):
                     return
+        except ConnectionError:
+            return  # the client went away or the network dropped the connection
         finally:
             self.session.remove_listener(self._wake)
 
@@ -108,9 +149,10 @@ class EventStream:
                 data = b"".join(batch)
             try:
                 await self._write(data, pieces)
-            except ConnectionError:
+            except ConnectionError, asyncio.CancelledError:
+                # Not delivered: the messages wait for the session's next reader.
                 self.session.put_back(items[start:])
-                return False
+                raise
             # Only the last item taken can end the session (take_all stops there).
             if items[end - 1].ends_session:
                 on_session_end(self.session)

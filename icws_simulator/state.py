@@ -1,8 +1,15 @@
 """What the simulated server knows and the operations that change it.
 
-Users, the station directory, sessions and their station connections, login refusal, and
-counters for tests. Both the ICWS routes and the control interfaces (Python and HTTP) act
-through this class, so a rule such as "one station per user" lives in one place. No HTTP here.
+Users, the station directory, sessions and their station connections, login refusal, the
+network outage in front of the server, and counters for tests. Both the ICWS routes and the
+control interfaces (Python and HTTP) act through this class, so a rule such as "one station
+per user" lives in one place. No HTTP here.
+
+Parts of the API kept in modules of their own (user statuses, calls) build on:
+:meth:`SimulatorState.sessions_of` (a user's live sessions), ``SimSession.subscriptions``
+(per-session subscription state by name), :meth:`SimulatorState.subscribers` and
+:meth:`SimulatorState.publish` (fan a message out), and the ``on_session_start`` /
+``on_session_end`` callback lists.
 """
 
 import asyncio
@@ -11,10 +18,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 import secrets
 from types import MappingProxyType
-from typing import Any, Unpack
+from typing import Any, Final, Literal, Unpack, get_args
 import uuid
 
 from . import protocol
+from .calls import CallCenter, CallControls
 from .sessions import SimSession
 from .sse import EventStream
 from .stations import (
@@ -28,10 +36,20 @@ from .stations import (
     station_delta,
     station_info,
 )
+from .status import StatusState
+from .status_data import Until
 
 DEFAULT_USERS: Mapping[str, str] = MappingProxyType({"jdoe": "secret"})
 DEFAULT_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({"jdoe": "Jane Doe"})
 DEFAULT_END_REASON = "The session was ended by the server."
+# [guess] The wording a server uses when another logon takes the user's station is not
+# recorded (docs/icws-protocol.md §6).
+DEFAULT_TAKE_REASON = "The station was logged off by another logon."
+
+type Outage = Literal["refuse", "cut", "drop_streams"]
+OUTAGES: Final[tuple[str, ...]] = get_args(Outage.__value__)
+type StationSwitch = Literal["replace", "disconnect_first"]
+STATION_SWITCHES: Final[tuple[str, ...]] = get_args(StationSwitch.__value__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +61,19 @@ class LoginRefusal:
     message: str
 
 
-class SimulatorState:
+class SimulatorState(CallControls):
     """State and rules of the simulated ICWS server, without the HTTP layer.
 
     Attributes meant to be changed by tests at any time: ``response_delay`` (seconds before
     every /icws answer), ``sse_chunk_size`` (write events in pieces of this many bytes),
     ``flat_messages`` (station fields beside ``isDelta``, the seed's shape),
     ``no_station_as_null`` (``newStationInfo: null`` instead of a stationSetting 0 station),
-    ``end_session_grace``, ``sse_retry_ms`` (``retry:`` field sent when a stream opens, None:
-    none), ``sse_separator`` and the feature versions.
+    ``end_session_grace``, ``session_idle_timeout``, ``sse_retry_ms`` (``retry:`` field sent
+    when a stream opens, None: none), ``sse_separator``, ``station_switch`` (see
+    :meth:`connect_station`), ``default_workstations`` (user id -> the workstation a login
+    with ``include=default-workstation`` names) and the feature versions
+    (``queues_version`` 0: a server without the queue watch). Calls live in :attr:`calls`
+    (``calls.py``); ``ring`` and the other call controls come from :class:`CallControls`.
     """
 
     def __init__(
@@ -67,6 +89,8 @@ class SimulatorState:
         sse_ping_interval: float = 15.0,
         end_session_grace: float = 5.0,
         sse_retry_ms: int | None = 5000,
+        session_idle_timeout: float | None = None,
+        status_version: int = 1,
     ) -> None:
         """Set up users, directory and behaviour; see :class:`IcwsSimulator`."""
         if sse_ping_interval <= 0:
@@ -79,6 +103,7 @@ class SimulatorState:
             for station in (default_stations() if stations is None else stations)
         }
         self.messaging_version = messaging_version
+        self.queues_version = 1
         self.connection_version = connection_version
         self.server_name = server_name
         self.alternate_hosts = tuple(alternate_hosts)
@@ -93,13 +118,26 @@ class SimulatorState:
         self.flat_messages = False
         self.no_station_as_null = False
         self.refusal: LoginRefusal | None = None
+        self.station_switch: StationSwitch = "replace"
+        self.default_workstations: dict[str, str] = {}
         self.stopping = asyncio.Event()
+        self.on_session_start: list[Callable[[SimSession], None]] = []
+        self.on_session_end: list[Callable[[SimSession], None]] = []
+        self._session_idle_timeout = session_idle_timeout
+        self._outage: Outage | None = None
         self._sessions: dict[str, SimSession] = {}
         self._streams: set[EventStream] = set()
         self._login_attempts = 0
         self._in_flight = 0
         self._requests: list[tuple[str, str, int]] = []
+        self._station_requests: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
+        # Presence (docs/icws-protocol.md §9): catalogue, access lists, user statuses.
+        self.status = StatusState(self, version=status_version)
+        # Interactions on the users' queues (docs/icws-protocol.md §10).
+        self.calls = CallCenter(self)
+        # [guess] onPhone follows the calls (docs/icws-protocol.md §9).
+        self.calls.on_phone_changed = self.status.set_on_phone
 
     # ---- read-only views -------------------------------------------------------------
 
@@ -127,6 +165,32 @@ class SimulatorState:
     def open_streams(self) -> int:
         """Return how many event streams are open."""
         return len(self._streams)
+
+    @property
+    def station_requests(self) -> list[dict[str, Any]]:
+        """Return the body of every station PUT received, refused ones included, in order."""
+        return self._station_requests
+
+    @property
+    def state(self) -> SimulatorState:
+        """Return the simulated state (this object; the server and its state are one)."""
+        return self
+
+    def sessions_of(self, user_id: str) -> list[SimSession]:
+        """Return the sessions the server holds for a user (ending ones included)."""
+        return [s for s in self._sessions.values() if s.user_id == user_id]
+
+    def live_sessions(self, user_id: str) -> int:
+        """Return how many sessions the server holds for a user.
+
+        A session counts until the server forgets it: while an outage hides it from its
+        client, and while its "connection down" message waits to be read.
+        """
+        return len(self.sessions_of(user_id))
+
+    def live_session_ids(self, user_id: str) -> list[str]:
+        """Return the ids of the sessions the server holds for a user (for debugging)."""
+        return [session.session_id for session in self.sessions_of(user_id)]
 
     # ---- waiting for changes ---------------------------------------------------------
 
@@ -161,6 +225,36 @@ class SimulatorState:
     def record_request(self, method: str, path: str, status: int) -> None:
         """Note one answered /icws request."""
         self._requests.append((method, path, status))
+        self.pulse()
+
+    def record_station_request(self, body: dict[str, Any]) -> None:
+        """Note the body of a station PUT."""
+        self._station_requests.append(body)
+
+    # ---- the network in front of the server ------------------------------------------
+
+    @property
+    def outage(self) -> Outage | None:
+        """Return the current outage mode (None: the network works)."""
+        return self._outage
+
+    def set_outage(self, mode: Outage | None) -> None:
+        """Make the network in front of the server fail, or (None) work again.
+
+        ``refuse``: every /icws connection is reset before the server reads the request.
+        ``cut``: requests reach the server and are processed, their answers are lost (a
+        login completes and its session lives on, unknown to the client). ``drop_streams``:
+        event streams are dropped (also any opened meanwhile); other calls work. Entering
+        any mode drops the open event streams without a "connection down" message; the
+        sessions and their queued messages live on, as on a real server. The control
+        interface keeps working.
+        """
+        if mode is not None and mode not in OUTAGES:
+            raise ValueError(f"unknown outage mode: {mode}")
+        self._outage = mode
+        if mode is not None:
+            for stream in list(self._streams):
+                stream.drop()
         self.pulse()
 
     # ---- users and logins ------------------------------------------------------------
@@ -222,18 +316,81 @@ class SimulatorState:
             language=language,
         )
         self._sessions[session_id] = session
+        self.touch(session)
+        for callback in self.on_session_start:
+            callback(session)
         return session
 
     def find_session(self, session_id: str) -> SimSession | None:
         """Return the live session with this id."""
         return self._sessions.get(session_id)
 
-    def _targets(self, session_id: str | None) -> list[SimSession]:
+    def _targets(
+        self, session_id: str | None, user_id: str | None = None
+    ) -> list[SimSession]:
         if session_id is None:
-            return list(self._sessions.values())
-        if session_id not in self._sessions:
+            sessions = list(self._sessions.values())
+        elif session_id not in self._sessions:
             raise KeyError(session_id)
-        return [self._sessions[session_id]]
+        else:
+            sessions = [self._sessions[session_id]]
+        if user_id is None:
+            return sessions
+        if user_id not in self._users:
+            raise KeyError(user_id)
+        return [session for session in sessions if session.user_id == user_id]
+
+    # ---- idle sessions ---------------------------------------------------------------
+
+    @property
+    def session_idle_timeout(self) -> float | None:
+        """Return after how many seconds without a request or an open stream a session ends.
+
+        None: sessions never expire for idleness.
+        """
+        return self._session_idle_timeout
+
+    @session_idle_timeout.setter
+    def session_idle_timeout(self, seconds: float | None) -> None:
+        if seconds is not None and seconds <= 0:
+            raise ValueError("session_idle_timeout must be positive (or None)")
+        self._session_idle_timeout = seconds
+        for session in self._sessions.values():
+            self._arm_idle_check(session)
+
+    def touch(self, session: SimSession) -> None:
+        """Note that the session's client was heard from now (any request counts)."""
+        session.last_request = asyncio.get_running_loop().time()
+        if not session.idle_check_pending:
+            self._arm_idle_check(session)
+
+    def _arm_idle_check(self, session: SimSession) -> None:
+        timeout = self._session_idle_timeout
+        if timeout is None or session.ended:
+            session.schedule_idle_check(None)
+            return
+        loop = asyncio.get_running_loop()
+        due = max(0.0, session.last_request + timeout - loop.time())
+        session.schedule_idle_check(loop.call_later(due, self._check_idle, session))
+
+    def _check_idle(self, session: SimSession) -> None:
+        """Forget a session nobody asked for anything for ``session_idle_timeout`` s.
+
+        [guess] The timeout is not documented (docs/icws-protocol.md §4); an open event
+        stream keeps a session alive, as does any request. It ends silently: nobody reads
+        its messages any more.
+        """
+        session.schedule_idle_check(None)
+        timeout = self._session_idle_timeout
+        if timeout is None or session.ended:
+            return
+        if any(stream.session is session for stream in self._streams):
+            self.touch(session)
+            return
+        if asyncio.get_running_loop().time() - session.last_request >= timeout:
+            self.forget(session)
+            return
+        self._arm_idle_check(session)
 
     # ---- ending sessions -------------------------------------------------------------
 
@@ -241,24 +398,29 @@ class SimulatorState:
         self,
         session_id: str | None = None,
         *,
+        user: str | None = None,
         notify: bool = True,
         reason: str = DEFAULT_END_REASON,
         should_reconnect: bool = True,
         states_as_strings: bool = False,
     ) -> None:
-        """End one session (or all).
+        """End one session, a user's sessions (``user``), or all, as an administrator would.
 
-        With ``notify`` a connectionStateChangeMessage (1 -> 2) is queued and the session
-        answers 401 once that message was delivered, or after ``end_session_grace`` seconds
-        if nobody reads it. Without, the session is gone at once.
+        With ``notify`` a connectionStateChangeMessage (1 -> 2) with ``reason`` and
+        ``shouldReconnect`` is queued; until it is delivered ``GET /connection`` answers
+        the same state, reason and flag; once delivered (or ``end_session_grace`` seconds
+        later if nobody reads it) every call answers 401. Without, the session is gone at
+        once.
         """
-        for session in self._targets(session_id):
+        for session in self._targets(session_id, user):
             if not notify:
                 self.forget(session)
                 continue
             if session.ending:
                 continue
             session.ending = True
+            session.end_reason = reason
+            session.end_should_reconnect = should_reconnect
             message = protocol.connection_state_message(
                 previous=protocol.CONNECTION_UP,
                 new=protocol.CONNECTION_DOWN,
@@ -276,10 +438,15 @@ class SimulatorState:
     def forget(self, session: SimSession) -> None:
         """Drop a session: its calls answer 401, its streams close, its station goes."""
         session.cancel_expiry()
+        session.schedule_idle_check(None)
+        if session.ended:
+            return
         session.ended = True
         self._sessions.pop(session.session_id, None)
         for stream in [s for s in self._streams if s.session is session]:
             stream.close()
+        for callback in self.on_session_end:
+            callback(session)
         self.pulse()
 
     def forget_all(self) -> None:
@@ -303,8 +470,10 @@ class SimulatorState:
         self.pulse()
 
     def close_stream(self, stream: EventStream) -> None:
-        """Unregister an event stream that ended."""
+        """Unregister an event stream that ended; the idle time counts from now."""
         self._streams.discard(stream)
+        if not stream.session.ended:
+            self.touch(stream.session)
         self.pulse()
 
     def drop_sse_mid_event(self) -> None:
@@ -313,6 +482,23 @@ class SimulatorState:
             stream.drop_next = True
 
     # ---- messages --------------------------------------------------------------------
+
+    def subscribers(self, name: str) -> list[SimSession]:
+        """Return the live sessions holding the subscription ``name`` (see ``SimSession``)."""
+        return [
+            session
+            for session in self._sessions.values()
+            if name in session.subscriptions and not session.ending
+        ]
+
+    def publish(
+        self, message: Mapping[str, Any], sessions: Iterable[SimSession]
+    ) -> None:
+        """Queue one message for each of ``sessions`` (e.g. ``subscribers(name)``)."""
+        text = protocol.dumps(message)
+        for session in sessions:
+            session.push(text)
+        self.pulse()
 
     def inject_raw(self, text: str) -> None:
         """Queue raw message text (valid JSON or not) for every session."""
@@ -328,6 +514,7 @@ class SimulatorState:
         self,
         station: SimulatedStation | None,
         previous: SimulatedStation | None = None,
+        reason: str | None = None,
     ) -> str:
         version = self.connection_version
         info: dict[str, Any] | None
@@ -341,7 +528,11 @@ class SimulatorState:
         # and names the station it replaces in previousStationInfo, an optional SDK field.
         before = None if previous is None else station_info(previous, version)
         message = protocol.station_message(
-            info, is_delta=False, previous=before, flat=self.flat_messages
+            info,
+            is_delta=False,
+            previous=before,
+            flat=self.flat_messages,
+            reason=reason,
         )
         return protocol.dumps(message)
 
@@ -371,33 +562,66 @@ class SimulatorState:
     ) -> None:
         """Set (or clear, with None) a session's station connection and tell subscribers.
 
+        Switching from one station to another replaces it: the old one is logged off and
+        one message names both (docs/icws-protocol.md §11 [guess]). With ``station_switch``
+        ``"disconnect_first"`` a switch is refused with a 400 that asks to disconnect
+        first, the other behaviour §11 tells clients to tolerate.
+
         [guess] A user holds one station at a time [doc]; when another session of the same
         user logs on to a station, the older session's station connection goes and it is told
-        "no station". Which side loses, and the message, are not documented.
+        "no station", with the reason in the message. Which side loses, and the message, are
+        not documented.
         """
         previous = session.station
+        if (
+            self.station_switch == "disconnect_first"
+            and previous is not None
+            and station is not None
+        ):
+            raise protocol.station_switch_refused()
         session.station = station
+        session.reason = ""
         if station is not None:
             for other in self._sessions.values():
                 if other is not session and other.user_id == session.user_id:
-                    self._drop_station(other)
+                    self._drop_station(other, DEFAULT_TAKE_REASON)
         if session.subscribed:
             session.push(self._station_message(station, previous))
+        self.status.stations_changed(session.user_id)
         self.pulse()
 
-    def _drop_station(self, session: SimSession) -> None:
+    def _drop_station(self, session: SimSession, reason: str | None = None) -> bool:
         previous = session.station
         if previous is None:
-            return
+            return False
         session.station = None
+        if reason is not None:
+            session.reason = reason
         if session.subscribed:
-            session.push(self._station_message(None, previous))
+            session.push(self._station_message(None, previous, reason))
+        self.status.stations_changed(session.user_id)
+        return True
 
     def remove_station(self, session_id: str | None = None) -> None:
         """Take the station connection away from one session (or all), as a server would."""
         for session in self._targets(session_id):
             self._drop_station(session)
         self.pulse()
+
+    def take_station(self, user: str, *, reason: str = DEFAULT_TAKE_REASON) -> int:
+        """Log a user's station off as another logon or an administrator would.
+
+        Each session of the user on a station is told "no station" by its station
+        subscription, with ``reason`` beside it; ``GET /connection`` then carries the same
+        reason (where the notes put a connection-state reason, docs/icws-protocol.md §6
+        [guess]). Returns how many sessions lost a station; raises KeyError for an unknown
+        user.
+        """
+        taken = sum(
+            self._drop_station(session, reason) for session in self._targets(None, user)
+        )
+        self.pulse()
+        return taken
 
     def update_station(
         self, station_id: str, **changes: Unpack[StationChanges]
@@ -428,3 +652,23 @@ class SimulatorState:
                 )
                 session.push(protocol.dumps(message))
         self.pulse()
+
+    # ---- presence (rules and fan-out in status.py) -----------------------------------
+
+    def set_user_status(
+        self,
+        user_id: str,
+        status_id: str,
+        *,
+        notes: str = "",
+        forward_number: str = "",
+        until: Until | None = None,
+    ) -> None:
+        """Set a user's status as the server or another client (the desktop client) would."""
+        self.status.set_user_status(
+            user_id, status_id, notes=notes, forward_number=forward_number, until=until
+        )
+
+    def set_on_phone(self, user_id: str, on_phone: bool) -> None:
+        """Set the user's ``onPhone`` flag, as a call connecting or ending would."""
+        self.status.set_on_phone(user_id, on_phone)

@@ -4,35 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-import os
+from enum import StrEnum
 from pathlib import Path
 import ssl
-from typing import Any
+from typing import Any, override
 from unittest.mock import PropertyMock, patch
 
 import aiohttp
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from pytest_homeassistant_custom_component.syrupy import (
+    HomeAssistantSnapshotExtension,
+    HomeAssistantSnapshotSerializer,
+)
 from syrupy.assertion import SnapshotAssertion
-from syrupy.location import PyTestLocation
+from syrupy.types import SerializableData
 from yarl import URL
 
 # Imported before the harness's `hass` fixture runs, so that Home Assistant finds this
 # project's custom_components package rather than the harness's own.
 import custom_components.icws_station  # noqa: F401
 from custom_components.icws_station.const import (
-    CONF_POLL_INTERVAL,
-    CONF_RETRIEVAL_MODE,
+    APPLICATION_NAME,
     CONF_STATION_TYPE,
     CONF_WORKSTATION,
-    DOMAIN,
-    StationType,
 )
 from custom_components.icws_station.icws import IcwsClient
 from icws_simulator import IcwsSimulator, SimulatedStation
+from icws_testing.entries import config_entry
 
 from .tls import self_signed_server_context
 
@@ -43,20 +43,30 @@ SERVER_NAME = "CIC01"
 SIP_PASSWORDS = {"WS-114": "sip-Secret-114", "WS-115": "sip-Secret-115"}
 
 
-class _SnapshotExtension(HomeAssistantSnapshotExtension):
-    """Home Assistant's serialiser, with one folder of snapshots per tested release.
+class _SnapshotSerializer(HomeAssistantSnapshotSerializer):
+    """Home Assistant's serialiser, writing the same text on every supported release.
 
-    Serialisation of registry entries and state attributes differs between the releases the
-    integration supports, so the oldest-release leg of scripts/test (ICWS_TEST_LEG=oldest)
-    keeps its snapshots in tests/snapshots-oldest. syrupy's --snapshot-update in one leg
-    deletes the other leg's files as unused: update the oldest leg first, then the newest.
+    Newer releases key state attributes with ``StrEnum`` members
+    (``EntityStateAttribute.FRIENDLY_NAME``) where older ones use plain strings; both mean
+    the same attribute, so every string key is written as the plain string.
     """
 
     @classmethod
-    def dirname(cls, *, test_location: PyTestLocation) -> str:
-        folder = super().dirname(test_location=test_location)
-        leg = os.environ.get("ICWS_TEST_LEG")
-        return f"{folder}-{leg}" if leg else folder
+    @override
+    def _serialize(cls, data: SerializableData, **kwargs: Any) -> str:
+        if isinstance(data, dict) and any(isinstance(key, StrEnum) for key in data):
+            plain = {
+                str(key) if isinstance(key, StrEnum) else key: value
+                for key, value in data.items()
+            }
+            data = plain if type(data) is dict else type(data)(plain)
+        return super()._serialize(data, **kwargs)
+
+
+class _SnapshotExtension(HomeAssistantSnapshotExtension):
+    """Home Assistant's extension with :class:`_SnapshotSerializer`."""
+
+    serializer_class = _SnapshotSerializer
 
 
 @pytest.fixture
@@ -164,7 +174,12 @@ async def client(
 ) -> AsyncIterator[IcwsClient]:
     """A client for the simulator's user, closed after the test."""
     icws = IcwsClient(
-        http_session, URL(simulator.url), USERNAME, PASSWORD, request_timeout=2.0
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        application_name=APPLICATION_NAME,
+        request_timeout=2.0,
     )
     yield icws
     await icws.close()
@@ -191,7 +206,7 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
 @pytest.fixture
 def station_options() -> dict[str, object]:
     """The entry's station choice; override to test another."""
-    return {CONF_STATION_TYPE: StationType.WORKSTATION, CONF_WORKSTATION: "WS-114"}
+    return {CONF_STATION_TYPE: "workstation", CONF_WORKSTATION: "WS-114"}
 
 
 @pytest.fixture
@@ -199,21 +214,12 @@ def mock_config_entry(
     simulator: IcwsSimulator, station_options: dict[str, object]
 ) -> MockConfigEntry:
     """An entry for the simulator's user, as the config flow creates it."""
-    return MockConfigEntry(
-        domain=DOMAIN,
+    return config_entry(
+        simulator.url,
+        USERNAME,
+        PASSWORD,
         title=f"{DISPLAY_NAME} ({SERVER_NAME})",
-        unique_id=f"{USERNAME}@{SERVER_NAME}".lower(),
-        data={
-            CONF_URL: simulator.url,
-            CONF_USERNAME: USERNAME,
-            CONF_PASSWORD: PASSWORD,
-            CONF_VERIFY_SSL: True,
-        },
-        options={
-            **station_options,
-            CONF_RETRIEVAL_MODE: "auto",
-            CONF_POLL_INTERVAL: 1.0,
-        },
+        station=station_options,
     )
 
 
@@ -231,5 +237,5 @@ async def init_integration(
 @pytest.fixture(autouse=True)
 def _fast_backoff() -> Iterator[None]:
     """Reconnect after a few milliseconds instead of seconds; the logic stays the same."""
-    with patch("custom_components.icws_station.coordinator.BACKOFF_MIN", 0.01):
+    with patch("custom_components.icws_station.session.BACKOFF_MIN", 0.01):
         yield

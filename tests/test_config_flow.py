@@ -16,30 +16,34 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.icws_station.account import account_id, is_entry_account
+from custom_components.icws_station.config_flow import ADDRESS_EXAMPLES
 from custom_components.icws_station.const import (
     CONF_PERSISTENT,
-    CONF_POLL_INTERVAL,
     CONF_REMOTE_NUMBER,
     CONF_RETRIEVAL_MODE,
     CONF_STATION_TYPE,
     CONF_WORKSTATION,
     DOMAIN,
-    StationType,
 )
 from custom_components.icws_station.icws import (
     IcwsClient,
     IcwsConnectionError,
     IcwsStationError,
+    LoginInfo,
+    StationSetting,
 )
+from custom_components.icws_station.station import station_type_key
 from icws_simulator import IcwsSimulator
 
 from .conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
-UNIQUE_ID = f"{USERNAME}@{SERVER_NAME}".lower()
+# The simulator listens on 127.0.0.1: the account is the user at that address.
+UNIQUE_ID = f"{USERNAME}@127.0.0.1"
 TITLE = f"{DISPLAY_NAME} ({SERVER_NAME})"
-DEFAULT_RETRIEVAL = {CONF_RETRIEVAL_MODE: "auto", CONF_POLL_INTERVAL: 1.0}
+DEFAULT_RETRIEVAL = {CONF_RETRIEVAL_MODE: "auto"}
 TRANSLATIONS: dict[str, Any] = json.loads(
     (
         Path(__file__).parents[1]
@@ -51,19 +55,19 @@ TRANSLATIONS: dict[str, Any] = json.loads(
 )
 
 # What the station details step takes for each type, and the options it stores.
-STATION_CASES: list[tuple[StationType, dict[str, Any], dict[str, Any]]] = [
+STATION_CASES: list[tuple[StationSetting, dict[str, Any], dict[str, Any]]] = [
     (
-        StationType.WORKSTATION,
+        StationSetting.WORKSTATION,
         {CONF_WORKSTATION: " WS-114 "},
         {CONF_WORKSTATION: "WS-114"},
     ),
     (
-        StationType.REMOTE_WORKSTATION,
+        StationSetting.REMOTE_WORKSTATION,
         {CONF_WORKSTATION: "WS-115", CONF_REMOTE_NUMBER: "3175551234"},
         {CONF_WORKSTATION: "WS-115", CONF_REMOTE_NUMBER: "3175551234"},
     ),
     (
-        StationType.REMOTE_NUMBER,
+        StationSetting.REMOTE_NUMBER,
         {CONF_REMOTE_NUMBER: "3175559876", CONF_PERSISTENT: True},
         {CONF_REMOTE_NUMBER: "3175559876", CONF_PERSISTENT: True},
     ),
@@ -127,6 +131,7 @@ def assert_form(
     placeholders = result["description_placeholders"] or {}
     texts = [
         step["description"],
+        *step.get("data_description", {}).values(),
         *(strings["error"][e] for e in (errors or {}).values()),
     ]
     for text in texts:
@@ -166,6 +171,7 @@ async def _start(hass: HomeAssistant) -> ConfigFlowResult:
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert_form(result, "user")
+    assert result["description_placeholders"] == ADDRESS_EXAMPLES
     return result
 
 
@@ -181,11 +187,11 @@ async def _to_station_step(
 
 
 async def _to_details_step(
-    hass: HomeAssistant, simulator: IcwsSimulator, station_type: StationType
+    hass: HomeAssistant, simulator: IcwsSimulator, station_type: StationSetting
 ) -> ConfigFlowResult:
     result = await _to_station_step(hass, simulator)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_STATION_TYPE: station_type.value}
+        result["flow_id"], {CONF_STATION_TYPE: station_type_key(station_type)}
     )
     assert_form(result, "station_details")
     return result
@@ -198,7 +204,7 @@ async def _to_details_step(
 async def test_user_flow_with_station(
     hass: HomeAssistant,
     simulator: IcwsSimulator,
-    station_type: StationType,
+    station_type: StationSetting,
     details: dict[str, Any],
     stored: dict[str, Any],
 ) -> None:
@@ -216,7 +222,7 @@ async def test_user_flow_with_station(
     assert not simulator.sessions
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_STATION_TYPE: station_type.value}
+        result["flow_id"], {CONF_STATION_TYPE: station_type_key(station_type)}
     )
     assert_form(result, "station_details")
     assert fields(result) == list(stored)
@@ -227,7 +233,7 @@ async def test_user_flow_with_station(
     assert result["title"] == TITLE
     assert result["data"] == _credentials(simulator)
     assert result["options"] == {
-        CONF_STATION_TYPE: station_type.value,
+        CONF_STATION_TYPE: station_type_key(station_type),
         **stored,
         **DEFAULT_RETRIEVAL,
     }
@@ -407,17 +413,17 @@ async def test_user_flow_already_configured(
     ("station_type", "details", "errors"),
     [
         (
-            StationType.WORKSTATION,
+            StationSetting.WORKSTATION,
             {CONF_WORKSTATION: "WS-999"},
             {CONF_WORKSTATION: "station_not_found"},
         ),
         (
-            StationType.REMOTE_WORKSTATION,
+            StationSetting.REMOTE_WORKSTATION,
             {CONF_WORKSTATION: "WS-999", CONF_REMOTE_NUMBER: "3175551234"},
             {CONF_WORKSTATION: "station_not_found"},
         ),
         (
-            StationType.REMOTE_NUMBER,
+            StationSetting.REMOTE_NUMBER,
             {CONF_REMOTE_NUMBER: "  ", CONF_PERSISTENT: False},
             {"base": "station_rejected"},
         ),
@@ -426,7 +432,7 @@ async def test_user_flow_already_configured(
 async def test_station_refused(
     hass: HomeAssistant,
     simulator: IcwsSimulator,
-    station_type: StationType,
+    station_type: StationSetting,
     details: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
@@ -448,7 +454,7 @@ async def test_station_refused(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], fixed[1])
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"] == {
-        CONF_STATION_TYPE: station_type.value,
+        CONF_STATION_TYPE: station_type_key(station_type),
         **fixed[2],
         **DEFAULT_RETRIEVAL,
     }
@@ -459,7 +465,7 @@ async def test_remote_number_not_found(
     hass: HomeAssistant, simulator: IcwsSimulator
 ) -> None:
     """A 'not found' for a remote number has no workstation field to mark."""
-    result = await _to_details_step(hass, simulator, StationType.REMOTE_NUMBER)
+    result = await _to_details_step(hass, simulator, StationSetting.REMOTE_NUMBER)
 
     with patch.object(
         IcwsClient,
@@ -478,7 +484,7 @@ async def test_station_step_server_gone(
     hass: HomeAssistant, simulator: IcwsSimulator
 ) -> None:
     """The server going away before the station is tried is a connection error."""
-    result = await _to_details_step(hass, simulator, StationType.WORKSTATION)
+    result = await _to_details_step(hass, simulator, StationSetting.WORKSTATION)
     await simulator.stop()
 
     result = await hass.config_entries.flow.async_configure(
@@ -497,7 +503,7 @@ async def test_station_step_password_changed(
     hass: HomeAssistant, simulator: IcwsSimulator
 ) -> None:
     """A password changed between the steps is reported, not hidden."""
-    result = await _to_details_step(hass, simulator, StationType.WORKSTATION)
+    result = await _to_details_step(hass, simulator, StationSetting.WORKSTATION)
     simulator.set_password(USERNAME, "changed")
 
     result = await hass.config_entries.flow.async_configure(
@@ -542,7 +548,7 @@ async def test_reauth_other_account(
     entry = _add_entry(
         hass,
         simulator,
-        unique_id="jdoe@cic02",
+        unique_id="asmith@127.0.0.1",
         data=_credentials(simulator, password="old"),
     )
 
@@ -652,7 +658,7 @@ async def _options_init(
 async def test_options_change_station(
     hass: HomeAssistant,
     simulator: IcwsSimulator,
-    station_type: StationType,
+    station_type: StationSetting,
     details: dict[str, Any],
     stored: dict[str, Any],
 ) -> None:
@@ -676,9 +682,8 @@ async def test_options_change_station(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
-            CONF_STATION_TYPE: station_type.value,
+            CONF_STATION_TYPE: station_type_key(station_type),
             CONF_RETRIEVAL_MODE: "poll",
-            CONF_POLL_INTERVAL: 2.5,
         },
     )
     assert_form(result, "station_details", flow="options")
@@ -690,10 +695,9 @@ async def test_options_change_station(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     expected = {
-        CONF_STATION_TYPE: station_type.value,
+        CONF_STATION_TYPE: station_type_key(station_type),
         **stored,
         CONF_RETRIEVAL_MODE: "poll",
-        CONF_POLL_INTERVAL: 2.5,
     }
     assert result["data"] == expected
     assert entry.options == expected
@@ -710,7 +714,7 @@ async def test_options_no_station(
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_STATION_TYPE: "none", CONF_RETRIEVAL_MODE: "auto", CONF_POLL_INTERVAL: 1},
+        {CONF_STATION_TYPE: "none", CONF_RETRIEVAL_MODE: "auto"},
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -729,7 +733,6 @@ async def test_options_same_station_not_tried_again(
         {
             CONF_STATION_TYPE: "workstation",
             CONF_RETRIEVAL_MODE: "auto",
-            CONF_POLL_INTERVAL: 5,
         },
     )
     assert_form(result, "station_details", flow="options")
@@ -744,7 +747,6 @@ async def test_options_same_station_not_tried_again(
         CONF_STATION_TYPE: "workstation",
         CONF_WORKSTATION: "WS-114",
         CONF_RETRIEVAL_MODE: "auto",
-        CONF_POLL_INTERVAL: 5.0,
     }
     assert simulator.login_attempts == 0
 
@@ -773,7 +775,6 @@ async def test_options_station_errors(
         {
             CONF_STATION_TYPE: "workstation",
             CONF_RETRIEVAL_MODE: "auto",
-            CONF_POLL_INTERVAL: 1,
         },
     )
     if prepare == "password":
@@ -804,7 +805,6 @@ async def test_options_station_rejected(
         {
             CONF_STATION_TYPE: "remote_workstation",
             CONF_RETRIEVAL_MODE: "auto",
-            CONF_POLL_INTERVAL: 1,
         },
     )
 
@@ -818,93 +818,136 @@ async def test_options_station_rejected(
     assert not simulator.sessions
 
 
-@pytest.mark.parametrize(
-    ("simulator_options", "errors"),
-    [
-        ({"messaging_version": 1}, {CONF_RETRIEVAL_MODE: "sse_not_supported"}),
-        ({"messaging_version": 2}, {}),
-    ],
-)
-async def test_options_streaming_needs_server_support(
-    hass: HomeAssistant, simulator: IcwsSimulator, errors: dict[str, str]
-) -> None:
-    """Streaming is only accepted from a server that offers it (messaging 2)."""
-    entry = _add_entry(hass, simulator)
-    result = await _options_init(hass, entry)
-    typed = {
-        CONF_STATION_TYPE: "none",
-        CONF_RETRIEVAL_MODE: "sse",
-        CONF_POLL_INTERVAL: 1,
-    }
-
-    result = await hass.config_entries.options.async_configure(result["flow_id"], typed)
-
-    if errors:
-        assert_form(result, "init", errors, flow="options")
-        assert suggested(result) == typed
-        assert entry.options[CONF_RETRIEVAL_MODE] == "auto"
-    else:
-        assert result["type"] is FlowResultType.CREATE_ENTRY
-        assert entry.options[CONF_RETRIEVAL_MODE] == "sse"
-    assert not simulator.sessions
-
-
-async def test_options_streaming_check_cannot_connect(
+async def test_options_offer_no_polling_interval(
     hass: HomeAssistant, simulator: IcwsSimulator
 ) -> None:
-    """The streaming check reports an unreachable server."""
+    """Polling runs at a fixed interval; only Automatic and Polling can be chosen."""
     entry = _add_entry(hass, simulator)
-    await simulator.stop()
     result = await _options_init(hass, entry)
 
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {CONF_STATION_TYPE: "none", CONF_RETRIEVAL_MODE: "sse", CONF_POLL_INTERVAL: 1},
+    assert fields(result) == [CONF_STATION_TYPE, CONF_RETRIEVAL_MODE]
+    schema = result["data_schema"]
+    assert schema is not None
+    selector = dict(schema.schema)[CONF_RETRIEVAL_MODE]
+    assert selector.config["options"] == ["auto", "poll"]
+
+
+# ---- the account -------------------------------------------------------------------------
+
+
+async def test_reauth_through_a_switchover_partner(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """A partner answering with another server name is still the entry's account."""
+    entry = _add_entry(hass, simulator, data=_credentials(simulator, password="old"))
+    simulator.server_name = "CIC02"
+
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: PASSWORD}
     )
 
-    assert_form(result, "init", {"base": "cannot_connect"}, flow="options")
+    assert_abort(result, "reauth_successful")
+    assert entry.unique_id == UNIQUE_ID
+    assert entry.data[CONF_PASSWORD] == PASSWORD
 
 
-async def test_options_streaming_kept_not_checked(
+async def test_user_flow_partner_is_the_same_account(
     hass: HomeAssistant, simulator: IcwsSimulator
 ) -> None:
-    """Keeping streaming does not sign in to check it again."""
+    """The account set up while one partner answered cannot be added again via the other."""
+    _add_entry(hass, simulator)
+    simulator.server_name = "CIC02"
+    result = await _start(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
+
+    assert_abort(result, "already_configured")
+
+
+async def test_reconfigure_new_address_keeps_the_unique_id(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """The entities and the device are keyed by the unique ID: a new address keeps it."""
     entry = _add_entry(
         hass,
         simulator,
-        options={
-            CONF_STATION_TYPE: "none",
-            CONF_RETRIEVAL_MODE: "sse",
-            CONF_POLL_INTERVAL: 1.0,
-        },
-    )
-    result = await _options_init(hass, entry)
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {CONF_STATION_TYPE: "none", CONF_RETRIEVAL_MODE: "sse", CONF_POLL_INTERVAL: 3},
+        unique_id=f"{USERNAME}@cic01.invalid",
+        data=_credentials(simulator, url="http://cic01.invalid:8018"),
     )
 
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options[CONF_POLL_INTERVAL] == 3.0
-    assert simulator.login_attempts == 0
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
+
+    assert_abort(result, "reconfigure_successful")
+    assert entry.unique_id == f"{USERNAME}@cic01.invalid"
+    assert entry.data == _credentials(simulator)
 
 
-# ---- translations and icons --------------------------------------------------------------
+async def test_reconfigure_to_an_address_another_entry_has(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """Two entries cannot end up as the same account."""
+    _add_entry(hass, simulator)
+    entry = _add_entry(
+        hass,
+        simulator,
+        unique_id=f"{USERNAME}@cic01.invalid",
+        data=_credentials(simulator, url="http://cic01.invalid:8018"),
+    )
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
+
+    assert_abort(result, "already_configured")
+    assert entry.unique_id == f"{USERNAME}@cic01.invalid"
+    assert entry.data[CONF_URL] == "http://cic01.invalid:8018"
 
 
-def test_selector_and_state_translations_complete() -> None:
-    """Every station type and retrieval mode has a label; every entity has an icon."""
-    station_types = {station_type.value for station_type in StationType}
-    selector = TRANSLATIONS["selector"]
-    assert set(selector["station_type"]["options"]) == station_types
-    assert set(selector["retrieval_mode"]["options"]) == {"auto", "sse", "poll"}
-    entity = TRANSLATIONS["entity"]
-    assert set(entity["sensor"]["station_type"]["state"]) == station_types
-    icons = json.loads(
-        (
-            Path(__file__).parents[1] / "custom_components" / DOMAIN / "icons.json"
-        ).read_text(encoding="utf-8")
-    )["entity"]
-    for platform, keys in entity.items():
-        assert set(icons[platform]) == set(keys)
+@pytest.mark.parametrize(
+    ("url", "user_id", "expected"),
+    [
+        ("cic01.example.com", "JDoe", "jdoe@cic01.example.com"),
+        ("HTTPS://CIC01.Example.com:8019/", "jdoe", "jdoe@cic01.example.com"),
+        ("http://127.0.0.1:8018", "j.doe@corp", "j.doe@corp@127.0.0.1"),
+    ],
+)
+def test_account_id(url: str, user_id: str, expected: str) -> None:
+    """The user as the server compares it, at the host however it was spelled."""
+    assert account_id(url, user_id) == expected
+
+
+@pytest.mark.parametrize(
+    ("unique_id", "user_id", "same"),
+    [
+        ("jdoe@127.0.0.1", "jdoe", True),
+        ("jdoe@127.0.0.1", "JDOE", True),
+        ("jdoe@cic01", "jdoe", True),  # an entry from before 1.2, not yet migrated
+        ("j.doe@corp@127.0.0.1", "j.doe@corp", True),
+        ("jdoe@127.0.0.1", "asmith", False),
+        ("jdoe@127.0.0.1", "jdoe@127.0.0.1", False),
+        (None, "jdoe", False),
+    ],
+)
+def test_is_entry_account(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    unique_id: str | None,
+    user_id: str,
+    same: bool,
+) -> None:
+    """After every login the coordinator checks the server signed in the entry's user."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=unique_id, data=_credentials(simulator)
+    )
+    info = LoginInfo(
+        user_id=user_id, user_display_name=DISPLAY_NAME, server_name="CIC02", host="h"
+    )
+
+    assert is_entry_account(entry, info) is same

@@ -16,7 +16,6 @@ from custom_components.icws_station.const import (
     CONF_STATION_TYPE,
     CONF_WORKSTATION,
     DOMAIN,
-    StationType,
 )
 from custom_components.icws_station.icws import RetrievalMode, Station, StationMessage
 from icws_simulator import IcwsSimulator
@@ -129,10 +128,9 @@ async def test_wrong_password_during_recovery_starts_reauth_once(
 
     simulator.end_session()
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
-    assert listener is not None
-    await listener  # the listener stops by itself: no retry loop is left running
+    task = init_integration.runtime_data.session._task
+    assert task is not None
+    await task  # the message loop stops by itself: no retry loop is left running
 
     assert simulator.login_attempts == logins + 1
     flows = init_integration.async_get_active_flows(hass, {SOURCE_REAUTH})
@@ -142,7 +140,7 @@ async def test_wrong_password_during_recovery_starts_reauth_once(
 
 @pytest.mark.parametrize(
     "station_options",
-    [{CONF_STATION_TYPE: StationType.WORKSTATION, CONF_WORKSTATION: "WS-999"}],
+    [{CONF_STATION_TYPE: "workstation", CONF_WORKSTATION: "WS-999"}],
 )
 async def test_station_refused_is_a_repair_issue_not_a_failure(
     hass: HomeAssistant,
@@ -158,7 +156,7 @@ async def test_station_refused_is_a_repair_issue_not_a_failure(
     assert issue.translation_key == "station_not_found"
 
 
-@pytest.mark.parametrize("station_options", [{CONF_STATION_TYPE: StationType.NONE}])
+@pytest.mark.parametrize("station_options", [{CONF_STATION_TYPE: "none"}])
 async def test_no_station_chosen(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -177,7 +175,10 @@ async def test_server_without_events_is_polled(
     simulator.update_station("WS-114", extension="118")
 
     await wait_for_state(hass, EXTENSION, "118")
-    assert init_integration.runtime_data.effective_retrieval_mode is RetrievalMode.POLL
+    assert (
+        init_integration.runtime_data.session.effective_retrieval_mode
+        is RetrievalMode.POLL
+    )
 
 
 async def test_unexpected_error_does_not_end_the_listener(
@@ -201,5 +202,6 @@ async def test_unexpected_error_does_not_end_the_listener(
         await wait_for_state(hass, EXTENSION, "120")
 
     assert "Unexpected error while reading 127.0.0.1" in caplog.text
-    assert init_integration.runtime_data._listener is not None
-    assert not init_integration.runtime_data._listener.done()
+    task = init_integration.runtime_data.session._task
+    assert task is not None
+    assert not task.done()

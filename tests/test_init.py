@@ -86,13 +86,11 @@ async def test_no_initial_station_message_is_not_ready(
     mock_config_entry.add_to_hass(hass)
     with (
         patch.object(IcwsClient, "messages", silent),
-        patch(
-            "custom_components.icws_station.coordinator.INITIAL_MESSAGE_TIMEOUT", 0.1
-        ),
+        patch("custom_components.icws_station.session.INITIAL_MESSAGE_TIMEOUT", 0.1),
     ):
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.reason is not None
-    assert "did not report the station in time" in mock_config_entry.reason
+    assert "did not report the session's state in time" in mock_config_entry.reason
     assert not simulator.sessions

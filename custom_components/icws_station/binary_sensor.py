@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -14,43 +15,59 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import IcwsStationConfigEntry
-from .entity import IcwsStationEntity
+from .coordinator import IcwsStationConfigEntry, StationCoordinator
+from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import Station
+from .session import IcwsSession
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class IcwsBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """A station binary sensor and how to read it from the station."""
+class IcwsBinarySensorEntityDescription(
+    IcwsEntityDescription, BinarySensorEntityDescription
+):
+    """A binary sensor of the station, or of the session when ``session_fn`` is set.
 
-    value_fn: Callable[[Station | None], bool | None]
+    ``value_fn`` reads a station; ``no_station`` is the value while the session has none.
+    """
+
+    value_fn: Callable[[Station], bool | None] = lambda _: None
+    no_station: bool | None = None
+    session_fn: Callable[[IcwsSession], bool] | None = None
+    attributes_fn: Callable[[StationCoordinator], dict[str, Any]] | None = None
 
 
 BINARY_SENSORS: tuple[IcwsBinarySensorEntityDescription, ...] = (
     IcwsBinarySensorEntityDescription(
         key="station_connected",
         translation_key="station_connected",
-        value_fn=lambda station: station is not None,
+        value_fn=lambda _: True,
+        no_station=False,
+        # Why the server logged the station off (another logon, an administrator);
+        # None while the station is there or was never taken.
+        attributes_fn=lambda coordinator: {
+            "logged_off_reason": coordinator.logged_off_reason
+        },
     ),
     IcwsBinarySensorEntityDescription(
         key="can_be_dialed",
         translation_key="can_be_dialed",
-        value_fn=lambda station: station.can_be_dialed if station else None,
+        value_fn=lambda station: station.can_be_dialed,
     ),
     IcwsBinarySensorEntityDescription(
         key="ring_always",
         translation_key="ring_always",
-        value_fn=lambda station: station.ring_always if station else None,
+        value_fn=lambda station: station.ring_always,
     ),
-)
-
-SERVER_CONNECTED = BinarySensorEntityDescription(
-    key="server_connected",
-    translation_key="server_connected",
-    device_class=BinarySensorDeviceClass.CONNECTIVITY,
-    entity_category=EntityCategory.DIAGNOSTIC,
+    IcwsBinarySensorEntityDescription(
+        key="server_connection",
+        translation_key="server_connection",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        available_fn=lambda _: True,
+        session_fn=lambda session: session.live,
+    ),
 )
 
 
@@ -60,41 +77,30 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the station's binary sensors and the server connection."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.station
     async_add_entities(
-        [
-            *(
-                IcwsStationBinarySensor(coordinator, description)
-                for description in BINARY_SENSORS
-            ),
-            IcwsServerConnectedSensor(coordinator, SERVER_CONNECTED),
-        ]
+        IcwsBinarySensor(coordinator, description) for description in BINARY_SENSORS
     )
 
 
-class IcwsStationBinarySensor(IcwsStationEntity, BinarySensorEntity):
-    """A yes/no fact about the station."""
+class IcwsBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
+    """A yes/no fact about the station or the session."""
 
     entity_description: IcwsBinarySensorEntityDescription
 
     @property
     def is_on(self) -> bool | None:
-        """Return the fact; unknown when the session has no station."""
-        return self.entity_description.value_fn(self.coordinator.data)
-
-
-class IcwsServerConnectedSensor(IcwsStationEntity, BinarySensorEntity):
-    """Whether Home Assistant holds a live session on the server.
-
-    Stays available while the others are unavailable: it is what tells the user why.
-    """
+        """Return the fact, or the description's value without a station."""
+        description = self.entity_description
+        if description.session_fn is not None:
+            return description.session_fn(self.coordinator.session)
+        if (station := self.coordinator.data) is None:
+            return description.no_station
+        return description.value_fn(station)
 
     @property
-    def available(self) -> bool:
-        """Always available."""
-        return True
-
-    @property
-    def is_on(self) -> bool:
-        """Return whether the session is up."""
-        return self.coordinator.connected and self.coordinator.last_update_success
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the description's attributes, such as why the station was logged off."""
+        if (attributes_fn := self.entity_description.attributes_fn) is None:
+            return None
+        return attributes_fn(self.coordinator)

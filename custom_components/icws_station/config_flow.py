@@ -8,27 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import logging
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
-    UnitOfTime,
-)
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -37,20 +27,16 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .connection import create_client, station_settings
+from .account import account_id, is_entry_account
 from .const import (
     CONF_PERSISTENT,
-    CONF_POLL_INTERVAL,
     CONF_REMOTE_NUMBER,
     CONF_RETRIEVAL_MODE,
     CONF_STATION_TYPE,
     CONF_WORKSTATION,
-    DEFAULT_POLL_INTERVAL,
     DOMAIN,
-    MAX_POLL_INTERVAL,
-    MIN_POLL_INTERVAL,
-    StationType,
 )
+from .coordinator import IcwsStationConfigEntry
 from .icws import (
     IcwsAuthenticationError,
     IcwsError,
@@ -58,7 +44,17 @@ from .icws import (
     IcwsStationError,
     LoginInfo,
     RetrievalMode,
+    StationSetting,
     server_url,
+)
+from .session import create_client, create_http_session
+from .station import (
+    STATION_FIELDS,
+    STATION_TYPES,
+    station_options,
+    station_settings,
+    station_type,
+    station_type_key,
 )
 
 if TYPE_CHECKING:
@@ -71,6 +67,13 @@ else:
 _LOGGER = logging.getLogger(__name__)
 
 _BASE = "base"
+
+# Examples of a server address, shown in the address field's help; hassfest keeps URLs out
+# of translation strings.
+ADDRESS_EXAMPLES: Final = {
+    "host_example": "cic01.example.com",
+    "url_example": "https://cic01.example.com:8019",
+}
 
 _USERNAME_SELECTOR = TextSelector(TextSelectorConfig(autocomplete="username"))
 _PASSWORD_SELECTOR = TextSelector(
@@ -101,7 +104,7 @@ REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR})
 
 _STATION_TYPE_SELECTOR = SelectSelector(
     SelectSelectorConfig(
-        options=[station_type.value for station_type in StationType],
+        options=list(STATION_TYPES),
         translation_key=CONF_STATION_TYPE,
         mode=SelectSelectorMode.LIST,
     )
@@ -111,72 +114,54 @@ _STATION_TYPE_SELECTOR = SelectSelector(
 STATION_SCHEMA = vol.Schema(
     {
         vol.Required(
-            CONF_STATION_TYPE, default=StationType.NONE.value
+            CONF_STATION_TYPE, default=station_type_key(StationSetting.NONE)
         ): _STATION_TYPE_SELECTOR
     }
 )
 
+# Automatic streams whenever the server can (messaging 2, docs/icws-protocol.md §4) and polls
+# otherwise, as the vendor's own example does. Polling stays a choice for one reason users
+# meet: a proxy or firewall between Home Assistant and the CIC server that holds back or cuts
+# long-lived responses, so that streamed updates arrive late or not at all. Forcing streaming
+# gained nothing over Automatic and is gone.
+RETRIEVAL_MODES: Final = (RetrievalMode.AUTO.value, RetrievalMode.POLL.value)
+
 OPTIONS_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_STATION_TYPE): _STATION_TYPE_SELECTOR,
-        vol.Required(
-            CONF_RETRIEVAL_MODE, default=RetrievalMode.AUTO.value
-        ): SelectSelector(
-            SelectSelectorConfig(
-                options=[mode.value for mode in RetrievalMode],
-                translation_key=CONF_RETRIEVAL_MODE,
-                mode=SelectSelectorMode.DROPDOWN,
-            )
-        ),
-        vol.Required(CONF_POLL_INTERVAL, default=DEFAULT_POLL_INTERVAL): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_POLL_INTERVAL,
-                max=MAX_POLL_INTERVAL,
-                step=0.5,
-                mode=NumberSelectorMode.BOX,
-                unit_of_measurement=UnitOfTime.SECONDS,
+        vol.Required(CONF_RETRIEVAL_MODE, default=RetrievalMode.AUTO.value): (
+            SelectSelector(
+                SelectSelectorConfig(
+                    options=list(RETRIEVAL_MODES),
+                    translation_key=CONF_RETRIEVAL_MODE,
+                    mode=SelectSelectorMode.LIST,
+                )
             )
         ),
     }
 )
 
-_WITH_WORKSTATION = frozenset({StationType.WORKSTATION, StationType.REMOTE_WORKSTATION})
-_WITH_REMOTE_NUMBER = frozenset(
-    {StationType.REMOTE_WORKSTATION, StationType.REMOTE_NUMBER}
-)
+_FIELD_SELECTORS: Final[Mapping[str, Any]] = {
+    CONF_WORKSTATION: TextSelector(),
+    CONF_REMOTE_NUMBER: TextSelector(
+        TextSelectorConfig(type=TextSelectorType.TEL, autocomplete="tel")
+    ),
+    CONF_PERSISTENT: BooleanSelector(),
+}
 
 
-def _station_details_schema(station_type: StationType) -> vol.Schema:
+def _station_details_schema(setting: StationSetting) -> vol.Schema:
     """Return the fields the station type needs, and only those."""
-    fields: dict[vol.Marker, Any] = {}
-    if station_type in _WITH_WORKSTATION:
-        fields[vol.Required(CONF_WORKSTATION)] = TextSelector()
-    if station_type in _WITH_REMOTE_NUMBER:
-        fields[vol.Required(CONF_REMOTE_NUMBER)] = TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEL, autocomplete="tel")
-        )
-    if station_type is StationType.REMOTE_NUMBER:
-        fields[vol.Required(CONF_PERSISTENT, default=False)] = BooleanSelector()
-    return vol.Schema(fields)
-
-
-def _station_options(
-    station_type: StationType, user_input: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Return the station options for a type, from what the details step received."""
-    options: dict[str, Any] = {CONF_STATION_TYPE: station_type.value}
-    if station_type in _WITH_WORKSTATION:
-        options[CONF_WORKSTATION] = user_input[CONF_WORKSTATION].strip()
-    if station_type in _WITH_REMOTE_NUMBER:
-        options[CONF_REMOTE_NUMBER] = user_input[CONF_REMOTE_NUMBER].strip()
-    if station_type is StationType.REMOTE_NUMBER:
-        options[CONF_PERSISTENT] = user_input[CONF_PERSISTENT]
-    return options
-
-
-def _unique_id(info: LoginInfo) -> str:
-    """Identify the account: one entry per user and server."""
-    return f"{info.user_id}@{info.server_name}".lower()
+    return vol.Schema(
+        {
+            (
+                vol.Required(key, default=False)
+                if key == CONF_PERSISTENT
+                else vol.Required(key)
+            ): _FIELD_SELECTORS[key]
+            for key in STATION_FIELDS[setting]
+        }
+    )
 
 
 class _ValidationError(Exception):
@@ -216,7 +201,8 @@ async def _async_validate(
 
     Raises :class:`_ValidationError` naming the form error.
     """
-    client = create_client(hass, data)
+    http = create_http_session(hass, data[CONF_VERIFY_SSL])
+    client = create_client(hass, data, http)
     settings = None if options is None else station_settings(options)
     try:
         info = await client.login()
@@ -247,6 +233,7 @@ async def _async_validate(
         raise _ValidationError("unknown") from err
     finally:
         await client.close()
+        http.detach()
     return info
 
 
@@ -254,19 +241,21 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
     """Sign in to the CIC server, then pick the station to log on to."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing known."""
         self._data: dict[str, Any] = {}
         self._title = ""
         self._account: dict[str, str] = {}
-        self._station_type = StationType.NONE
+        self._station_type = StationSetting.NONE
 
     @staticmethod
     @callback
     @override
-    def async_get_options_flow(config_entry: ConfigEntry) -> IcwsStationOptionsFlow:
+    def async_get_options_flow(
+        config_entry: IcwsStationConfigEntry,
+    ) -> IcwsStationOptionsFlow:
         """Return the options flow."""
         return IcwsStationOptionsFlow()
 
@@ -283,7 +272,7 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
             except _ValidationError as err:
                 errors = err.errors
             else:
-                await self.async_set_unique_id(_unique_id(info))
+                await self.async_set_unique_id(account_id(data[CONF_URL], info.user_id))
                 self._abort_if_unique_id_configured()
                 self._data = data
                 self._title = f"{info.user_display_name} ({info.server_name})"
@@ -296,6 +285,7 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
             errors=errors,
+            description_placeholders=ADDRESS_EXAMPLES,
         )
 
     async def async_step_station(
@@ -303,10 +293,10 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask which kind of station to log on to, if any."""
         if user_input is not None:
-            self._station_type = StationType(user_input[CONF_STATION_TYPE])
-            if self._station_type is StationType.NONE:
+            self._station_type = station_type(user_input)
+            if self._station_type is StationSetting.NONE:
                 return self._async_create_entry(
-                    _station_options(self._station_type, user_input)
+                    station_options(self._station_type, user_input)
                 )
             return await self.async_step_station_details()
         return self.async_show_form(
@@ -322,7 +312,7 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders = dict(self._account)
         if user_input is not None:
-            options = _station_options(self._station_type, user_input)
+            options = station_options(self._station_type, user_input)
             try:
                 await _async_validate(self.hass, self._data, options)
             except _ValidationError as err:
@@ -340,15 +330,11 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     def _async_create_entry(self, station: Mapping[str, Any]) -> ConfigFlowResult:
-        """Create the entry with the station and the default message retrieval."""
+        """Create the entry with the station and automatic message retrieval."""
         return self.async_create_entry(
             title=self._title,
             data=self._data,
-            options={
-                **station,
-                CONF_RETRIEVAL_MODE: RetrievalMode.AUTO.value,
-                CONF_POLL_INTERVAL: DEFAULT_POLL_INTERVAL,
-            },
+            options={**station, CONF_RETRIEVAL_MODE: RetrievalMode.AUTO.value},
         )
 
     async def async_step_reauth(
@@ -370,7 +356,8 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
             except _ValidationError as err:
                 errors = err.errors
             else:
-                await self._async_ensure_same_account(info)
+                if not is_entry_account(entry, info):
+                    return self.async_abort(reason="account_mismatch")
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_PASSWORD: user_input[CONF_PASSWORD]}
                 )
@@ -383,11 +370,6 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
                 "url": entry.data[CONF_URL],
             },
         )
-
-    async def _async_ensure_same_account(self, info: LoginInfo) -> None:
-        """Abort unless the credentials signed in as the entry's own account."""
-        await self.async_set_unique_id(_unique_id(info), raise_on_progress=False)
-        self._abort_if_unique_id_mismatch(reason="account_mismatch")
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -404,7 +386,17 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
             except _ValidationError as err:
                 errors = err.errors
             else:
-                await self._async_ensure_same_account(info)
+                if not is_entry_account(entry, info):
+                    return self.async_abort(reason="account_mismatch")
+                # The unique ID stays (the entities and the device are keyed by it), but a
+                # new address must not make this entry another entry's account.
+                unique_id = account_id(data[CONF_URL], info.user_id)
+                if any(
+                    other.unique_id == unique_id
+                    for other in self._async_current_entries(include_ignore=False)
+                    if other.entry_id != entry.entry_id
+                ):
+                    return self.async_abort(reason="already_configured")
                 return self.async_update_reload_and_abort(entry, data_updates=data)
         suggested = user_input or {
             key: value for key, value in entry.data.items() if key != CONF_PASSWORD
@@ -415,7 +407,7 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
                 RECONFIGURE_SCHEMA, suggested
             ),
             errors=errors,
-            description_placeholders={"title": entry.title},
+            description_placeholders={"title": entry.title, **ADDRESS_EXAMPLES},
         )
 
 
@@ -425,50 +417,35 @@ class IcwsStationOptionsFlow(OptionsFlowWithReload):
     def __init__(self) -> None:
         """Start with nothing chosen."""
         self._options: dict[str, Any] = {}
+        self._station_type = StationSetting.NONE
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the station type and the message retrieval."""
-        errors: dict[str, str] = {}
-        current = self.config_entry.options
         if user_input is not None:
-            mode = RetrievalMode(user_input[CONF_RETRIEVAL_MODE])
-            try:
-                if (
-                    mode is RetrievalMode.SSE
-                    and current.get(CONF_RETRIEVAL_MODE) != mode
-                ):
-                    await self._async_check_sse()
-            except _ValidationError as err:
-                errors = err.errors
-            else:
-                station_type = StationType(user_input[CONF_STATION_TYPE])
-                self._options = {
-                    CONF_STATION_TYPE: station_type.value,
-                    CONF_RETRIEVAL_MODE: mode.value,
-                    CONF_POLL_INTERVAL: float(user_input[CONF_POLL_INTERVAL]),
-                }
-                if station_type is StationType.NONE:
-                    return self.async_create_entry(data=self._options)
-                return await self.async_step_station_details()
+            self._station_type = station_type(user_input)
+            self._options = {CONF_RETRIEVAL_MODE: user_input[CONF_RETRIEVAL_MODE]}
+            if self._station_type is StationSetting.NONE:
+                return self.async_create_entry(
+                    data=self._options | station_options(self._station_type, user_input)
+                )
+            return await self.async_step_station_details()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, user_input or current
+                OPTIONS_SCHEMA, self.config_entry.options
             ),
-            errors=errors,
         )
 
     async def async_step_station_details(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask what the station type needs and try a changed station before saving."""
-        station_type = StationType(self._options[CONF_STATION_TYPE])
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            options = {**self._options, **_station_options(station_type, user_input)}
+            options = self._options | station_options(self._station_type, user_input)
             try:
                 # The running entry already proved an unchanged station; trying it again
                 # would take the station away from the entry's own session.
@@ -484,15 +461,9 @@ class IcwsStationOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="station_details",
             data_schema=self.add_suggested_values_to_schema(
-                _station_details_schema(station_type),
+                _station_details_schema(self._station_type),
                 user_input or self.config_entry.options,
             ),
             errors=errors,
             description_placeholders=placeholders,
         )
-
-    async def _async_check_sse(self) -> None:
-        """Sign in and check that the server can stream messages (messaging 2)."""
-        info = await _async_validate(self.hass, self.config_entry.data)
-        if not info.supports_sse:
-            raise _ValidationError("sse_not_supported", CONF_RETRIEVAL_MODE)

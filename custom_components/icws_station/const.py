@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 import logging
 from typing import Final
 
@@ -17,17 +16,10 @@ CONF_WORKSTATION: Final = "workstation"
 CONF_REMOTE_NUMBER: Final = "remote_number"
 CONF_PERSISTENT: Final = "persistent"
 CONF_RETRIEVAL_MODE: Final = "retrieval_mode"
+# An option of entries before version 1.2, which the migration drops.
 CONF_POLL_INTERVAL: Final = "poll_interval"
 
-DEFAULT_POLL_INTERVAL: Final = 1.0
-MIN_POLL_INTERVAL: Final = 1.0
-MAX_POLL_INTERVAL: Final = 60.0
-
-
-class StationType(StrEnum):
-    """The kind of station the user chose for the session."""
-
-    NONE = "none"
-    WORKSTATION = "workstation"
-    REMOTE_WORKSTATION = "remote_workstation"
-    REMOTE_NUMBER = "remote_number"
+# Seconds between polls when the server cannot stream: the vendor's own example polls every
+# second (docs/icws-protocol.md §4). A poll drains the session's queue, so a shorter interval
+# only adds requests; Home Assistant does not let users choose polling intervals.
+POLL_INTERVAL: Final = 1.0

@@ -1,271 +1,298 @@
-"""The coordinator: owns the ICWS session, its station and the station subscription."""
+"""Coordinators: one per concern of the session, each notifying only its own entities.
+
+The session (``session.py``) reads the single message stream and hands each message type to
+the coordinator that registered for it. A station message therefore updates the station's
+entities and writes no other state; the same holds for every other concern.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
-from collections.abc import AsyncGenerator
-from contextlib import aclosing, suppress
-from datetime import UTC, datetime
-import random
-from typing import Final, override
+from abc import abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_USERNAME
-from homeassistant.core import Event, HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
-from .connection import create_client, station_settings
 from .const import (
-    CONF_POLL_INTERVAL,
+    CONF_PERSISTENT,
     CONF_REMOTE_NUMBER,
-    CONF_RETRIEVAL_MODE,
+    CONF_STATION_TYPE,
     CONF_WORKSTATION,
-    DEFAULT_POLL_INTERVAL,
     DOMAIN,
     LOGGER,
 )
 from .icws import (
-    IcwsAuthenticationError,
-    IcwsConnectionError,
+    ConnectionState,
+    ConnectionStateMessage,
+    IcwsClient,
     IcwsError,
-    IcwsSessionLostError,
     IcwsStationError,
     Message,
-    RetrievalMode,
     Station,
     StationMessage,
+    StationSettings,
+)
+from .repairs import station_issue_id
+from .session import IcwsSession
+from .station import station_settings
+
+
+@dataclass(slots=True)
+class IcwsRuntimeData:
+    """What a loaded entry holds: the session and the coordinators it feeds."""
+
+    session: IcwsSession
+    station: StationCoordinator
+
+
+type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]
+
+# The options that hold the station choice; the others (retrieval mode) are kept.
+STATION_KEYS = frozenset(
+    {CONF_STATION_TYPE, CONF_WORKSTATION, CONF_REMOTE_NUMBER, CONF_PERSISTENT}
 )
 
-type IcwsStationConfigEntry = ConfigEntry[IcwsStationCoordinator]
 
-INITIAL_MESSAGE_TIMEOUT: Final = 15.0
-BACKOFF_MIN: Final = 1.0
-BACKOFF_MAX: Final = 300.0
-SHUTDOWN_TIMEOUT: Final = 8.0
-ERROR_HISTORY: Final = 5
+class IcwsCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """A concern of the session: registers its message types and its setup with it.
 
-
-class IcwsStationCoordinator(DataUpdateCoordinator[Station | None]):
-    """Keeps the user's session logged in, on its station, and subscribed to it.
-
-    Data is pushed: a background task of the entry reads the session's messages and
-    publishes the station only when it changes. ``data`` is ``None`` while the session has
-    no station.
+    Data is pushed: the session calls the handlers, which publish only real changes.
+    ``_async_update_data`` (a manual ``update_entity``) reads the server while the session
+    is live and fails otherwise, so it never marks entities available during an outage.
     """
 
     config_entry: IcwsStationConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: IcwsStationConfigEntry) -> None:
-        """Create the client; nothing is sent until the first refresh."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: IcwsStationConfigEntry,
+        session: IcwsSession,
+        name: str,
+    ) -> None:
+        """Register with the session; nothing is sent until it starts."""
         super().__init__(
-            hass, LOGGER, config_entry=entry, name=DOMAIN, update_interval=None
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {name}",
+            update_interval=None,
+            always_update=False,
         )
-        self.client = create_client(hass, entry.data)
-        self.retrieval_mode = RetrievalMode(
-            entry.options.get(CONF_RETRIEVAL_MODE, RetrievalMode.AUTO)
-        )
-        self.poll_interval: float = entry.options.get(
-            CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL
-        )
-        self.connected = False
-        self.errors: deque[tuple[datetime, str]] = deque(maxlen=ERROR_HISTORY)
-        self._messages: AsyncGenerator[Message] | None = None
-        self._station_connected_by_us = False
-        self._listener: asyncio.Task[None] | None = None
+        self.session = session
+        self.ready = False
+        entry.async_on_unload(session.register(self))
 
     @property
-    def effective_retrieval_mode(self) -> RetrievalMode:
-        """The mode in use: ``auto`` resolved against the server's features."""
-        if self.retrieval_mode is not RetrievalMode.AUTO:
-            return self.retrieval_mode
-        info = self.client.login_info
-        return RetrievalMode.SSE if info and info.supports_sse else RetrievalMode.POLL
+    @abstractmethod
+    def message_handlers(self) -> Mapping[type[Message], Callable[[Any], None]]:
+        """The message types this coordinator takes, each with its handler."""
 
-    @override
-    async def _async_setup(self) -> None:
-        """Log in, connect the station, subscribe and read the first station message."""
-        try:
-            self.data = await self._connect()
-        except IcwsAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_auth",
-                translation_placeholders=self._placeholders(),
-            ) from err
-        except IcwsError as err:
-            await self._disconnect()
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders=self._placeholders(error=str(err)),
-            ) from err
-        except TimeoutError as err:
-            await self._disconnect()
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="no_initial_station",
-                translation_placeholders=self._placeholders(),
-            ) from err
+    @abstractmethod
+    async def async_session_started(self, client: IcwsClient) -> None:
+        """Set this concern up in a new session: subscribe (and what else it needs)."""
 
-    @override
-    async def _async_update_data(self) -> Station | None:
-        """Return what the subscription reported last; data is pushed, never polled."""
-        return self.data
+    async def async_session_ending(self, client: IcwsClient) -> None:
+        """Undo what the session must not keep when the entry unloads."""
 
-    def start(self) -> None:
-        """Start reading messages in a background task of the entry."""
-        self._listener = self.config_entry.async_create_background_task(
-            self.hass, self._listen(), f"{DOMAIN} messages of {self.config_entry.title}"
-        )
+    @abstractmethod
+    async def _async_read(self, client: IcwsClient) -> DataT:
+        """Read the current data from the server (a manual refresh)."""
 
-    async def async_stop(self, _event: Event | None = None) -> None:
-        """Stop reading, disconnect the station if this entry connected it, and log out."""
-        if self._listener is not None:
-            self._listener.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
-        await self._disconnect()
-
-    @override
-    async def async_shutdown(self) -> None:
-        """Leave nothing behind on unload: no task, no session on the server."""
-        await super().async_shutdown()
-        await self.async_stop()
-
-    async def _connect(self) -> Station | None:
-        """Log in and subscribe; return the station from the subscription's first message."""
-        self.connected = False
-        self._station_connected_by_us = False
-        await self.client.login()
-        self.connected = True
-        if (settings := station_settings(self.config_entry.options)) is not None:
-            try:
-                await self.client.connect_station(settings)
-            except IcwsStationError as err:
-                self._station_refused(err)
-            else:
-                self._station_connected_by_us = True
-                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
-        await self.client.subscribe_station()
-        self._messages = self.client.messages(self.retrieval_mode, self.poll_interval)
-        async with asyncio.timeout(INITIAL_MESSAGE_TIMEOUT):
-            async for message in self._messages:
-                if isinstance(message, StationMessage):
-                    return message.apply(None)
-        raise IcwsConnectionError(
-            "The message stream ended before the station was reported"
-        )
-
-    async def _disconnect(self) -> None:
-        """Close the message stream and end the session, bounded in time."""
-        self.connected = False
-        if self._messages is not None:
-            messages, self._messages = self._messages, None
-            async with aclosing(messages):
-                pass
-        try:
-            async with asyncio.timeout(SHUTDOWN_TIMEOUT):
-                if self._station_connected_by_us and self.client.logged_in:
-                    with suppress(IcwsError):
-                        await self.client.disconnect_station()
-                await self.client.logout()
-        except TimeoutError:
-            LOGGER.debug("Logging out of %s took too long", self.client.url.host)
-        self._station_connected_by_us = False
-
-    async def _listen(self) -> None:
-        """Apply station messages; on a loss, reconnect with backoff until it works."""
-        attempt = 0
-        while True:
-            try:
-                if self._messages is None:
-                    station = await self._connect()
-                    LOGGER.info("Connection to %s restored", self.client.url.host)
-                    attempt = 0
-                    self.async_set_updated_data(station)
-                await self._read_messages()
-            except IcwsAuthenticationError as err:
-                # Never retried: a loop of wrong-password logins can lock the account.
-                await self._lost(err, log=False)
-                LOGGER.warning(
-                    "%s refused the password; Home Assistant asks you to sign in again",
-                    self.client.url.host,
-                )
-                self.config_entry.async_start_reauth(self.hass)
-                return
-            except (IcwsError, TimeoutError) as err:
-                await self._lost(err, log=attempt == 0)
-            except Exception as err:  # noqa: BLE001
-                # A bug must not end the listener for good and leave the entities stale:
-                # log it with its traceback, then reconnect like after any loss.
-                LOGGER.exception(
-                    "Unexpected error while reading %s", self.client.url.host
-                )
-                await self._lost(err, log=False)
-            attempt += 1
-            delay = min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (attempt - 1))
-            # Jitter spreads reconnects of many clients after a server restart; not cryptographic.
-            await asyncio.sleep(random.uniform(delay / 2, delay))  # noqa: S311
-
-    async def _read_messages(self) -> None:
-        """Publish each change of the station; repeats write no state."""
-        if (messages := self._messages) is None:
-            raise IcwsSessionLostError("No message stream is open")
-        async for message in messages:
-            if not isinstance(message, StationMessage):
-                continue
-            station = message.apply(self.data)
-            if station == self.data:
-                continue
-            if station is None and self._station_connected_by_us:
-                LOGGER.info(
-                    "The server disconnected the station of %s", self.config_entry.title
-                )
-                self._station_connected_by_us = False
-            self.async_set_updated_data(station)
-        raise IcwsSessionLostError("The message stream ended")
-
-    async def _lost(self, err: Exception, *, log: bool) -> None:
-        """Mark the entities unavailable and drop what is left of the session."""
-        self.errors.append((datetime.now(UTC), str(err) or type(err).__name__))
-        if log:
-            LOGGER.info("Lost connection to %s: %s", self.client.url.host, err)
-        await self._disconnect()
-        self.last_update_success = False
-        self.last_exception = err
+    @callback
+    def async_session_changed(self) -> None:
+        """The session went live or was lost: every entity's availability changed."""
         self.async_update_listeners()
 
-    def _station_refused(self, err: IcwsStationError) -> None:
+    @callback
+    def async_publish(self, data: DataT) -> None:
+        """Publish pushed data unless it repeats what the entities already show."""
+        self.ready = True
+        if self.last_update_success and data == self.data:
+            return
+        self.async_set_updated_data(data)
+
+    @override
+    async def _async_update_data(self) -> DataT:
+        if not self.session.live:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="not_connected",
+                translation_placeholders=self.session.placeholders(),
+            )
+        return await self._async_read(self.session.client)
+
+
+class StationCoordinator(IcwsCoordinator[Station | None]):
+    """The session's station: connects the user's choice, watches it, never fights.
+
+    ``data`` is ``None`` while the session has no station. When the server takes the station
+    away (another logon, an administrator), the reason is kept for the entities and the
+    station is not connected again until the user chooses one again: two logons fighting
+    over one user's station would log each other off in turn.
+    """
+
+    def __init__(
+        self, hass: HomeAssistant, entry: IcwsStationConfigEntry, session: IcwsSession
+    ) -> None:
+        """Start without a station; the first full message brings it."""
+        super().__init__(hass, entry, session, "station")
+        self.data = None
+        self.logged_off_reason: str | None = None
+        self._taken = False
+        self._reason: str | None = None
+        self._connected_by_us = False
+        # Whether a station is expected after a change the user asked for, until the
+        # server reports it; the station's absence meanwhile is no logoff by the server.
+        self._expecting: bool | None = None
+        self._refused: StationSettings | None = None
+
+    @property
+    @override
+    def message_handlers(self) -> Mapping[type[Message], Callable[[Any], None]]:
+        return {
+            StationMessage: self._station_message,
+            ConnectionStateMessage: self._connection_message,
+        }
+
+    @override
+    async def async_session_started(self, client: IcwsClient) -> None:
+        self._connected_by_us = False
+        settings = station_settings(self.config_entry.options)
+        if settings is None:
+            ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+        elif not self._taken:
+            try:
+                await client.connect_station(settings)
+            except IcwsStationError as err:
+                self._station_refused(settings, err)
+            else:
+                self._connected_by_us = True
+                self._refused = None
+                ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+        await client.subscribe_station()
+
+    @override
+    async def async_session_ending(self, client: IcwsClient) -> None:
+        if self._connected_by_us:
+            await client.disconnect_station()
+
+    @override
+    async def _async_read(self, client: IcwsClient) -> Station | None:
+        return await client.get_station()
+
+    async def async_choose_station(self, options: Mapping[str, Any]) -> None:
+        """Connect the station in ``options`` (none: disconnect), then keep the choice.
+
+        Raises a translated ``HomeAssistantError`` when the session is not live or the
+        server refuses; the station then stays as the server reports it, and the saved
+        choice is unchanged.
+        """
+        if not self.session.live:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="not_connected",
+                translation_placeholders=self.session.placeholders(),
+            )
+        settings = station_settings(options)
+        client = self.session.client
+        self._expecting = settings is not None
+        try:
+            if settings is None:
+                await client.disconnect_station()
+            else:
+                await client.connect_station(settings)
+        except IcwsStationError as err:
+            self._expecting = None
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="station_not_found"
+                if err.not_found
+                else "station_refused",
+                translation_placeholders=self.session.placeholders(),
+            ) from err
+        except IcwsError as err:
+            self._expecting = None
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="request_failed",
+                translation_placeholders=self.session.placeholders(),
+            ) from err
+        self._connected_by_us = settings is not None
+        self._taken = False
+        self._refused = None
+        ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+        kept = {
+            key: value
+            for key, value in self.config_entry.options.items()
+            if key not in STATION_KEYS
+        }
+        self.hass.config_entries.async_update_entry(
+            self.config_entry, options={**kept, **options}
+        )
+
+    @callback
+    def _connection_message(self, message: ConnectionStateMessage) -> None:
+        # The server names why it logged the station off in the connection state's
+        # reason (docs/icws-protocol.md §6); keep it for the station message that follows.
+        if message.new_state is not ConnectionState.DOWN and message.reason:
+            self._reason = message.reason
+
+    @callback
+    def _station_message(self, message: StationMessage) -> None:
+        station = message.apply(self.data)
+        if self._expecting is not None:
+            if (station is not None) == self._expecting:
+                self._expecting = None
+        elif station is None and self.data is not None:
+            # Not asked for: another logon or an administrator took the station.
+            self._taken = self._connected_by_us
+            self._connected_by_us = False
+            self.logged_off_reason = self._reason or ""
+            LOGGER.info(
+                "The server logged %s off the station: %s",
+                self.config_entry.title,
+                self._reason or "no reason given",
+            )
+        if station is not None:
+            self.logged_off_reason = None
+        self._reason = None
+        self.async_publish(station)
+
+    @callback
+    def _station_refused(
+        self, settings: StationSettings, err: IcwsStationError
+    ) -> None:
         """Keep the session without a station and tell the user why, once."""
-        LOGGER.warning("%s refused the station: %s", self.client.url.host, err)
-        self.errors.append((datetime.now(UTC), str(err)))
+        LOGGER.warning(
+            "%s refused the station of %s",
+            self.session.client.url.host,
+            self.config_entry.title,
+        )
+        self.session.errors.append((dt_util.utcnow(), type(err).__name__))
+        if settings == self._refused:
+            return
+        self._refused = settings
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            self._issue_id,
+            self.issue_id,
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
-            translation_key="station_not_found"
-            if err.not_found
-            else "station_rejected",
-            translation_placeholders=self._placeholders(error=str(err)),
+            translation_key="station_not_found" if err.not_found else "station_refused",
+            translation_placeholders=self.session.placeholders(
+                station=self.config_entry.options.get(CONF_WORKSTATION)
+                or self.config_entry.options.get(CONF_STATION_TYPE, "-"),
+            ),
         )
 
     @property
-    def _issue_id(self) -> str:
-        return f"station_{self.config_entry.entry_id}"
-
-    def _placeholders(self, **extra: str) -> dict[str, str]:
-        options = self.config_entry.options
-        return {
-            "host": self.client.url.host or "",
-            "username": self.config_entry.data[CONF_USERNAME],
-            "station": options.get(CONF_WORKSTATION)
-            or options.get(CONF_REMOTE_NUMBER)
-            or "-",
-            **extra,
-        }
+    def issue_id(self) -> str:
+        """The repair issue of a station the server refused."""
+        return station_issue_id(self.config_entry.entry_id)

@@ -1,25 +1,40 @@
-"""Diagnostics: what a maintainer needs to understand a problem, with every secret redacted."""
+"""Diagnostics: what a maintainer needs to understand a problem, and nothing personal.
+
+Kept: feature versions, modes, timings, counts, and which fields are present. Redacted:
+secrets, the account, the server's address, remote numbers and the SIP identity. Errors are
+kept by kind only: the server's own texts can quote personal data.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_REMOTE_NUMBER
 from .coordinator import IcwsStationConfigEntry
 
-TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, "unique_id", "title"}
+TO_REDACT = {
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_URL,
+    CONF_REMOTE_NUMBER,
+    "unique_id",
+    "title",
+    "sip_address",
+    "sip_user",
+}
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: IcwsStationConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry, the server's answer to the login, the station and recent errors."""
-    coordinator = entry.runtime_data
-    info = coordinator.client.login_info
-    station = coordinator.data
+    """Return the entry, the server's features, the session, the station and its errors."""
+    session = entry.runtime_data.session
+    station = entry.runtime_data.station
+    info = session.client.login_info
     return {
         "entry": async_redact_data(
             {
@@ -31,21 +46,28 @@ async def async_get_config_entry_diagnostics(
             TO_REDACT,
         ),
         "server": {
-            "host": coordinator.client.url.host,
-            "connected": coordinator.connected,
             "version": str(info.version) if info and info.version else None,
             "features": dict(info.features) if info else {},
-            "alternate_hosts": list(info.alternate_hosts) if info else [],
+            "alternate_hosts": len(info.alternate_hosts) if info else 0,
         },
-        "retrieval_mode": {
-            "configured": coordinator.retrieval_mode.value,
-            "effective": coordinator.effective_retrieval_mode.value,
-            "poll_interval": coordinator.poll_interval,
+        "session": {
+            "live": session.live,
+            "logins": session.logins,
+            "outages": session.outages,
+            "retrieval_mode": {
+                "configured": session.retrieval_mode.value,
+                "effective": session.effective_retrieval_mode.value,
+            },
+            "errors": [
+                {"time": time.isoformat(), "error": kind}
+                for time, kind in session.errors
+            ],
         },
-        "station": station.as_dict() if station else None,
-        "last_update_success": coordinator.last_update_success,
-        "errors": [
-            {"time": time.isoformat(), "error": text}
-            for time, text in coordinator.errors
-        ],
+        "station": {
+            "last_update_success": station.last_update_success,
+            "logged_off_reason_given": station.logged_off_reason is not None,
+            "station": async_redact_data(station.data.as_dict(), TO_REDACT)
+            if station.data
+            else None,
+        },
     }

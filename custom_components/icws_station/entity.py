@@ -1,34 +1,62 @@
-"""The base of every ICWS Station entity: one device per config entry."""
+"""The base of every ICWS Station entity: one service device per config entry."""
 
 from __future__ import annotations
 
-from homeassistant.helpers.device_registry import DeviceInfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import IcwsStationCoordinator
+from .coordinator import IcwsCoordinator
+from .session import IcwsSession
 
 
-class IcwsStationEntity(CoordinatorEntity[IcwsStationCoordinator]):
-    """An entity of the user's station, on the device that stands for the user's session."""
+@dataclass(frozen=True, kw_only=True)
+class IcwsEntityDescription(EntityDescription):
+    """What every entity description of the integration shares.
+
+    ``available_fn``: when unset, an entity is available only while the session is live and
+    its coordinator's last update worked, since nothing it shows can be trusted during an
+    outage. The server connection sets it: it is what tells the user why.
+    """
+
+    available_fn: Callable[[IcwsSession], bool] | None = None
+
+
+class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+    """An entity of the user's session, on the service device that stands for it."""
 
     _attr_has_entity_name = True
+    entity_description: IcwsEntityDescription
 
     def __init__(
-        self, coordinator: IcwsStationCoordinator, description: EntityDescription
+        self, coordinator: CoordinatorT, description: IcwsEntityDescription
     ) -> None:
         """Describe the entity and its device from the entry and the server's login answer."""
         super().__init__(coordinator)
         self.entity_description = description
         entry = coordinator.config_entry
         self._attr_unique_id = f"{entry.unique_id}_{description.key}"
-        info = coordinator.client.login_info
+        info = coordinator.session.client.login_info
+        # A service, not a device: the entry is a user's session on a server. ICWS has no
+        # web interface of its own, so there is no configuration URL to link.
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, str(entry.unique_id))},
+            entry_type=DeviceEntryType.SERVICE,
             name=entry.title,
             manufacturer="Genesys",
             model="PureConnect",
             sw_version=str(info.version) if info and info.version else None,
-            configuration_url=str(coordinator.client.url),
         )
+
+    @property
+    def available(self) -> bool:
+        """Follow the description's rule; otherwise the coordinator's last update."""
+        session = self.coordinator.session
+        if (available_fn := self.entity_description.available_fn) is not None:
+            return available_fn(session)
+        return session.live and super().available

@@ -16,56 +16,51 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .const import StationType
-from .coordinator import IcwsStationConfigEntry
-from .entity import IcwsStationEntity
+from .coordinator import IcwsStationConfigEntry, StationCoordinator
+from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import LoginInfo, Station, StationSetting
+from .station import STATION_TYPES, station_type_key
 
 PARALLEL_UPDATES = 0
 
-_STATION_TYPES = {
-    StationSetting.NONE: StationType.NONE,
-    StationSetting.WORKSTATION: StationType.WORKSTATION,
-    StationSetting.REMOTE_WORKSTATION: StationType.REMOTE_WORKSTATION,
-    StationSetting.REMOTE_NUMBER: StationType.REMOTE_NUMBER,
-}
-
 
 @dataclass(frozen=True, kw_only=True)
-class IcwsSensorEntityDescription(SensorEntityDescription):
-    """A station sensor: its value, extra attributes, and when the server offers it."""
+class IcwsSensorEntityDescription(IcwsEntityDescription, SensorEntityDescription):
+    """A station sensor: its value, extra attributes, and when the server offers it.
 
-    value_fn: Callable[[Station | None], StateType]
-    attributes_fn: Callable[[Station | None], dict[str, Any]] | None = None
+    ``value_fn`` and ``attributes_fn`` read a station; ``no_station`` is the value while
+    the session has none.
+    """
+
+    value_fn: Callable[[Station], StateType]
+    attributes_fn: Callable[[Station], dict[str, Any]] | None = None
     exists_fn: Callable[[LoginInfo], bool] = lambda _: True
+    no_station: StateType = None
 
 
-def _text(
-    read: Callable[[Station], str | None],
-) -> Callable[[Station | None], StateType]:
-    """Read a text field; no station, an empty value or one too long is unknown.
+def _text(read: Callable[[Station], str | None]) -> Callable[[Station], StateType]:
+    """Read a text field; an empty value or one too long is unknown.
 
     Home Assistant refuses states over 255 characters with an error on every write; the
     server's text is not ours to trust.
     """
 
-    def value(station: Station | None) -> str | None:
-        text = read(station) if station else None
+    def value(station: Station) -> str | None:
+        text = read(station)
         return text if text and len(text) <= MAX_LENGTH_STATE_STATE else None
 
     return value
 
 
-def _station_type(station: Station | None) -> str | None:
-    if station is None:
-        return StationType.NONE
-    station_type = _STATION_TYPES.get(station.station_setting)
-    return station_type.value if station_type else None
+def _station_type(station: Station) -> str | None:
+    key = station_type_key(station.station_setting)
+    return key if key in STATION_TYPES else None
 
 
-def _media_types(station: Station | None) -> dict[str, Any]:
-    types = station.allowed_media_types if station else ()
-    return {"media_types": [media.name.lower() for media in types]}
+def _media_types(station: Station) -> dict[str, Any]:
+    return {
+        "media_types": [media.name.lower() for media in station.allowed_media_types]
+    }
 
 
 SENSORS: tuple[IcwsSensorEntityDescription, ...] = (
@@ -88,8 +83,9 @@ SENSORS: tuple[IcwsSensorEntityDescription, ...] = (
         key="station_type",
         translation_key="station_type",
         device_class=SensorDeviceClass.ENUM,
-        options=[station_type.value for station_type in StationType],
+        options=list(STATION_TYPES),
         value_fn=_station_type,
+        no_station=station_type_key(StationSetting.NONE),
     ),
     IcwsSensorEntityDescription(
         key="sip_address",
@@ -107,7 +103,7 @@ SENSORS: tuple[IcwsSensorEntityDescription, ...] = (
         key="allowed_media_types",
         translation_key="allowed_media_types",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda station: len(station.allowed_media_types) if station else None,
+        value_fn=lambda station: len(station.allowed_media_types),
         attributes_fn=_media_types,
     ),
     IcwsSensorEntityDescription(
@@ -135,8 +131,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors the server's features allow."""
-    coordinator = entry.runtime_data
-    info = coordinator.client.login_info
+    coordinator = entry.runtime_data.station
+    info = entry.runtime_data.session.client.login_info
     async_add_entities(
         IcwsStationSensor(coordinator, description)
         for description in SENSORS
@@ -144,19 +140,22 @@ async def async_setup_entry(
     )
 
 
-class IcwsStationSensor(IcwsStationEntity, SensorEntity):
+class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
     """A sensor of one station field."""
 
     entity_description: IcwsSensorEntityDescription
 
     @property
     def native_value(self) -> StateType:
-        """Return the field's value; unknown when the session has no station."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        """Return the field's value, or the description's value without a station."""
+        if (station := self.coordinator.data) is None:
+            return self.entity_description.no_station
+        return self.entity_description.value_fn(station)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the field's details, such as the names of the media types."""
-        if (attributes_fn := self.entity_description.attributes_fn) is None:
+        attributes_fn = self.entity_description.attributes_fn
+        if attributes_fn is None or (station := self.coordinator.data) is None:
             return None
-        return attributes_fn(self.coordinator.data)
+        return attributes_fn(station)

@@ -16,16 +16,7 @@ from unittest.mock import patch
 
 from aiohttp.resolver import AsyncResolver
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
-    STATE_OFF,
-    STATE_ON,
-    STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
-)
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CoreState, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -36,16 +27,14 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from pytest_socket import socket_allow_hosts
 
 from custom_components.icws_station.const import (
-    CONF_POLL_INTERVAL,
-    CONF_RETRIEVAL_MODE,
     CONF_STATION_TYPE,
     CONF_WORKSTATION,
     DOMAIN,
-    StationType,
 )
 from custom_components.icws_station.icws import IcwsClient
 from icws_simulator import IcwsSimulator, SimSession, SimulatedStation
 from icws_simulator.state import SimulatorState
+from icws_testing.entries import config_entry
 from tests.conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, SIP_PASSWORDS, USERNAME
 
 WAIT = 5.0
@@ -208,27 +197,21 @@ async def until(
 
 
 def make_entry(url: str) -> MockConfigEntry:
-    """An entry for the simulator's user on WS-114, as the config flow creates it.
-
-    Polls every 0.1 s when the server offers no events, so that polling tests are quick.
-    """
-    return MockConfigEntry(
-        domain=DOMAIN,
+    """An entry for the simulator's user on WS-114, as the config flow creates it."""
+    return config_entry(
+        url,
+        USERNAME,
+        PASSWORD,
         title=f"{DISPLAY_NAME} ({SERVER_NAME})",
-        unique_id=f"{USERNAME}@{SERVER_NAME}".lower(),
-        data={
-            CONF_URL: url,
-            CONF_USERNAME: USERNAME,
-            CONF_PASSWORD: PASSWORD,
-            CONF_VERIFY_SSL: True,
-        },
-        options={
-            CONF_STATION_TYPE: StationType.WORKSTATION,
-            CONF_WORKSTATION: "WS-114",
-            CONF_RETRIEVAL_MODE: "auto",
-            CONF_POLL_INTERVAL: 0.1,
-        },
+        station={CONF_STATION_TYPE: "workstation", CONF_WORKSTATION: "WS-114"},
     )
+
+
+@pytest.fixture(autouse=True)
+def _quick_polling() -> Iterator[None]:
+    """Poll every 0.1 s when the server offers no events, so that polling tests are quick."""
+    with patch("custom_components.icws_station.session.POLL_INTERVAL", 0.1):
+        yield
 
 
 @pytest.fixture
@@ -268,7 +251,7 @@ async def alternate(
 
 
 class BackoffSpy:
-    """Stands in for the coordinator's ``random``: records every backoff it draws.
+    """Stands in for the session's ``random``: records every backoff it draws.
 
     Returns the top of each range, so the delays are the backoff without its jitter.
     """
@@ -296,7 +279,7 @@ class BackoffSpy:
 def backoff() -> Iterator[BackoffSpy]:
     """Record the coordinator's backoff delays."""
     spy = BackoffSpy()
-    with patch("custom_components.icws_station.coordinator.random", spy):
+    with patch("custom_components.icws_station.session.random", spy):
         yield spy
 
 
@@ -331,7 +314,7 @@ REQUEST_TIMEOUT = 0.3
 def short_request_timeout() -> Iterator[float]:
     """Give every client the integration creates a short request timeout."""
     with patch(
-        "custom_components.icws_station.connection.IcwsClient",
+        "custom_components.icws_station.session.IcwsClient",
         partial(IcwsClient, request_timeout=REQUEST_TIMEOUT),
     ):
         yield REQUEST_TIMEOUT

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import pytest
 from yarl import URL
 
+from custom_components.icws_station.const import APPLICATION_NAME
 from custom_components.icws_station.icws import IcwsClient, IcwsError, LoginInfo
 from tests.conftest import PASSWORD, USERNAME
 
@@ -179,7 +180,14 @@ async def test_hostile_login_answers(
     url, queue = server
     outcomes: list[str] = []
     for answer in draw_examples(answers, count=300):
-        client = IcwsClient(http_session, url, USERNAME, PASSWORD, request_timeout=2.0)
+        client = IcwsClient(
+            http_session,
+            url,
+            USERNAME,
+            PASSWORD,
+            application_name=APPLICATION_NAME,
+            request_timeout=2.0,
+        )
         queue[:] = [answer]
         error: IcwsError | None = None
         try:

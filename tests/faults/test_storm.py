@@ -28,13 +28,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
 from custom_components.icws_station.binary_sensor import BINARY_SENSORS
+from custom_components.icws_station.const import APPLICATION_NAME
 from custom_components.icws_station.icws import (
     IcwsClient,
     MediaType,
     Station,
     StationMessage,
 )
-from custom_components.icws_station.icws.messages import decode_json, parse_message
+from custom_components.icws_station.icws.codec import decode_json
+from custom_components.icws_station.icws.messages import parse_message
 from custom_components.icws_station.icws.sse import SseDecoder
 from custom_components.icws_station.sensor import SENSORS
 from icws_simulator import IcwsSimulator, SimulatedStation
@@ -134,6 +136,7 @@ class Receiver:
             URL("http://cic01.example.com:8018"),
             USERNAME,
             PASSWORD,
+            application_name=APPLICATION_NAME,
         )
         self.decoder = SseDecoder()
         self.chunk_size = chunk_size
@@ -314,8 +317,8 @@ async def test_storm_through_the_integration(
         st.lists(weighted((9, hostile_messages), (1, real_changes)), min_size=100),
         count=8,
     )
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
+    coordinator = init_integration.runtime_data.session
+    listener = coordinator._task
     (session,) = simulator.sessions.values()
     logins, since = simulator.login_attempts, len(simulator.requests)
     server = server_station(simulator)
@@ -328,13 +331,15 @@ async def test_storm_through_the_integration(
     expected_changes: dict[str, list[object]] = {entity: [] for entity in recorders}
     updates = 0
     hostile = 0
-    published: list[object] = [coordinator.data]  # what each coordinator update carried
+    station_coordinator = init_integration.runtime_data.station
+    # What each update of the station's coordinator carried.
+    published: list[object] = [station_coordinator.data]
 
     @callback
     def updated() -> None:
-        published.append(coordinator.data)
+        published.append(station_coordinator.data)
 
-    remove_listener = coordinator.async_add_listener(updated)
+    remove_listener = station_coordinator.async_add_listener(updated)
 
     def change(**changes: Any) -> None:
         nonlocal server, updates
@@ -397,7 +402,7 @@ async def test_storm_through_the_integration(
         assert len(published) - 1 == updates  # an update for each change, no more
     assert listener is not None
     assert not listener.done()
-    assert coordinator.last_update_success
+    assert init_integration.runtime_data.station.last_update_success
     assert list(simulator.sessions.values()) == [session]
     assert simulator.login_attempts == logins
 
@@ -413,8 +418,8 @@ async def test_odd_station_values_through_the_integration(
     The server's next full message (a renewed subscription) shows its station again.
     """
     odd: list[Tolerated] = draw_examples(tolerated_messages, count=40)
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
+    coordinator = init_integration.runtime_data.session
+    listener = coordinator._task
     logins = simulator.login_attempts
     (session,) = simulator.sessions.values()
     states: list[str] = []

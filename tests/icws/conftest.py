@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from custom_components.icws_station.icws import Message, StationMessage
 
+APP = "icws_station tests"
 WAIT = 5.0
 
 

@@ -19,7 +19,7 @@ from custom_components.icws_station.icws import (
 from icws_simulator import IcwsSimulator
 from tests.conftest import PASSWORD, SIP_PASSWORDS, USERNAME
 
-from .conftest import next_station_message
+from .conftest import APP, next_station_message
 
 # Loggers of the server side, which may know the session's secrets.
 SERVER_LOGGERS = ("aiohttp.access", "aiohttp.server", "aiohttp.web", "icws_simulator")
@@ -59,11 +59,22 @@ async def test_no_secret_escapes(
             raise AssertionError("expected an error")
 
     await expect_error(
-        IcwsClient(http_session, URL(simulator.url), USERNAME, wrong_password).login()
+        IcwsClient(
+            http_session,
+            URL(simulator.url),
+            USERNAME,
+            wrong_password,
+            application_name=APP,
+        ).login()
     )
 
     client = IcwsClient(
-        http_session, URL(simulator.url), USERNAME, PASSWORD, request_timeout=1.0
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        request_timeout=1.0,
+        application_name=APP,
     )
     info = await client.login()
     await client.connect_station(WorkstationSettings("WS-114"))

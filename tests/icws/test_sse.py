@@ -12,6 +12,7 @@ from yarl import URL
 
 from custom_components.icws_station.icws import (
     IcwsClient,
+    IcwsConnectionError,
     IcwsSessionLostError,
     Message,
     RetrievalMode,
@@ -20,7 +21,7 @@ from custom_components.icws_station.icws import (
 from icws_simulator import IcwsSimulator
 from tests.conftest import PASSWORD, USERNAME
 
-from .conftest import WAIT, next_station_message
+from .conftest import APP, WAIT, next_station_message
 
 
 async def open_stream(
@@ -98,17 +99,46 @@ async def test_stream_dropped_mid_event_is_reopened_and_resynced(
     assert client.logged_in
 
 
-async def test_stream_lost_twice_is_a_lost_session(
-    client: IcwsClient, simulator: IcwsSimulator
+async def test_unreachable_server_is_a_connection_error_and_the_session_lives_on(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
-    async with aclosing(await open_stream(client, RetrievalMode.SSE)) as messages:
-        await next_station_message(messages)
-        simulator.response_delay = 5.0  # the reopened stream never answers in time
-        simulator.drop_sse_mid_event()
-        simulator.update_station("WS-114", extension="203")
-
-        with pytest.raises(IcwsSessionLostError):
+    client = IcwsClient(
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        application_name=APP,
+        request_timeout=0.3,
+    )
+    async with client:
+        async with aclosing(await open_stream(client, RetrievalMode.SSE)) as messages:
             await next_station_message(messages)
+            session_id = next(iter(simulator.sessions))
+            simulator.response_delay = 5.0  # the reopened stream never answers in time
+            simulator.drop_sse_mid_event()
+            simulator.update_station("WS-114", extension="203")
+
+            with pytest.raises(IcwsConnectionError) as caught:
+                await next_station_message(messages)
+        assert not isinstance(caught.value, IcwsSessionLostError)
+        assert client.logged_in
+
+        # The server answers again: a new retrieval reopens the stream in the same
+        # session and renews the subscription, so a full message brings the station.
+        simulator.response_delay = 0.0
+        async with aclosing(client.messages(RetrievalMode.SSE)) as messages:
+            message = await next_station_message(messages)
+        station = message.apply(None)
+        assert list(simulator.sessions) == [session_id]
+
+    assert not message.is_delta
+    assert station is not None
+    assert station.extension == "203"
+    assert simulator.login_attempts == 1
+    # The station stayed connected throughout.
+    assert ("DELETE", f"/icws/{session_id}/connection/station") not in {
+        (method, path) for method, path, _ in simulator.requests
+    }
 
 
 @pytest.mark.parametrize("simulator_options", [{"sse_ping_interval": 30.0}])
@@ -116,7 +146,12 @@ async def test_silent_stream_is_checked_and_reopened(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
     client = IcwsClient(
-        http_session, URL(simulator.url), USERNAME, PASSWORD, stream_idle_timeout=0.3
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        stream_idle_timeout=0.3,
+        application_name=APP,
     )
     try:
         async with aclosing(await open_stream(client, RetrievalMode.SSE)) as messages:

@@ -7,11 +7,13 @@ from collections import deque
 from collections.abc import AsyncGenerator, Collection, Mapping
 from contextlib import suppress
 import logging
-from typing import Any, Final
+from types import TracebackType
+from typing import Any, Final, Self
 
 import aiohttp
 from yarl import URL
 
+from .codec import decode_json
 from .errors import (
     IcwsAuthenticationError,
     IcwsConnectionError,
@@ -21,11 +23,11 @@ from .errors import (
     IcwsStationError,
 )
 from .messages import (
+    Complaints,
     ConnectionStateMessage,
     Message,
     StationMessage,
-    complain,
-    decode_json,
+    connection_state,
     parse_message,
 )
 from .models import (
@@ -34,6 +36,7 @@ from .models import (
     RetrievalMode,
     Secret,
     ServerVersion,
+    SessionState,
     Station,
     StationSettings,
 )
@@ -48,6 +51,7 @@ AUTHENTICATION_FAILURE: Final = "error.request.connection.authenticationFailure"
 # Seen on a real server as the errorId of "station not found"; also matched as errorCode.
 STATION_NOT_FOUND: Final = "-2147221496"
 MAX_STREAM_RETRY: Final = 10.0
+DISCONNECT_FIRST_WORDS: Final = ("disconnect", "already connected", "alreadyconnected")
 
 
 class _Credentials:
@@ -79,12 +83,12 @@ class IcwsClient:
         username: str,
         password: str,
         *,
-        application_name: str = "Home Assistant",
+        application_name: str,
         language: str = "en-US",
         verify_ssl: bool = True,
         request_timeout: float = 10.0,
         max_switchover_hops: int = 5,
-        stream_idle_timeout: float = 90.0,
+        stream_idle_timeout: float = 32.0,
         logout_timeout: float = 5.0,
     ) -> None:
         """Prepare a client for ``url`` (see :func:`server_url`); nothing is sent yet."""
@@ -101,8 +105,11 @@ class IcwsClient:
         self._logout_timeout = logout_timeout
         self._credentials: _Credentials | None = None
         self._login_info: LoginInfo | None = None
-        self._subscribed = False
+        # Subscription path -> request body, renewed after any gap in the messages.
+        self._subscriptions: dict[str, Mapping[str, Any] | None] = {}
+        self._retrieved = False
         self._closed = asyncio.Event()
+        self._complain = Complaints()
         self._stream: aiohttp.ClientResponse | None = None
 
     def __repr__(self) -> str:
@@ -130,8 +137,7 @@ class IcwsClient:
         Raises :class:`IcwsAuthenticationError` on bad credentials (never retried here),
         :class:`IcwsConnectionError` when no host accepts the session.
         """
-        self._credentials = None
-        self._subscribed = False
+        self._session_ended()
         candidates = deque([self._url.host or ""])
         if self._login_info is not None:
             candidates.extend(self._login_info.alternate_hosts)
@@ -248,12 +254,50 @@ class IcwsClient:
         _LOGGER.debug("Logged in to %s", url.host)
         return self._login_info
 
-    async def connect_station(self, settings: StationSettings) -> None:
-        """Connect the session to a station; :class:`IcwsStationError` if refused."""
-        what = "Station connection"
-        response = await self._send(
-            "PUT", "connection/station", what=what, body=settings.to_wire()
+    async def check_session(self) -> SessionState:
+        """Ask the server whether the session is still up.
+
+        Raises :class:`IcwsSessionLostError` when the server answers 401 or reports the
+        session down, :class:`IcwsConnectionError` when it cannot be reached.
+        """
+        what = "Session check"
+        response = await self._call("GET", "connection", what=what)
+        body = response.body if isinstance(response.body, dict) else {}
+        reason = _text(body.get("reason"))
+        should_reconnect = body.get("shouldReconnect", True)
+        state = SessionState(
+            # A 200 names a session the server still holds: up unless it says otherwise.
+            state=connection_state(body.get("connectionState")) or ConnectionState.UP,
+            reason=reason,
+            should_reconnect=should_reconnect
+            if isinstance(should_reconnect, bool)
+            else True,
         )
+        if state.state is ConnectionState.DOWN:
+            self._session_ended()
+            raise IcwsSessionLostError(
+                f"{what}: the server ended the session: {reason or 'no reason given'}",
+                reason=reason,
+                should_reconnect=state.should_reconnect,
+            )
+        return state
+
+    async def connect_station(self, settings: StationSettings) -> None:
+        """Connect the session to a station, replacing any it has.
+
+        ``docs/icws-protocol.md`` §11: a PUT while a station is connected replaces it; a
+        server that instead answers 400 asking to disconnect first gets a DELETE and the PUT
+        again. Raises :class:`IcwsStationError` if the server refuses the station.
+        """
+        what = "Station connection"
+        body = settings.to_wire()
+        response = await self._send("PUT", "connection/station", what=what, body=body)
+        if response.status == 400 and _asks_to_disconnect_first(response):
+            _LOGGER.debug("The server asks to disconnect the station before switching")
+            await self.disconnect_station()
+            response = await self._send(
+                "PUT", "connection/station", what=what, body=body
+            )
         if response.status in (200, 204):
             return
         error = error_for(what, response)
@@ -298,46 +342,40 @@ class IcwsClient:
 
     async def subscribe_station(self) -> None:
         """Watch the session's station; the next message is a full (not delta) one."""
-        await self._call(
-            "PUT",
-            "messaging/subscriptions/connection/station",
-            what="Station subscription",
-            expected=(200, 204),
+        await self._subscribe(
+            "messaging/subscriptions/connection/station", what="Station subscription"
         )
-        self._subscribed = True
 
     async def unsubscribe_station(self) -> None:
         """Stop watching the session's station."""
-        self._subscribed = False
-        await self._call(
-            "DELETE",
+        await self._unsubscribe(
             "messaging/subscriptions/connection/station",
             what="Station unsubscription",
-            expected=(200, 204),
         )
 
-    async def messages(
+    def messages(
         self, mode: RetrievalMode = RetrievalMode.AUTO, poll_interval: float = 1.0
     ) -> AsyncGenerator[Message]:
-        """Yield the session's messages until the session ends or the client closes.
+        """Return the session's messages as an async generator; close it when done.
 
         ``AUTO`` streams server-sent events when the server offers them (messaging 2) and
         polls every ``poll_interval`` seconds otherwise. Unknown and malformed messages are
-        skipped. Ends by raising :class:`IcwsSessionLostError` when the server ends the
-        session, or :class:`IcwsConnectionError` when it cannot be reached.
+        skipped. A broken stream is reopened in the same session and every subscription is
+        renewed, so full messages follow; so is a new call after an earlier one ended.
+
+        The generator ends by raising :class:`IcwsSessionLostError` when the server says
+        the session is gone (log in again), or :class:`IcwsConnectionError` when the server
+        cannot be reached for now (the session may live on: wait, then call this again).
+        Closing it closes the HTTP stream at once.
         """
         if mode is RetrievalMode.AUTO:
             info = self._login_info
             mode = (
                 RetrievalMode.SSE if info and info.supports_sse else RetrievalMode.POLL
             )
-        source = (
-            self._stream_messages()
-            if mode is RetrievalMode.SSE
-            else self._poll(poll_interval)
-        )
-        async for message in source:
-            yield message
+        if mode is RetrievalMode.SSE:
+            return self._stream_messages()
+        return self._poll(poll_interval)
 
     async def logout(self) -> None:
         """End the session: unsubscribe, then log out; best effort, bounded in time."""
@@ -345,9 +383,9 @@ class IcwsClient:
             return
         try:
             async with asyncio.timeout(self._logout_timeout):
-                if self._subscribed:
+                for path in list(self._subscriptions):
                     with suppress(IcwsError):
-                        await self.unsubscribe_station()
+                        await self._unsubscribe(path, what="Unsubscription")
                 with suppress(IcwsError):
                     await self._call(
                         "DELETE", "connection", what="Logout", expected=range(200, 300)
@@ -355,8 +393,7 @@ class IcwsClient:
         except TimeoutError:
             _LOGGER.debug("Logout did not finish within %s s", self._logout_timeout)
         finally:
-            self._credentials = None
-            self._subscribed = False
+            self._session_ended()
 
     async def close(self) -> None:
         """Stop any message retrieval and log out."""
@@ -364,6 +401,60 @@ class IcwsClient:
         if self._stream is not None:
             self._stream.close()
         await self.logout()
+
+    async def __aenter__(self) -> Self:
+        """Use the client in ``async with``; it closes (and logs out) on exit."""
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the client."""
+        await self.close()
+
+    async def _subscribe(
+        self, path: str, *, what: str, body: Mapping[str, Any] | None = None
+    ) -> None:
+        """Start (or replace) a subscription and remember it, to renew it after a gap."""
+        await self._call("PUT", path, what=what, body=body, expected=(200, 204))
+        self._subscriptions[path] = body
+
+    async def _unsubscribe(self, path: str, *, what: str) -> None:
+        self._subscriptions.pop(path, None)
+        await self._call("DELETE", path, what=what, expected=(200, 204))
+
+    async def _renew_subscriptions(self) -> None:
+        """Renew every subscription after messages may have been lost.
+
+        Renewing makes the server send a full (``isDelta: false``) message, as on the first
+        subscription (``docs/icws-protocol.md`` §5, §9, §10). A refusal of one is logged and
+        the others go on; a 401 or an unreachable server ends the retrieval.
+        """
+        _LOGGER.debug("Renewing %s subscriptions", len(self._subscriptions))
+        for path, body in list(self._subscriptions.items()):
+            try:
+                await self._call(
+                    "PUT",
+                    path,
+                    what="Subscription renewal",
+                    body=body,
+                    expected=(200, 204),
+                )
+            except IcwsResponseError as err:
+                _LOGGER.warning("The server refused to renew a subscription: %s", err)
+
+    def _begin_retrieval(self) -> bool:
+        """Note that messages are being retrieved; return whether to renew first.
+
+        Only the first retrieval of a session follows its subscriptions directly; any later
+        one comes after a gap in which messages may have been lost.
+        """
+        renew = self._retrieved
+        self._retrieved = True
+        return renew
 
     async def _call(
         self,
@@ -413,11 +504,12 @@ class IcwsClient:
 
     def _session_ended(self) -> None:
         self._credentials = None
-        self._subscribed = False
+        self._subscriptions.clear()
+        self._retrieved = False
 
     def _handle(self, raw: object) -> Message | None:
         """Parse one message; raise when it says the session went down."""
-        message = parse_message(raw)
+        message = parse_message(raw, self._complain)
         if (
             isinstance(message, ConnectionStateMessage)
             and message.new_state is ConnectionState.DOWN
@@ -430,24 +522,20 @@ class IcwsClient:
             )
         return message
 
-    async def _resync(self) -> None:
-        """Ask for a full station message again after messages may have been lost.
-
-        Renewing a subscription makes the server send a full (``isDelta: false``) message,
-        as on the first subscription [guess, borne out by the subscription semantics].
-        """
-        if self._subscribed:
-            _LOGGER.debug("Resubscribing to recover messages that may have been lost")
-            await self.subscribe_station()
-
     async def _poll(self, interval: float) -> AsyncGenerator[Message]:
+        renew = self._begin_retrieval()
         failures = 0
         while not self._closed.is_set():
             try:
+                if renew:
+                    await self._renew_subscriptions()
+                    renew = False
                 response = await self._call(
                     "GET", "messaging/messages", what="Message poll", csrf=False
                 )
             except IcwsConnectionError:
+                # The answer may have been lost after the server drained the queue.
+                renew = True
                 failures += 1
                 if failures > 1:
                     raise
@@ -459,18 +547,19 @@ class IcwsClient:
                         if (message := self._handle(raw)) is not None:
                             yield message
                 else:
-                    complain("batch", "Ignoring a malformed batch of messages")
-                    await self._resync()
+                    self._complain("batch", "Ignoring a malformed batch of messages")
+                    renew = True
             with suppress(TimeoutError):
                 async with asyncio.timeout(interval):
                     await self._closed.wait()
 
     async def _stream_messages(self) -> AsyncGenerator[Message]:
-        failures = 0
-        gap = False
+        renew = self._begin_retrieval()
+        # Streams in a row that ended without delivering anything (no event, no keep-alive).
+        empty_streams = 0
         delay = 0.0
         while not self._closed.is_set():
-            if gap and delay:
+            if delay:
                 with suppress(TimeoutError):
                     async with asyncio.timeout(delay):
                         await self._closed.wait()
@@ -485,46 +574,74 @@ class IcwsClient:
                     ),
                     what="Message stream",
                     headers={"Cookie": credentials.cookie},
-                    read_timeout=self._stream_idle_timeout,
                 ) as response:
                     self._stream = response
-                    if gap:
-                        await self._resync()
-                    async for chunk in response.content.iter_any():
-                        failures = 0
+                    if renew:
+                        await self._renew_subscriptions()
+                    renew = True
+                    while True:
+                        try:
+                            async with asyncio.timeout(self._stream_idle_timeout):
+                                chunk = await response.content.readany()
+                        except TimeoutError:
+                            if await self._stream_is_dead(decoder):
+                                problem = "silent"
+                                break
+                            continue
+                        if not chunk:
+                            problem = "closed by the server"
+                            break
                         for data in decoder.feed(chunk):
                             try:
                                 raw = decode_json(data)
                             except ValueError:
-                                complain("json", "Ignoring a message that is not JSON")
+                                self._complain(
+                                    "json", "Ignoring a message that is not JSON"
+                                )
                                 continue
                             for item in raw if isinstance(raw, list) else (raw,):
                                 if (message := self._handle(item)) is not None:
                                     yield message
-                problem = "closed by the server"
             except IcwsSessionLostError:
                 self._session_ended()
                 raise
-            except TimeoutError:
-                # Silence, not necessarily a fault: ask whether the session is still alive.
-                await self._call("GET", "connection", what="Session check")
-                gap, delay = True, 0.0
-                continue
-            except (IcwsError, aiohttp.ClientError) as err:
-                problem = f"{type(err).__name__}"
+            except IcwsResponseError as err:
+                # The server answers, but not with an event stream: not for now.
+                raise IcwsConnectionError(str(err), status=err.status) from err
+            except (aiohttp.ClientError, OSError) as err:
+                problem = type(err).__name__
             finally:
                 self._stream = None
             if self._closed.is_set():
                 return
-            failures += 1
-            if failures > 1:
-                self._session_ended()
-                raise IcwsSessionLostError(
-                    f"The message stream was lost twice ({problem})"
-                )
-            _LOGGER.debug("Message stream %s; reopening it once", problem)
-            gap = True
-            delay = min(decoder.retry or 0.0, MAX_STREAM_RETRY)
+            if decoder.events or decoder.comments:
+                empty_streams, delay = 0, 0.0
+            else:
+                empty_streams += 1
+                if empty_streams > 1:
+                    await self.check_session()
+                    raise IcwsConnectionError(
+                        f"The message stream keeps ending ({problem})"
+                    )
+                # Pace reopening as the server asks, within reason.
+                delay = min(decoder.retry or 0.0, MAX_STREAM_RETRY)
+            _LOGGER.debug("Message stream %s; reopening it", problem)
+
+    async def _stream_is_dead(self, decoder: SseDecoder) -> bool:
+        """Decide what a stream silent for ``stream_idle_timeout`` means.
+
+        The server's keep-alive comments (``docs/icws-protocol.md`` §4) count as traffic,
+        so a stream that has carried them and then falls silent is dead even if the TCP
+        connection looks open. One session check tells a lost session (raises
+        :class:`IcwsSessionLostError`) and an unreachable server (raises
+        :class:`IcwsConnectionError`) from a stream to reopen. A server that never sent a
+        keep-alive is simply quiet: the stream is kept and the check repeated each idle
+        period. With the default 32 s this costs nothing while keep-alives flow and at most
+        one check per 32 s (under 2 requests a minute) without them, and a silent loss is
+        detected within 32 s plus one request timeout (10 s): under 45 s.
+        """
+        await self.check_session()
+        return decoder.comments > 0
 
 
 def _get(value: object, key: str) -> Any:
@@ -535,6 +652,19 @@ def _text(value: object) -> str | None:
     if isinstance(value, str | int) and not isinstance(value, bool):
         return str(value)
     return None
+
+
+def _asks_to_disconnect_first(response: Response) -> bool:
+    """Whether a refused station switch asks for the station to be disconnected first.
+
+    [guess] No server's wording is recorded (``docs/icws-protocol.md`` §11); match the
+    words such an answer would use, but never a "station not found".
+    """
+    error_id, message = response.error_fields()
+    if STATION_NOT_FOUND in (error_id, str(_get(response.body, "errorCode"))):
+        return False
+    text = f"{error_id or ''} {message or ''}".casefold()
+    return any(word in text for word in DISCONNECT_FIRST_WORDS)
 
 
 def _strings(value: object) -> tuple[str, ...]:

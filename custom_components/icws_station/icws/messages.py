@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-import json
 import logging
 from typing import Any, Final
 
@@ -17,16 +16,19 @@ from .models import ConnectionState, MediaType, Secret, Station, StationSetting
 _LOGGER = logging.getLogger(__name__)
 
 
-class _Complaint:
+class Complaints:
     """Warn about the first bad message of a kind, then only at debug level.
 
-    A misbehaving server can send thousands; the log should say so once, not flood.
+    A misbehaving server can send thousands; the log should say so once per client, not
+    flood. Each client keeps its own, so one bad server does not silence another's.
     """
 
     def __init__(self) -> None:
+        """Start with nothing reported."""
         self._seen: set[str] = set()
 
     def __call__(self, kind: str, text: str, *args: object) -> None:
+        """Report one bad message of ``kind``."""
         if kind in self._seen:
             _LOGGER.debug(text, *args)
             return
@@ -36,8 +38,6 @@ class _Complaint:
             text % args if args else text,
         )
 
-
-complain = _Complaint()
 
 STATION_MESSAGE: Final = "urn:inin.com:connection:stationConnectionStateChangeMessage"
 CONNECTION_MESSAGE: Final = "urn:inin.com:connection:connectionStateChangeMessage"
@@ -147,7 +147,7 @@ def _is_empty(station: Station) -> bool:
     return station.station_setting == StationSetting.NONE or not station.id
 
 
-def _connection_state(value: object) -> ConnectionState | None:
+def connection_state(value: object) -> ConnectionState | None:
     """Read a state as the schema's integer or the vendor example's string."""
     if isinstance(value, str):
         return ConnectionState.__members__.get(value.upper())
@@ -196,13 +196,13 @@ def _station_message(raw: Mapping[str, Any]) -> StationMessage:
 
 
 def _connection_message(raw: Mapping[str, Any]) -> ConnectionStateMessage:
-    new_state = _connection_state(raw.get("newConnectionState"))
+    new_state = connection_state(raw.get("newConnectionState"))
     if new_state is None:
         raise _InvalidFieldError
     reason = raw.get("reason")
     should_reconnect = raw.get("shouldReconnect", True)
     return ConnectionStateMessage(
-        previous_state=_connection_state(raw.get("previousConnectionState")),
+        previous_state=connection_state(raw.get("previousConnectionState")),
         new_state=new_state,
         reason=reason if isinstance(reason, str) else None,
         should_reconnect=should_reconnect
@@ -217,8 +217,12 @@ _PARSERS: Final[Mapping[str, Callable[[Mapping[str, Any]], Message]]] = {
 }
 
 
-def parse_message(raw: object) -> Message | None:
-    """Turn one decoded message into a typed one; ``None`` when unknown or invalid."""
+def parse_message(raw: object, complain: Complaints | None = None) -> Message | None:
+    """Turn one decoded message into a typed one; ``None`` when unknown or invalid.
+
+    A malformed message of a known type is reported to ``complain`` (at debug level
+    without one).
+    """
     if not isinstance(raw, dict):
         _LOGGER.debug("Ignoring a message that is not an object")
         return None
@@ -230,13 +234,9 @@ def parse_message(raw: object) -> Message | None:
     try:
         return parser(raw)
     except _InvalidFieldError:
-        complain(kind, "Ignoring a malformed %s", kind.rsplit(":", 1)[-1])
+        name = kind.rsplit(":", 1)[-1]
+        if complain is None:
+            _LOGGER.debug("Ignoring a malformed %s", name)
+        else:
+            complain(kind, "Ignoring a malformed %s", name)
         return None
-
-
-def decode_json(text: str | bytes) -> object:
-    """Decode JSON; raises ``ValueError`` for anything that is not (deep nesting included)."""
-    try:
-        return json.loads(text)
-    except RecursionError as err:
-        raise ValueError("JSON nested too deeply") from err

@@ -141,6 +141,15 @@ class Station:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionState:
+    """What the server says about the session (``GET /icws/{sessionId}/connection``)."""
+
+    state: ConnectionState
+    reason: str | None = None
+    should_reconnect: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class ServerVersion:
     """The CIC server's version, as ``include=version`` reports it."""
 

@@ -18,7 +18,8 @@ class SseDecoder:
 
     Follows the WHATWG rules the ICWS server relies on: lines end with CR, LF or CRLF (also
     when split across chunks), ``:`` starts a comment (keep-alive), a blank line ends an
-    event, ``retry:`` sets the reconnection delay. An event larger than ``max_event_bytes``
+    event, ``retry:`` sets the reconnection delay. ``events`` and ``comments`` count what
+    came, so the client can tell a stream that carried keep-alives from a quiet one. An event larger than ``max_event_bytes``
     is dropped so that a hostile stream cannot exhaust memory.
     """
 
@@ -30,6 +31,8 @@ class SseDecoder:
         self._size = 0
         self._oversized = False
         self.retry: float | None = None
+        self.events = 0
+        self.comments = 0
         self.dropped_events = 0
 
     def feed(self, chunk: bytes) -> list[str]:
@@ -56,6 +59,7 @@ class SseDecoder:
         if not line:
             return self._dispatch()
         if line.startswith(b":"):
+            self.comments += 1
             return None
         name, _, value = line.partition(b":")
         value = value.removeprefix(b" ")
@@ -76,4 +80,7 @@ class SseDecoder:
         if oversized:
             self.dropped_events += 1
             return None
-        return "\n".join(data) if data else None
+        if not data:
+            return None
+        self.events += 1
+        return "\n".join(data)

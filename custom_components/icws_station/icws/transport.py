@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-import json
 import logging
 from typing import Any, Final
 
@@ -19,6 +18,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from .codec import decode_json, encode_json
 from .errors import (
     IcwsConnectionError,
     IcwsError,
@@ -27,7 +27,6 @@ from .errors import (
     IcwsSslError,
     IcwsTimeoutError,
 )
-from .messages import decode_json
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ class Transport:
         data = None
         if body is not None:
             send_headers["Content-Type"] = CONTENT_TYPE
-            data = json.dumps(body).encode()
+            data = encode_json(body)
         try:
             async with self._session.request(
                 method,
@@ -137,11 +136,14 @@ class Transport:
         *,
         what: str,
         headers: Mapping[str, str],
-        read_timeout: float,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Open an event stream; the caller reads it, each read bounded by ``read_timeout``."""
+        """Open an event stream; the caller reads it and bounds each read itself.
+
+        No socket read timeout: aiohttp would abort the stream on it, while the caller may
+        decide that a quiet stream is fine after checking the session.
+        """
         timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=self._request_timeout, sock_read=read_timeout
+            total=None, sock_connect=self._request_timeout, sock_read=None
         )
         try:
             # The answer's head must come within the request timeout like any call's; only

@@ -1,0 +1,119 @@
+"""Actions: choose the station of a session from automations, scripts and dashboards.
+
+Registered once in ``async_setup`` (they exist while no entry is loaded, and say so).
+The choice sticks: it is saved into the entry's options without a reload, so it survives
+a reconnect and a restart, and the options flow shows it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+
+from .const import (
+    CONF_PERSISTENT,
+    CONF_REMOTE_NUMBER,
+    CONF_STATION_TYPE,
+    CONF_WORKSTATION,
+    DOMAIN,
+)
+from .coordinator import IcwsStationConfigEntry
+from .icws import StationSetting
+from .station import STATION_FIELDS, station_options, station_type_key
+
+if TYPE_CHECKING:
+    import probatio as vol
+else:
+    import voluptuous as vol
+
+SERVICE_CONNECT_STATION: Final = "connect_station"
+SERVICE_DISCONNECT_STATION: Final = "disconnect_station"
+
+_STATION_TYPES: Final = [
+    station_type_key(setting)
+    for setting in STATION_FIELDS
+    if setting is not StationSetting.NONE
+]
+
+CONNECT_STATION_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(CONF_STATION_TYPE): vol.In(_STATION_TYPES),
+        vol.Optional(CONF_WORKSTATION): cv.string,
+        vol.Optional(CONF_REMOTE_NUMBER): cv.string,
+        vol.Optional(CONF_PERSISTENT, default=False): cv.boolean,
+    }
+)
+
+DISCONNECT_STATION_SCHEMA: Final = vol.Schema(
+    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
+)
+
+
+@callback
+def async_get_loaded_entry(
+    hass: HomeAssistant, call: ServiceCall
+) -> IcwsStationConfigEntry:
+    """Return the call's entry; a translated error when there is none or it is not loaded."""
+    entry_id: str = call.data[ATTR_CONFIG_ENTRY_ID]
+    entry: IcwsStationConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"title": entry.title},
+        )
+    return entry
+
+
+async def _async_connect_station(call: ServiceCall) -> None:
+    entry = async_get_loaded_entry(call.hass, call)
+    setting = StationSetting[call.data[CONF_STATION_TYPE].upper()]
+    for field in STATION_FIELDS[setting]:
+        if field != CONF_PERSISTENT and not str(call.data.get(field, "")).strip():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="missing_field",
+                translation_placeholders={
+                    "field": field,
+                    "station_type": call.data[CONF_STATION_TYPE],
+                },
+            )
+    await entry.runtime_data.station.async_choose_station(
+        station_options(setting, call.data)
+    )
+
+
+async def _async_disconnect_station(call: ServiceCall) -> None:
+    entry = async_get_loaded_entry(call.hass, call)
+    await entry.runtime_data.station.async_choose_station(
+        station_options(StationSetting.NONE, {})
+    )
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CONNECT_STATION,
+        _async_connect_station,
+        schema=CONNECT_STATION_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_DISCONNECT_STATION,
+        _async_disconnect_station,
+        schema=DISCONNECT_STATION_SCHEMA,
+    )

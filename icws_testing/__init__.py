@@ -1,0 +1,1 @@
+"""What the tests and the benchmark share to run the integration: entries as the flow makes."""

@@ -1,0 +1,1 @@
+"""Tests of the ICWS simulator over real HTTP, with a plain aiohttp client (no client library)."""
