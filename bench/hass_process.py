@@ -1,8 +1,10 @@
 """A real Home Assistant process, as ``scripts/develop`` starts it, driven over its APIs.
 
-The same start as the system tests: the repository's ``config/configuration.yaml`` in a
-fresh configuration directory, ``custom_components`` linked in, onboarded through the REST
-API as the frontend does on a first visit, and an entry added through the config flow.
+The same start as ``scripts/develop``: the repository's ``config/configuration.yaml`` in a
+fresh configuration directory, ``custom_components`` linked in, the HTTP settings written by
+``scripts/http_settings.py`` where it exists (``HA_PORT`` for a configuration that still
+reads it), onboarded through the REST API as the frontend does on a first visit, and an
+entry added through the config flow.
 """
 
 from __future__ import annotations
@@ -117,6 +119,15 @@ async def hass_process(http: aiohttp.ClientSession) -> AsyncIterator[RunningHass
         (config / "custom_components").symlink_to(ROOT / "custom_components")
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
+        http_settings = ROOT / "scripts" / "http_settings.py"
+        if (
+            http_settings.exists()
+        ):  # the HTTP settings live in .storage, as scripts/develop writes them
+            writer = await asyncio.create_subprocess_exec(
+                sys.executable, str(http_settings), str(config), str(port), cwd=ROOT
+            )
+            if await writer.wait():
+                raise RuntimeError("scripts/http_settings.py failed")
         begin = time.perf_counter()
         with (config / "processes.log").open("ab") as log:
             process = await asyncio.create_subprocess_exec(
