@@ -103,17 +103,17 @@ def make_stations() -> list[SimulatedStation]:
 
 
 @pytest.fixture
-def simulator_options() -> dict[str, object]:
+def simulator_options() -> dict[str, Any]:
     """Override in a test module to start the simulator differently."""
     return {}
 
 
 @pytest.fixture
 async def simulator(
-    socket_enabled: None, simulator_options: dict[str, object]
+    socket_enabled: None, simulator_options: dict[str, Any]
 ) -> AsyncIterator[IcwsSimulator]:
     """An ICWS simulator on 127.0.0.1 with one user and two workstations."""
-    options: dict[str, object] = {
+    options: dict[str, Any] = {
         "users": {USERNAME: PASSWORD},
         "display_names": {USERNAME: DISPLAY_NAME},
         "server_name": SERVER_NAME,
@@ -122,7 +122,7 @@ async def simulator(
         "sse_retry_ms": 100,
         **simulator_options,
     }
-    sim = IcwsSimulator(**options)  # type: ignore[arg-type]
+    sim = IcwsSimulator(**options)
     await sim.start()
     yield sim
     await sim.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 import pytest
@@ -73,7 +74,7 @@ async def test_diagnostics_hold_no_personal_data(
     init_integration: MockConfigEntry,
 ) -> None:
     """Remote number, SIP identity, account and server address stay out; the shape stays."""
-    diagnostics = await get_diagnostics_for_config_entry(
+    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )
 
