@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_REMOTE_NUMBER
 from .coordinator import IcwsStationConfigEntry
+from .icws import Station
 
 TO_REDACT = {
     CONF_PASSWORD,
@@ -26,6 +27,16 @@ TO_REDACT = {
     "sip_address",
     "sip_user",
 }
+
+
+def _station(station: Station) -> dict[str, Any]:
+    """The station's fields; a remote-number station is named after its number too."""
+    fields = async_redact_data(station.as_dict(), TO_REDACT)
+    if station.remote_number:
+        for key, value in fields.items():
+            if value == station.remote_number:
+                fields[key] = REDACTED
+    return fields
 
 
 async def async_get_config_entry_diagnostics(
@@ -66,8 +77,6 @@ async def async_get_config_entry_diagnostics(
         "station": {
             "last_update_success": station.last_update_success,
             "logged_off_reason_given": station.logged_off_reason is not None,
-            "station": async_redact_data(station.data.as_dict(), TO_REDACT)
-            if station.data
-            else None,
+            "station": _station(station.data) if station.data else None,
         },
     }
