@@ -53,8 +53,10 @@ def test_every_rule_is_done_or_exempt_with_a_reason() -> None:
     ]
     + [
         ("binary_sensor", key)
-        for key in ("station_connected", "can_be_dialed", "ring_always", "server_connected")
-    ],
+        for key in ("station_connected", "can_be_dialed", "ring_always", "server_connection")
+    ]
+    + [("sensor", "status"), ("select", "status")]
+    + [("binary_sensor", key) for key in ("do_not_disturb", "logged_in")],
 )  # fmt: skip
 def test_every_entity_has_a_name_and_an_icon(platform: str, key: str) -> None:
     translations = json.loads((INTEGRATION / "translations" / "en.json").read_text())

@@ -10,11 +10,12 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE, DOMAIN
 from .coordinator import IcwsRuntimeData, IcwsStationConfigEntry, StationCoordinator
 from .icws import RetrievalMode
+from .presence import StatusCoordinator
 from .repairs import session_issue_id, station_issue_id
 from .services import async_setup_services
 from .session import IcwsSession
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SELECT, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -27,10 +28,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
     """Log in, let each coordinator set up its part, and keep the session live."""
     await _async_migrate_unique_ids(hass, entry)
     session = IcwsSession(hass, entry)
+    station = StationCoordinator(hass, entry, session)
+    status = StatusCoordinator(hass, entry, session)
     entry.runtime_data = IcwsRuntimeData(
-        session=session, station=StationCoordinator(hass, entry, session)
+        session=session, station=station, status=status
     )
     await session.async_start()
+    if not status.supported:
+        # The server has no status feature: no status entities, nothing else changes.
+        entry.runtime_data.status = None
 
     async def stop(_event: Event) -> None:
         await session.async_stop()

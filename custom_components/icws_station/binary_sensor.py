@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import Station
+from .presence import Presence, StatusCoordinator
 from .session import IcwsSession
 
 PARALLEL_UPDATES = 0
@@ -71,16 +72,47 @@ BINARY_SENSORS: tuple[IcwsBinarySensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class IcwsStatusBinarySensorEntityDescription(
+    IcwsEntityDescription, BinarySensorEntityDescription
+):
+    """A binary sensor of the user's status; ``value_fn`` reads it."""
+
+    value_fn: Callable[[Presence], bool | None]
+
+
+STATUS_BINARY_SENSORS: tuple[IcwsStatusBinarySensorEntityDescription, ...] = (
+    IcwsStatusBinarySensorEntityDescription(
+        key="do_not_disturb",
+        translation_key="do_not_disturb",
+        value_fn=lambda presence: (
+            presence.message.is_do_not_disturb if presence.message else None
+        ),
+    ),
+    IcwsStatusBinarySensorEntityDescription(
+        key="logged_in",
+        translation_key="logged_in",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda presence: presence.status.logged_in,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IcwsStationConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the station's binary sensors and the server connection."""
+    """Add the station's binary sensors, the server connection and the status's."""
     coordinator = entry.runtime_data.station
     async_add_entities(
         IcwsBinarySensor(coordinator, description) for description in BINARY_SENSORS
     )
+    if (status := entry.runtime_data.status) is not None:
+        async_add_entities(
+            IcwsStatusBinarySensor(status, description)
+            for description in STATUS_BINARY_SENSORS
+        )
 
 
 class IcwsBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
@@ -104,3 +136,16 @@ class IcwsBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
         if (attributes_fn := self.entity_description.attributes_fn) is None:
             return None
         return attributes_fn(self.coordinator)
+
+
+class IcwsStatusBinarySensor(IcwsEntity[StatusCoordinator], BinarySensorEntity):
+    """A yes/no fact about the user's status."""
+
+    entity_description: IcwsStatusBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the fact; unknown before the first status."""
+        if (presence := self.coordinator.data) is None:
+            return None
+        return self.entity_description.value_fn(presence)

@@ -1,7 +1,8 @@
 """Diagnostics: what a maintainer needs to understand a problem, and nothing personal.
 
 Kept: feature versions, modes, timings, counts, and which fields are present. Redacted:
-secrets, the account, the server's address, remote numbers and the SIP identity. Errors are
+secrets, the account, the server's address, remote numbers, the SIP identity, and the
+status's notes and forward number. Errors are
 kept by kind only: the server's own texts can quote personal data.
 """
 
@@ -15,6 +16,7 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_REMOTE_NUMBER
 from .coordinator import IcwsStationConfigEntry
+from .presence import Presence
 
 TO_REDACT = {
     CONF_PASSWORD,
@@ -25,6 +27,8 @@ TO_REDACT = {
     "title",
     "sip_address",
     "sip_user",
+    "notes",
+    "forward_number",
 }
 
 
@@ -34,6 +38,7 @@ async def async_get_config_entry_diagnostics(
     """Return the entry, the server's features, the session, the station and its errors."""
     session = entry.runtime_data.session
     station = entry.runtime_data.station
+    status = entry.runtime_data.status
     info = session.client.login_info
     return {
         "entry": async_redact_data(
@@ -70,4 +75,27 @@ async def async_get_config_entry_diagnostics(
             if station.data
             else None,
         },
+        "status": None
+        if status is None
+        else {
+            "last_update_success": status.last_update_success,
+            "status": _presence(status.data) if status.data else None,
+        },
     }
+
+
+def _presence(presence: Presence) -> dict[str, Any]:
+    """Describe the status without its personal details (notes, forward number)."""
+    user = presence.status
+    return {
+        "status_id": user.status_id,
+        "notes": user.notes,
+        "forward_number": user.forward_number,
+        "until": user.until.isoformat() if user.until else None,
+        "logged_in": user.logged_in,
+        "on_phone": user.on_phone,
+        "stations": len(user.stations),
+        "in_catalogue": presence.message is not None,
+        "catalogue": len(presence.catalogue),
+        "choices": len(presence.choices),
+    } | dict.fromkeys(("notes", "forward_number"), "**REDACTED**")

@@ -19,6 +19,7 @@ from homeassistant.helpers.typing import StateType
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import LoginInfo, Station, StationSetting
+from .presence import Presence, StatusCoordinator
 from .station import STATION_TYPES, station_type_key
 
 PARALLEL_UPDATES = 0
@@ -125,6 +126,33 @@ SENSORS: tuple[IcwsSensorEntityDescription, ...] = (
 )
 
 
+def _status_attributes(presence: Presence) -> dict[str, Any]:
+    """Describe the status: its id, details set with it, and what it means."""
+    status, message = presence.status, presence.message
+    return {
+        "status_id": status.status_id,
+        "notes": status.notes or None,
+        "until": status.until.isoformat() if status.until else None,
+        "forward_number": status.forward_number or None,
+        "since": status.status_changed.isoformat() if status.status_changed else None,
+        "do_not_disturb": message.is_do_not_disturb if message else None,
+        "acd": message.is_acd if message else None,
+        "after_call_work": message.is_after_call_work if message else None,
+        "logged_in": status.logged_in,
+        "stations": list(status.stations),
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class IcwsStatusSensorEntityDescription(IcwsEntityDescription, SensorEntityDescription):
+    """The status sensor's description."""
+
+
+STATUS_SENSOR = IcwsStatusSensorEntityDescription(
+    key="status", translation_key="status"
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IcwsStationConfigEntry,
@@ -138,6 +166,8 @@ async def async_setup_entry(
         for description in SENSORS
         if info is None or description.exists_fn(info)
     )
+    if (status := entry.runtime_data.status) is not None:
+        async_add_entities([IcwsStatusSensor(status, STATUS_SENSOR)])
 
 
 class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
@@ -159,3 +189,26 @@ class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
         if attributes_fn is None or (station := self.coordinator.data) is None:
             return None
         return attributes_fn(station)
+
+
+class IcwsStatusSensor(IcwsEntity[StatusCoordinator], SensorEntity):
+    """The user's CIC status, by its text in the session's language."""
+
+    entity_description: IcwsStatusSensorEntityDescription
+
+    @property
+    def native_value(self) -> str | None:
+        """Return the status's text (its id when the catalogue lacks it)."""
+        if (presence := self.coordinator.data) is None:
+            return None
+        text = presence.text
+        return (
+            text if len(text) <= MAX_LENGTH_STATE_STATE else presence.status.status_id
+        )
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the status's id, notes, end, forward number and flags."""
+        if (presence := self.coordinator.data) is None:
+            return None
+        return _status_attributes(presence)

@@ -32,6 +32,7 @@ from .errors import (
     IcwsSessionLostError,
     IcwsSslError,
     IcwsStationError,
+    IcwsStatusError,
     IcwsTimeoutError,
 )
 from .messages import ConnectionStateMessage, Message, StationMessage
@@ -50,6 +51,14 @@ from .models import (
     StationSettings,
     WorkstationSettings,
 )
+from .presence import (
+    StatusMessage,
+    StatusMessagesMessage,
+    UserStatus,
+    UserStatusAccessMessage,
+    UserStatusMessage,
+    status_key,
+)
 from .url import server_url
 
 __all__ = [
@@ -63,6 +72,7 @@ __all__ = [
     "IcwsSessionLostError",
     "IcwsSslError",
     "IcwsStationError",
+    "IcwsStatusError",
     "IcwsTimeoutError",
     "LoginInfo",
     "MediaType",
@@ -77,6 +87,12 @@ __all__ = [
     "StationSetting",
     "StationSettings",
     "StationlessSettings",
+    "StatusMessage",
+    "StatusMessagesMessage",
+    "UserStatus",
+    "UserStatusAccessMessage",
+    "UserStatusMessage",
     "WorkstationSettings",
     "server_url",
+    "status_key",
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Collection, Mapping
+from collections.abc import AsyncGenerator, Collection, Mapping, Sequence
 from contextlib import suppress
+from datetime import datetime
 import logging
 from types import TracebackType
 from typing import Any, Final, Self
@@ -20,6 +21,7 @@ from .errors import (
     IcwsResponseError,
     IcwsSessionLostError,
     IcwsStationError,
+    IcwsStatusError,
 )
 from .messages import (
     ConnectionStateMessage,
@@ -39,6 +41,14 @@ from .models import (
     SessionState,
     Station,
     StationSettings,
+)
+from .presence import (
+    InvalidStatusError,
+    StatusMessage,
+    UserStatus,
+    parse_status_message,
+    parse_user_status,
+    status_body,
 )
 from .sse import SseDecoder
 from .transport import Response, Transport, error_for
@@ -351,6 +361,119 @@ class IcwsClient:
             "messaging/subscriptions/connection/station",
             what="Station unsubscription",
         )
+
+    # ---- presence (docs/icws-protocol.md §9) --------------------------------------------
+
+    def _user_ids(self, user_ids: Sequence[str] | None) -> list[str]:
+        if user_ids is not None:
+            return list(user_ids)
+        return [self._require_login_info().user_id]
+
+    def _require_login_info(self) -> LoginInfo:
+        if self._login_info is None or self._credentials is None:
+            raise IcwsSessionLostError("Not logged in")
+        return self._login_info
+
+    async def subscribe_user_statuses(
+        self, user_ids: Sequence[str] | None = None
+    ) -> None:
+        """Watch users' statuses (the session's own by default); a full message follows."""
+        await self._subscribe(
+            "messaging/subscriptions/status/user-statuses",
+            what="Status subscription",
+            body={"userIds": self._user_ids(user_ids)},
+        )
+
+    async def subscribe_status_messages(self) -> None:
+        """Watch the status catalogue."""
+        await self._subscribe(
+            "messaging/subscriptions/status/status-messages",
+            what="Status catalogue subscription",
+        )
+
+    async def subscribe_user_status_access(
+        self, user_ids: Sequence[str] | None = None
+    ) -> None:
+        """Watch which statuses users may pick (the session's own user by default)."""
+        await self._subscribe(
+            "messaging/subscriptions/status/status-messages-user-access",
+            what="Status access subscription",
+            body={"userIds": self._user_ids(user_ids)},
+        )
+
+    async def get_status_messages(self) -> tuple[StatusMessage, ...]:
+        """Return the server's status catalogue, in the session's language."""
+        what = "Status catalogue query"
+        response = await self._call("GET", "status/status-messages", what=what)
+        items = _get(response.body, "statusMessageList")
+        if not isinstance(items, list):
+            raise IcwsResponseError(f"{what} failed: malformed answer", status=200)
+        messages = []
+        for item in items:
+            try:
+                messages.append(parse_status_message(item))
+            except InvalidStatusError:
+                _LOGGER.debug("Ignoring a malformed status of the catalogue")
+        return tuple(messages)
+
+    async def get_user_status_access(
+        self, user_id: str | None = None
+    ) -> frozenset[str]:
+        """Return the status ids a user may pick (compare them with ``status_key``)."""
+        what = "Status access query"
+        [user] = self._user_ids(None if user_id is None else [user_id])
+        response = await self._call(
+            "GET", f"status/status-messages-user-access/{user}", what=what
+        )
+        items = _get(response.body, "statusMessages")
+        if not isinstance(items, list):
+            raise IcwsResponseError(f"{what} failed: malformed answer", status=200)
+        return frozenset(item for item in items if isinstance(item, str))
+
+    async def get_user_status(self, user_id: str | None = None) -> UserStatus:
+        """Return a user's status (the session's own by default)."""
+        what = "Status query"
+        [user] = self._user_ids(None if user_id is None else [user_id])
+        response = await self._call("GET", f"status/user-statuses/{user}", what=what)
+        try:
+            return parse_user_status(response.body)
+        except InvalidStatusError:
+            raise IcwsResponseError(
+                f"{what} failed: malformed answer", status=200
+            ) from None
+
+    async def set_user_status(
+        self,
+        status_id: str,
+        *,
+        notes: str | None = None,
+        forward_number: str | None = None,
+        until: datetime | None = None,
+    ) -> None:
+        """Ask the server to set the session user's status (202).
+
+        The change then arrives in the status subscription. Raises :class:`IcwsStatusError` with ``reason`` ``unknown_status`` (400) or
+        ``not_allowed`` (403).
+        """
+        what = "Status change"
+        user = self._require_login_info().user_id
+        response = await self._send(
+            "PUT",
+            f"status/user-statuses/{user}",
+            what=what,
+            body=status_body(status_id, notes, forward_number, until),
+        )
+        if response.status in (200, 202, 204):
+            return
+        error = error_for(what, response)
+        if isinstance(error, IcwsResponseError) and response.status in (400, 403):
+            raise IcwsStatusError(
+                str(error),
+                status=response.status,
+                error_id=error.error_id,
+                reason="not_allowed" if response.status == 403 else "unknown_status",
+            )
+        raise error
 
     def messages(
         self, mode: RetrievalMode = RetrievalMode.AUTO, poll_interval: float = 1.0

@@ -13,6 +13,18 @@ import logging
 from typing import Any, Final
 
 from .models import ConnectionState, MediaType, Secret, Station, StationSetting
+from .presence import (
+    STATUS_MESSAGES_MESSAGE,
+    USER_ACCESS_MESSAGE,
+    USER_STATUS_MESSAGE,
+    InvalidStatusError,
+    StatusMessagesMessage,
+    UserStatusAccessMessage,
+    UserStatusMessage,
+    parse_status_messages_message,
+    parse_user_access_message,
+    parse_user_status_message,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -138,7 +150,13 @@ class ConnectionStateMessage:
     should_reconnect: bool
 
 
-type Message = StationMessage | ConnectionStateMessage
+type Message = (
+    StationMessage
+    | ConnectionStateMessage
+    | UserStatusMessage
+    | StatusMessagesMessage
+    | UserStatusAccessMessage
+)
 
 
 def _is_empty(station: Station) -> bool:
@@ -214,6 +232,9 @@ def _connection_message(raw: Mapping[str, Any]) -> ConnectionStateMessage:
 _PARSERS: Final[Mapping[str, Callable[[Mapping[str, Any]], Message]]] = {
     STATION_MESSAGE: _station_message,
     CONNECTION_MESSAGE: _connection_message,
+    USER_STATUS_MESSAGE: parse_user_status_message,
+    STATUS_MESSAGES_MESSAGE: parse_status_messages_message,
+    USER_ACCESS_MESSAGE: parse_user_access_message,
 }
 
 
@@ -229,7 +250,7 @@ def parse_message(raw: object) -> Message | None:
         return None
     try:
         return parser(raw)
-    except _InvalidFieldError:
+    except _InvalidFieldError, InvalidStatusError:
         complain(kind, "Ignoring a malformed %s", kind.rsplit(":", 1)[-1])
         return None
 

@@ -193,6 +193,11 @@ class LoginInfo:
         return self.feature_version("messaging") >= 2
 
     @property
+    def supports_status(self) -> bool:
+        """Whether the server has user statuses (status 1, docs/icws-protocol.md §9)."""
+        return self.feature_version("status") >= 1
+
+    @property
     def reports_managed_ip_phone(self) -> bool:
         """Whether stations carry managedIPPhone and the emergency location (connection 15)."""
         return self.feature_version("connection") >= 15
