@@ -12,7 +12,7 @@ import ssl
 import sys
 from typing import TextIO
 
-from .demo import run_demo
+from .demo import run_demos
 from .simulator import IcwsSimulator
 from .state import STATION_SWITCHES
 
@@ -90,6 +90,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--status", type=int, default=1, help="status feature version (0: none)"
     )
+    parser.add_argument(
+        "--queues", type=int, default=1, help="queues feature version (0: none)"
+    )
     parser.add_argument("--server-name", default="CIC01")
     parser.add_argument(
         "--alternate", action="append", default=[], help="alternate host"
@@ -120,8 +123,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         nargs="?",
         const=30.0,
         metavar="SECONDS",
-        help="change the stations in use and the users' statuses now and then "
-        "(default every 30 s)",
+        help="change the stations in use and the users' statuses, and play calls, "
+        "now and then (default every 30 s)",
     )
     return parser.parse_args(argv)
 
@@ -152,6 +155,7 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
         session_idle_timeout=args.session_idle_timeout,
     )
     sim.station_switch = args.station_switch
+    sim.queues_version = args.queues
     return sim
 
 
@@ -175,10 +179,10 @@ async def serve(
         out.write(f"  control: {sim.url}/_simulator/state\n")
         if demo_interval:
             out.write(
-                f"  demo: a station in use and the users' statuses change every "
-                f"{demo_interval:g} s\n"
+                f"  demo: a station in use and the users' statuses change, and a call "
+                f"plays, every {demo_interval:g} s\n"
             )
-            demo = asyncio.create_task(run_demo(sim, demo_interval))
+            demo = asyncio.create_task(run_demos(sim, demo_interval))
         out.flush()
         await stop.wait()
     finally:

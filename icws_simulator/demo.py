@@ -1,4 +1,4 @@
-"""A gentle demo: stations and statuses change now and then, for a dashboard to show."""
+"""A gentle demo: stations and statuses change, calls come and go, for a dashboard."""
 
 import asyncio
 import itertools
@@ -35,3 +35,67 @@ async def run_demo(sim: IcwsSimulator, interval: float) -> None:
         for user_id in users:
             if sim.status.find_status_message(status_id) is not None:
                 sim.set_user_status(user_id, status_id)
+
+
+# Fictional callers (555-01xx numbers are reserved for fiction).
+_CALLERS = (
+    ("Ada Lovelace", "+1 555 0100"),
+    ("Grace Hopper", "+1 555 0101"),
+    ("Alan Turing", "+1 555 0102"),
+)
+
+
+async def _call_scene(
+    sim: IcwsSimulator, user_id: str, scene: int, step: float
+) -> None:
+    """Play one scene on a user's queue, a step apart."""
+    name, number = _CALLERS[scene % len(_CALLERS)]
+    kind = scene % 4
+    if kind == 2:  # the user dials out
+        call = sim.place_call(user_id, number, name)
+        await asyncio.sleep(step)
+        sim.calls.proceed(call)
+        await asyncio.sleep(step)
+        sim.answer(call)
+        await asyncio.sleep(2 * step)
+        sim.disconnect(call, by="local")
+        return
+    if kind == 3:  # a chat comes in and is taken
+        chat = sim.start_chat(user_id, name, f"{name.split()[0].lower()}@example.com")
+        await asyncio.sleep(step)
+        sim.answer(chat)
+        await asyncio.sleep(2 * step)
+        sim.disconnect(chat, by="local")
+        return
+    call = sim.ring(user_id, name, number)
+    await asyncio.sleep(step)
+    if kind == 1:  # missed: the caller gives up
+        sim.disconnect(call)
+        return
+    sim.answer(call)
+    await asyncio.sleep(step)
+    sim.hold(call)
+    await asyncio.sleep(step)
+    sim.resume(call)
+    await asyncio.sleep(step)
+    sim.disconnect(call)
+
+
+async def run_call_demo(sim: IcwsSimulator, interval: float) -> None:
+    """Every ``interval`` seconds, play a call scene for each user with a live session.
+
+    Scenes take turns: an answered call (held and resumed), a missed call, a call the user
+    places, a chat. Runs until cancelled.
+    """
+    step = interval / 6
+    for scene in itertools.count():
+        await asyncio.sleep(interval)
+        users = sorted({session.user_id for session in sim.sessions.values()})
+        await asyncio.gather(
+            *(_call_scene(sim, user_id, scene, step) for user_id in users)
+        )
+
+
+async def run_demos(sim: IcwsSimulator, interval: float) -> None:
+    """Run the station demo and the call demo together until cancelled."""
+    await asyncio.gather(run_demo(sim, interval), run_call_demo(sim, interval))

@@ -20,6 +20,7 @@ from aiohttp.typedefs import Handler, Middleware
 from aiohttp.web_urldispatcher import AbstractRoute
 
 from . import protocol
+from .calls_routes import CallsApi
 from .control import ControlApi
 from .cors import add_cors_headers, answer_preflight
 from .outage import is_lost, outage_middleware
@@ -235,6 +236,7 @@ class IcwsApi:
                 state.connection_version,
                 state.messaging_version,
                 status=state.status.version,
+                queues=state.queues_version,
             )
         if "version" in include:
             answer["version"] = protocol.server_version()
@@ -280,6 +282,7 @@ class IcwsApi:
             state.connection_version,
             state.messaging_version,
             status=state.status.version,
+            queues=state.queues_version,
         )
         return json_response({"featureInfoList": features})
 
@@ -480,7 +483,11 @@ class IcwsApi:
 
 
 # The parts of the API this server serves.
-APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (IcwsApi, StatusApi)
+APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (
+    IcwsApi,
+    StatusApi,
+    CallsApi,
+)
 
 
 @web.middleware

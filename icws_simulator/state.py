@@ -22,6 +22,7 @@ from typing import Any, Final, Literal, Unpack, get_args
 import uuid
 
 from . import protocol
+from .calls import CallCenter, CallControls
 from .sessions import SimSession
 from .sse import EventStream
 from .stations import (
@@ -60,7 +61,7 @@ class LoginRefusal:
     message: str
 
 
-class SimulatorState:
+class SimulatorState(CallControls):
     """State and rules of the simulated ICWS server, without the HTTP layer.
 
     Attributes meant to be changed by tests at any time: ``response_delay`` (seconds before
@@ -70,7 +71,9 @@ class SimulatorState:
     ``end_session_grace``, ``session_idle_timeout``, ``sse_retry_ms`` (``retry:`` field sent
     when a stream opens, None: none), ``sse_separator``, ``station_switch`` (see
     :meth:`connect_station`), ``default_workstations`` (user id -> the workstation a login
-    with ``include=default-workstation`` names) and the feature versions.
+    with ``include=default-workstation`` names) and the feature versions
+    (``queues_version`` 0: a server without the queue watch). Calls live in :attr:`calls`
+    (``calls.py``); ``ring`` and the other call controls come from :class:`CallControls`.
     """
 
     def __init__(
@@ -100,6 +103,7 @@ class SimulatorState:
             for station in (default_stations() if stations is None else stations)
         }
         self.messaging_version = messaging_version
+        self.queues_version = 1
         self.connection_version = connection_version
         self.server_name = server_name
         self.alternate_hosts = tuple(alternate_hosts)
@@ -130,6 +134,10 @@ class SimulatorState:
         self._changed = asyncio.Event()
         # Presence (docs/icws-protocol.md §9): catalogue, access lists, user statuses.
         self.status = StatusState(self, version=status_version)
+        # Interactions on the users' queues (docs/icws-protocol.md §10).
+        self.calls = CallCenter(self)
+        # [guess] onPhone follows the calls (docs/icws-protocol.md §9).
+        self.calls.on_phone_changed = self.status.set_on_phone
 
     # ---- read-only views -------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from custom_components.icws_station.icws import IcwsClient
 from icws_simulator import IcwsSimulator, SimulatedStation
 from icws_testing.entries import config_entry
 
+from .helpers import LiveSessionWatch
 from .tls import self_signed_server_context
 
 USERNAME = "jdoe"
@@ -102,17 +103,17 @@ def make_stations() -> list[SimulatedStation]:
 
 
 @pytest.fixture
-def simulator_options() -> dict[str, object]:
+def simulator_options() -> dict[str, Any]:
     """Override in a test module to start the simulator differently."""
     return {}
 
 
 @pytest.fixture
 async def simulator(
-    socket_enabled: None, simulator_options: dict[str, object]
+    socket_enabled: None, simulator_options: dict[str, Any]
 ) -> AsyncIterator[IcwsSimulator]:
     """An ICWS simulator on 127.0.0.1 with one user and two workstations."""
-    options: dict[str, object] = {
+    options: dict[str, Any] = {
         "users": {USERNAME: PASSWORD},
         "display_names": {USERNAME: DISPLAY_NAME},
         "server_name": SERVER_NAME,
@@ -121,7 +122,7 @@ async def simulator(
         "sse_retry_ms": 100,
         **simulator_options,
     }
-    sim = IcwsSimulator(**options)  # type: ignore[arg-type]
+    sim = IcwsSimulator(**options)
     await sim.start()
     yield sim
     await sim.stop()
@@ -232,6 +233,15 @@ async def init_integration(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+async def live_sessions(simulator: IcwsSimulator) -> AsyncIterator[LiveSessionWatch]:
+    """Fail the test if the server ever held two sessions of the user at once."""
+    watch = LiveSessionWatch(simulator, USERNAME)
+    yield watch
+    await watch.stop()
+    assert watch.most <= 1, f"{watch.most} live sessions at once"
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 
 from homeassistant.core import (
     Event,
@@ -13,6 +14,8 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.helpers.event import async_track_state_change_event
+
+from icws_simulator import IcwsSimulator
 
 WAIT = 5.0
 
@@ -67,3 +70,32 @@ class StateRecorder:
     def stop(self) -> None:
         """Stop recording."""
         self._unsubscribe()
+
+
+class LiveSessionWatch:
+    """The most sessions the server held for a user at any one moment.
+
+    The simulator wakes its waiters after every request and every change, so the count is
+    seen at each step: a second session that lived for one request is caught too.
+    """
+
+    def __init__(self, simulator: IcwsSimulator, user: str) -> None:
+        """Start watching."""
+        self._simulator = simulator
+        self._user = user
+        self.most = simulator.live_sessions(user)
+        self._task = asyncio.create_task(self._watch())
+
+    def _count(self) -> int:
+        return self._simulator.live_sessions(self._user)
+
+    async def _watch(self) -> None:
+        while True:
+            await self._simulator.wait_until(lambda: self._count() > self.most)
+            self.most = self._count()
+
+    async def stop(self) -> None:
+        """Stop watching."""
+        self._task.cancel()
+        with suppress(asyncio.CancelledError):
+            await self._task

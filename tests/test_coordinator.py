@@ -9,6 +9,7 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -54,17 +55,36 @@ async def test_delta_merge_keeps_the_other_fields(
 async def test_repeats_write_no_state(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    station = StateRecorder(hass, STATION)
-    extension = StateRecorder(hass, EXTENSION)
+    """A message that changes nothing shown notifies no entity.
 
-    # A change no entity shows (the SIP password), then one that shows. Messages arrive in
-    # order, so once the second is visible the first has been handled.
-    simulator.update_station("WS-114", sip_password="sip-Rotated")
-    simulator.update_station("WS-114", extension="115")
-    await wait_for_state(hass, EXTENSION, "115")
+    Home Assistant itself drops a write that changes nothing, so the states cannot tell;
+    the coordinator's notifications and the entities' writes can.
+    """
+    coordinator = init_integration.runtime_data.station
+    updates = 0
 
-    assert station.states == []
-    assert extension.states == ["115"]
+    def updated() -> None:
+        nonlocal updates
+        updates += 1
+
+    remove = coordinator.async_add_listener(updated)
+    with patch.object(
+        Entity,
+        "async_write_ha_state",
+        autospec=True,
+        side_effect=Entity.async_write_ha_state,
+    ) as writes:
+        # A change no entity shows (the SIP password), then one that shows. Messages
+        # arrive in order, so once the second is visible the first has been handled.
+        simulator.update_station("WS-114", sip_password="sip-Rotated")
+        simulator.update_station("WS-114", extension="115")
+        await wait_for_state(hass, EXTENSION, "115")
+    remove()
+
+    assert updates == 1
+    # One write for each of the station's entities, for the one real change.
+    entities = {call.args[0].entity_id for call in writes.call_args_list}
+    assert writes.call_count == len(entities)
 
 
 async def test_station_removed(

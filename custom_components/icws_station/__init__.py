@@ -85,21 +85,19 @@ async def _async_migrate_unique_ids(
 async def async_migrate_entry(
     hass: HomeAssistant, entry: IcwsStationConfigEntry
 ) -> bool:
-    """Bring entries of older versions to the current one.
+    """Bring a 1.1 entry to 1.2.
 
     1.2: the polling interval is fixed, so its option goes; forced streaming becomes
     Automatic, which streams wherever the server can. The unique ID stays as it was, even in
     the older form (``<user>@<icServer>``): the entities and the device are keyed by it.
     """
     if entry.version > 1:
+        # From a later release; older Home Assistant releases ask to migrate it down.
         return False
-    if entry.minor_version < 2:
-        options = {
-            key: value
-            for key, value in entry.options.items()
-            if key != CONF_POLL_INTERVAL
-        }
-        if options.get(CONF_RETRIEVAL_MODE) == RetrievalMode.SSE:
-            options[CONF_RETRIEVAL_MODE] = RetrievalMode.AUTO.value
-        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    options = {
+        key: value for key, value in entry.options.items() if key != CONF_POLL_INTERVAL
+    }
+    if options.get(CONF_RETRIEVAL_MODE) == RetrievalMode.SSE:
+        options[CONF_RETRIEVAL_MODE] = RetrievalMode.AUTO.value
+    hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
     return True

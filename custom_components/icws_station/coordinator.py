@@ -246,8 +246,8 @@ class StationCoordinator(IcwsCoordinator[Station | None]):
 
     @callback
     def _connection_message(self, message: ConnectionStateMessage) -> None:
-        # The server names why it logged the station off in the connection state's
-        # reason (docs/icws-protocol.md §6); keep it for the station message that follows.
+        # A connection state that stays up but carries a reason explains a station logoff
+        # (docs/icws-protocol.md §6); keep it for the station message that follows.
         if message.new_state is not ConnectionState.DOWN and message.reason:
             self._reason = message.reason
 
@@ -258,19 +258,42 @@ class StationCoordinator(IcwsCoordinator[Station | None]):
             if (station is not None) == self._expecting:
                 self._expecting = None
         elif station is None and self.data is not None:
-            # Not asked for: another logon or an administrator took the station.
+            # Not asked for: another logon or an administrator took the station. Do not
+            # connect it again in this entry's later sessions: that would be a fight.
             self._taken = self._connected_by_us
             self._connected_by_us = False
             self.logged_off_reason = self._reason or ""
-            LOGGER.info(
-                "The server logged %s off the station: %s",
-                self.config_entry.title,
-                self._reason or "no reason given",
-            )
+            if self._reason:
+                self._log_logoff()
+            else:
+                # The session's connection state carries the server's reason (§6, §7).
+                self.config_entry.async_create_background_task(
+                    self.hass,
+                    self._async_fetch_reason(),
+                    f"{DOMAIN} station logoff reason of {self.config_entry.title}",
+                )
         if station is not None:
             self.logged_off_reason = None
         self._reason = None
         self.async_publish(station)
+
+    async def _async_fetch_reason(self) -> None:
+        try:
+            state = await self.session.client.check_session()
+        except IcwsError:
+            state = None
+        if state is not None and state.reason and self.logged_off_reason == "":
+            self.logged_off_reason = state.reason
+            self.async_update_listeners()
+        self._log_logoff()
+
+    @callback
+    def _log_logoff(self) -> None:
+        LOGGER.info(
+            "The server logged %s off the station: %s",
+            self.config_entry.title,
+            self.logged_off_reason or "no reason given",
+        )
 
     @callback
     def _station_refused(

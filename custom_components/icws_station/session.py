@@ -64,6 +64,17 @@ BACKOFF_MIN: Final = 1.0
 BACKOFF_MAX: Final = 300.0
 SHUTDOWN_TIMEOUT: Final = 8.0
 ERROR_HISTORY: Final = 5
+# Failed reconnects, each refused by the server's address, before a server that has a
+# switchover partner is taken for gone.
+SWITCHOVER_AFTER: Final = 3
+
+
+def _refused(err: BaseException) -> bool:
+    """Whether the address refused the connection: no request reached a server."""
+    cause = err.__cause__
+    return isinstance(cause, aiohttp.ClientConnectorError) and isinstance(
+        cause.os_error, ConnectionRefusedError
+    )
 
 
 class SessionPart(Protocol):
@@ -134,13 +145,17 @@ class IcwsSession:
             entry.options.get(CONF_RETRIEVAL_MODE, RetrievalMode.AUTO)
         )
         self.live = False
+        # The kind of each recent error, never its text: the server's texts can quote
+        # personal data, and the kind is what a maintainer acts on.
         self.errors: deque[tuple[datetime, str]] = deque(maxlen=ERROR_HISTORY)
+        self.last_error: Exception | None = None
         self.outages = 0
         self.logins = 0
         self._parts: list[SessionPart] = []
         self._handlers: dict[type[Message], list[Callable[[Any], None]]] = {}
         self._messages: AsyncGenerator[Message] | None = None
         self._prepared = False
+        self._outage_began = False
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -278,6 +293,7 @@ class IcwsSession:
     async def _run(self) -> None:
         """Read messages until stopped; recover from each fault as the module says."""
         attempt = 0
+        refusals = 0
         while True:
             try:
                 if not self.client.logged_in:
@@ -285,7 +301,6 @@ class IcwsSession:
                     await self._login()
                 if not self._prepared:
                     await self._prepare()
-                attempt = 0
                 await self._read()
             except IcwsAuthenticationError as err:
                 self._lost(err)
@@ -320,6 +335,18 @@ class IcwsSession:
                 # reopens the stream in it and renews every subscription.
                 await self._close_messages()
                 self._lost(err)
+                refusals = refusals + 1 if _refused(err) else 0
+                if refusals >= SWITCHOVER_AFTER and self._has_partner():
+                    # Nothing listens at the server any more and it has a switchover
+                    # partner: its sessions went with it. Log in again; the login walks
+                    # to the partner. A refused connection reached no server, so this
+                    # leaves no session behind.
+                    LOGGER.info(
+                        "%s refuses connections; signing in again to reach its partner",
+                        self.client.url.host,
+                    )
+                    refusals = 0
+                    await self.client.logout()
             except Exception as err:  # noqa: BLE001
                 # A bug must not end the loop for good and leave the entities stale.
                 LOGGER.exception(
@@ -327,17 +354,25 @@ class IcwsSession:
                 )
                 await self._close_messages()
                 self._lost(err)
-            attempt += 1
+            # The backoff grows while the outage lasts and starts over after a recovery.
+            attempt = 1 if self._outage_began else attempt + 1
+            self._outage_began = False
             delay = min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (attempt - 1))
-            # Full jitter spreads the logins of many entries whose server restarted at
-            # once over the whole interval; not cryptographic.
-            await asyncio.sleep(random.uniform(delay / 4, delay))  # noqa: S311
+            # Jitter spreads the logins of many entries whose server restarted at once
+            # over half the interval; not cryptographic.
+            await asyncio.sleep(random.uniform(delay / 2, delay))  # noqa: S311
+
+    def _has_partner(self) -> bool:
+        info = self.client.login_info
+        return info is not None and bool(info.alternate_hosts)
 
     @callback
     def _lost(self, err: Exception) -> None:
         """Mark every entity unavailable at once, and log the first loss of an outage."""
         self.errors.append((datetime.now(UTC), type(err).__name__))
+        self.last_error = err
         if self.live:
+            self._outage_began = True
             self.outages += 1
             LOGGER.info("Lost connection to %s: %s", self.client.url.host, err)
         self._set_live(False)

@@ -56,8 +56,8 @@ async def test_password_changed_on_the_server(
     """One refused login, then a reauth flow and no retry; the new password brings it back."""
     new_password = "pw-Changed-7Qx"
     secrets.add(new_password)
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
+    coordinator = init_integration.runtime_data.session
+    listener = coordinator._task
     assert listener is not None
     logins = simulator.login_attempts
 
@@ -98,12 +98,12 @@ async def test_unload_during_a_reconnect_backoff(
     backoff: BackoffSpy,
 ) -> None:
     """Unloading does not wait for the backoff: prompt, no task, no session left."""
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
+    coordinator = init_integration.runtime_data.session
+    listener = coordinator._task
     assert listener is not None
     logins = simulator.login_attempts
 
-    with patch("custom_components.icws_station.coordinator.BACKOFF_MIN", 60.0):
+    with patch("custom_components.icws_station.session.BACKOFF_MIN", 60.0):
         simulator.end_session()
         await backoff.wait_for(1)
         assert backoff.ranges == [(30.0, 60.0)]  # the listener sleeps for a minute
@@ -114,7 +114,7 @@ async def test_unload_during_a_reconnect_backoff(
 
     assert init_integration.state is ConfigEntryState.NOT_LOADED
     assert listener.done()
-    assert coordinator._listener is None
+    assert coordinator._task is None
     assert not simulator.sessions
     assert simulator.login_attempts == logins
     assert simulator.in_flight == 0
@@ -158,8 +158,8 @@ async def test_stopped_during_a_reconnect_login(
     how: str,
 ) -> None:
     """Home Assistant stops (or the entry unloads) while a reconnect waits for its login."""
-    coordinator = init_integration.runtime_data
-    listener = coordinator._listener
+    coordinator = init_integration.runtime_data.session
+    listener = coordinator._task
     assert listener is not None
     logins = simulator.login_attempts
     simulator.response_delay = 30.0

@@ -107,9 +107,9 @@ async def test_session_ended_by_the_server(
     assert extension.states == [STATE_UNAVAILABLE, "1402"]
     assert server.states == ["off", "on"]
     assert simulator.login_attempts == logins + 1
-    errors = [text for _, text in init_integration.runtime_data.errors]
-    assert len(errors) == 1
-    assert reason in errors[0]
+    # The history keeps the kind of each error, not the server's text (it can be personal).
+    errors = [text for _, text in init_integration.runtime_data.session.errors]
+    assert errors == ["IcwsSessionLostError"]
 
 
 # ---- 3. a 401 on one call ----------------------------------------------------------------
@@ -182,7 +182,7 @@ async def test_switchover_to_the_alternate_server(
     how: str,
 ) -> None:
     """The server hands over to its partner: the entry follows and shows its station."""
-    coordinator = init_integration.runtime_data
+    coordinator = init_integration.runtime_data.session
     assert coordinator.client.url.host == "127.0.0.1"
 
     if how == "refusing":
@@ -223,7 +223,9 @@ async def test_alternates_all_refusing(
     # Each reconnect asked each server once: no server was asked twice in one attempt.
     assert simulator.login_attempts == logins + 4
     assert alternate.login_attempts == 4
-    assert isinstance(init_integration.runtime_data.last_exception, IcwsConnectionError)
+    assert isinstance(
+        init_integration.runtime_data.session.last_error, IcwsConnectionError
+    )
 
     alternate.accept_logins()
     await wait_for_state(hass, EXTENSION, ALTERNATE_STATION.extension)
@@ -250,7 +252,9 @@ async def test_alternates_that_are_not_host_names(
 
     assert shown(hass) == unavailable()
     assert simulator.login_attempts == logins + 2
-    assert isinstance(init_integration.runtime_data.last_exception, IcwsConnectionError)
+    assert isinstance(
+        init_integration.runtime_data.session.last_error, IcwsConnectionError
+    )
 
     simulator.accept_logins()
     await wait_for_state(hass, SERVER_CONNECTION, "on")
@@ -383,8 +387,8 @@ async def test_running_entry_alternate_name_does_not_resolve(
 
     assert shown(hass) == unavailable()
     assert simulator.login_attempts == logins + 2
-    coordinator = init_integration.runtime_data
-    assert str(coordinator.last_exception) == "Login failed: ClientConnectorDNSError"
+    coordinator = init_integration.runtime_data.session
+    assert str(coordinator.last_error) == "Login failed: ClientConnectorDNSError"
 
     simulator.accept_logins()
     simulator.update_station("WS-114", extension="1407")
@@ -448,15 +452,15 @@ async def test_slow_server_while_running(
 ) -> None:
     """Reconnects time out while the server is slow; once it is quick again, all is back."""
     assert await set_up(hass, mock_config_entry) is ConfigEntryState.LOADED
-    coordinator = mock_config_entry.runtime_data
+    coordinator = mock_config_entry.runtime_data.session
 
     simulator.response_delay = 1.0
     simulator.end_session()
     await backoff.wait_for(3)  # two logins timed out
 
     assert shown(hass) == unavailable()
-    assert isinstance(coordinator.last_exception, IcwsTimeoutError)
-    assert [text for _, text in coordinator.errors][-2:] == ["Login timed out"] * 2
+    assert isinstance(coordinator.last_error, IcwsTimeoutError)
+    assert [text for _, text in coordinator.errors][-2:] == ["IcwsTimeoutError"] * 2
 
     simulator.response_delay = 0.0
     simulator.update_station("WS-114", extension="1408")
@@ -475,6 +479,7 @@ async def test_event_stream_dropped_mid_event(
 ) -> None:
     """The change cut in half is not lost: the stream is reopened and resynchronised."""
     logins, since = simulator.login_attempts, len(simulator.requests)
+    requested = list(simulator.station_requests)
     (session_id,) = simulator.sessions
     extension = StateRecorder(hass, EXTENSION)
     server = StateRecorder(hass, SERVER_CONNECTION)
@@ -488,4 +493,8 @@ async def test_event_stream_dropped_mid_event(
     assert extension.states == ["1409"]  # never unavailable on the way
     assert server.states == []
     assert simulator.login_attempts == logins
+    assert list(simulator.sessions) == [session_id]  # the same session
     assert ("PUT", f"{session_id}/{SUBSCRIPTION}", 200) in calls(simulator, since)
+    # The station was never logged off nor connected again.
+    assert [call for call in calls(simulator, since) if call[0] == "DELETE"] == []
+    assert simulator.station_requests == requested

@@ -18,3 +18,12 @@ async def next_station_message(messages: AsyncIterator[Message]) -> StationMessa
             if isinstance(message, StationMessage):
                 return message
     raise AssertionError("the message stream ended")
+
+
+async def next_message[T](messages: AsyncIterator[Message], kind: type[T]) -> T:
+    """Return the next message of ``kind``, failing the test if none comes within WAIT."""
+    async with asyncio.timeout(WAIT):
+        async for message in messages:
+            if isinstance(message, kind):
+                return message
+    raise AssertionError("the message stream ended")

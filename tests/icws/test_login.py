@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+import itertools
 
 import aiohttp
 import pytest
@@ -18,6 +20,7 @@ from custom_components.icws_station.icws import (
     IcwsTimeoutError,
 )
 from icws_simulator import IcwsSimulator
+from icws_simulator.protocol import server_version
 from tests.conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME, make_stations
 
 from .conftest import APP
@@ -39,7 +42,13 @@ async def test_login_reports_user_server_and_features(
     assert info.supports_sse
     assert info.reports_managed_ip_phone
     assert info.version is not None
-    assert str(info.version)
+    sent = server_version()
+    assert (info.version.major, info.version.minor, info.version.build) == (
+        sent["majorVersion"],
+        sent["minorVersion"],
+        sent["build"],
+    )
+    assert str(info.version) == sent["productReleaseDisplayString"]
     assert len(simulator.sessions) == 1
 
 
@@ -164,21 +173,37 @@ async def test_unreachable_alternate(
 async def test_switchover_hops_are_bounded(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
-    hosts = tuple(f"127.0.0.{n}" for n in range(2, 12))
-    socket_allow_hosts(["127.0.0.1", *hosts])
-    simulator.refuse_logins(alternates=hosts)
-    client = IcwsClient(
-        http_session,
-        URL(simulator.url),
-        USERNAME,
-        PASSWORD,
-        max_switchover_hops=2,
-        request_timeout=1.0,
-        application_name=APP,
-    )
+    # A chain of servers on 127.0.0.1 to .6, each refusing with the next as alternate:
+    # without a bound the client would walk all of them.
+    chain = [simulator]
+    socket_allow_hosts([f"127.0.0.{n}" for n in range(1, 7)])
+    try:
+        for n in range(2, 7):
+            server = IcwsSimulator(
+                host=f"127.0.0.{n}", port=simulator.port, users={USERNAME: PASSWORD}
+            )
+            await server.start()
+            chain.append(server)
+        for server, following in itertools.pairwise(chain):
+            server.refuse_logins(alternates=(following.host,))
+        client = IcwsClient(
+            http_session,
+            URL(simulator.url),
+            USERNAME,
+            PASSWORD,
+            application_name=APP,
+            max_switchover_hops=2,
+        )
 
-    with pytest.raises(IcwsConnectionError):
-        await client.login()
+        with pytest.raises(IcwsConnectionError) as caught:
+            await client.login()
+
+        # The first host and two hops: three attempts, one each, and no more.
+        assert [server.login_attempts for server in chain] == [1, 1, 1, 0, 0, 0]
+        assert caught.value.status == 503
+    finally:
+        for server in chain[1:]:
+            await server.stop()
 
 
 async def test_connection_refused(
@@ -247,11 +272,30 @@ async def test_logout_is_bounded_when_the_server_hangs(
         application_name=APP,
     )
     await client.login()
+    await client.subscribe_station()
     simulator.response_delay = 5.0
+    loop = asyncio.get_running_loop()
+    started = loop.time()
 
     await client.close()
 
+    # Bounded by logout_timeout (0.3 s), far below the server's 5 s: the margin absorbs a
+    # slow machine, not a missing bound.
+    assert loop.time() - started < 2.0
     assert not client.logged_in
+
+
+async def test_async_with_logs_out(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    async with IcwsClient(
+        http_session, URL(simulator.url), USERNAME, PASSWORD, application_name=APP
+    ) as client:
+        await client.login()
+        assert len(simulator.sessions) == 1
+
+    assert not client.logged_in
+    assert not simulator.sessions
 
 
 async def test_calls_after_the_session_ended_raise_session_lost(

@@ -77,6 +77,8 @@ async def test_remote_number(
     assert station is not None
     assert station.station_setting is StationSetting.REMOTE_NUMBER
     assert station.remote_number == "3175551234"
+    (sent,) = simulator.station_requests
+    assert sent["persistentConnection"] is persistent
 
 
 async def test_stationless(client: IcwsClient) -> None:

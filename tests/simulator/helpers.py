@@ -15,6 +15,7 @@ BOUND = 5.0  # seconds any single wait in these tests may take
 LOGIN_TYPE = "urn:inin.com:connection:icAuthConnectionRequestSettings"
 
 WORKSTATION = "urn:inin.com:connection:workstationSettings"
+REMOTE_NUMBER = "urn:inin.com:connection:remoteNumberSettings"
 
 AUTH_FAILURE = {
     "errorId": "error.request.connection.authenticationFailure",

@@ -14,6 +14,7 @@ from typing import Any, Final, Self
 import aiohttp
 from yarl import URL
 
+from .codec import decode_json
 from .errors import (
     IcwsAuthenticationError,
     IcwsConnectionError,
@@ -23,13 +24,12 @@ from .errors import (
     IcwsStationError,
     IcwsStatusError,
 )
+from .fields import InvalidFieldError, compact_timestamp, connection_state
 from .messages import (
+    Complaints,
     ConnectionStateMessage,
     Message,
     StationMessage,
-    complain,
-    connection_state,
-    decode_json,
     parse_message,
 )
 from .models import (
@@ -42,14 +42,8 @@ from .models import (
     Station,
     StationSettings,
 )
-from .presence import (
-    InvalidStatusError,
-    StatusMessage,
-    UserStatus,
-    parse_status_message,
-    parse_user_status,
-    status_body,
-)
+from .presence import StatusMessage, UserStatus, status_messages, user_status
+from .queues import DEFAULT_QUEUE_ATTRIBUTES, USER_QUEUE
 from .sse import SseDecoder
 from .transport import Response, Transport, error_for
 
@@ -61,6 +55,8 @@ AUTHENTICATION_FAILURE: Final = "error.request.connection.authenticationFailure"
 # Seen on a real server as the errorId of "station not found"; also matched as errorCode.
 STATION_NOT_FOUND: Final = "-2147221496"
 MAX_STREAM_RETRY: Final = 10.0
+QUEUE_SUBSCRIPTION_ID: Final = "icws-station-user-queue"
+_STATUS_REFUSALS: Final = {400: "unknown_status", 403: "not_allowed"}
 DISCONNECT_FIRST_WORDS: Final = ("disconnect", "already connected", "alreadyconnected")
 
 
@@ -119,6 +115,7 @@ class IcwsClient:
         self._subscriptions: dict[str, Mapping[str, Any] | None] = {}
         self._retrieved = False
         self._closed = asyncio.Event()
+        self._complain = Complaints()
         self._stream: aiohttp.ClientResponse | None = None
 
     def __repr__(self) -> str:
@@ -362,30 +359,21 @@ class IcwsClient:
             what="Station unsubscription",
         )
 
-    # ---- presence (docs/icws-protocol.md §9) --------------------------------------------
-
-    def _user_ids(self, user_ids: Sequence[str] | None) -> list[str]:
-        if user_ids is not None:
-            return list(user_ids)
-        return [self._require_login_info().user_id]
-
-    def _require_login_info(self) -> LoginInfo:
-        if self._login_info is None or self._credentials is None:
-            raise IcwsSessionLostError("Not logged in")
-        return self._login_info
-
     async def subscribe_user_statuses(
         self, user_ids: Sequence[str] | None = None
     ) -> None:
-        """Watch users' statuses (the session's own by default); a full message follows."""
+        """Watch users' statuses (``None``: the session's user); a PUT replaces the set.
+
+        The next user status message is a full one (``docs/icws-protocol.md`` §9).
+        """
         await self._subscribe(
             "messaging/subscriptions/status/user-statuses",
-            what="Status subscription",
+            what="User status subscription",
             body={"userIds": self._user_ids(user_ids)},
         )
 
     async def subscribe_status_messages(self) -> None:
-        """Watch the status catalogue."""
+        """Watch the server's status catalogue."""
         await self._subscribe(
             "messaging/subscriptions/status/status-messages",
             what="Status catalogue subscription",
@@ -394,50 +382,69 @@ class IcwsClient:
     async def subscribe_user_status_access(
         self, user_ids: Sequence[str] | None = None
     ) -> None:
-        """Watch which statuses users may pick (the session's own user by default)."""
+        """Watch which statuses users may pick (``None``: the session's user)."""
         await self._subscribe(
             "messaging/subscriptions/status/status-messages-user-access",
             what="Status access subscription",
             body={"userIds": self._user_ids(user_ids)},
         )
 
+    async def subscribe_queue(
+        self, attributes: Sequence[str] = DEFAULT_QUEUE_ATTRIBUTES
+    ) -> str:
+        """Watch the session user's queue (queueType 1); return the subscription id.
+
+        The first message is a full one listing what is in the queue now
+        (``docs/icws-protocol.md`` §10).
+        """
+        await self._subscribe(
+            f"messaging/subscriptions/queues/{QUEUE_SUBSCRIPTION_ID}",
+            what="Queue subscription",
+            body={
+                "queueIds": [{"queueType": USER_QUEUE, "queueName": self._own_user()}],
+                "attributeNames": list(attributes),
+            },
+        )
+        return QUEUE_SUBSCRIPTION_ID
+
     async def get_status_messages(self) -> tuple[StatusMessage, ...]:
-        """Return the server's status catalogue, in the session's language."""
+        """Return every status defined on the server, with texts in the session's language."""
         what = "Status catalogue query"
         response = await self._call("GET", "status/status-messages", what=what)
         items = _get(response.body, "statusMessageList")
         if not isinstance(items, list):
             raise IcwsResponseError(f"{what} failed: malformed answer", status=200)
-        messages = []
-        for item in items:
-            try:
-                messages.append(parse_status_message(item))
-            except InvalidStatusError:
-                _LOGGER.debug("Ignoring a malformed status of the catalogue")
-        return tuple(messages)
+        return status_messages(items)
 
     async def get_user_status_access(
         self, user_id: str | None = None
     ) -> frozenset[str]:
-        """Return the status ids a user may pick (compare them with ``status_key``)."""
+        """Return the ids of the statuses a user may pick (``None``: the session's user).
+
+        Compare them with :func:`status_key`; offer only the selectable ones.
+        """
         what = "Status access query"
-        [user] = self._user_ids(None if user_id is None else [user_id])
         response = await self._call(
-            "GET", f"status/status-messages-user-access/{user}", what=what
+            "GET",
+            ("status", "status-messages-user-access", user_id or self._own_user()),
+            what=what,
         )
         items = _get(response.body, "statusMessages")
         if not isinstance(items, list):
             raise IcwsResponseError(f"{what} failed: malformed answer", status=200)
-        return frozenset(item for item in items if isinstance(item, str))
+        return frozenset(_strings(items))
 
     async def get_user_status(self, user_id: str | None = None) -> UserStatus:
-        """Return a user's status (the session's own by default)."""
-        what = "Status query"
-        [user] = self._user_ids(None if user_id is None else [user_id])
-        response = await self._call("GET", f"status/user-statuses/{user}", what=what)
+        """Return a user's status now (``None``: the session's user)."""
+        what = "User status query"
+        response = await self._call(
+            "GET",
+            ("status", "user-statuses", user_id or self._own_user()),
+            what=what,
+        )
         try:
-            return parse_user_status(response.body)
-        except InvalidStatusError:
+            return user_status(response.body)
+        except InvalidFieldError:
             raise IcwsResponseError(
                 f"{what} failed: malformed answer", status=200
             ) from None
@@ -450,30 +457,38 @@ class IcwsClient:
         forward_number: str | None = None,
         until: datetime | None = None,
     ) -> None:
-        """Ask the server to set the session user's status (202).
+        """Set the session user's status; the change then arrives as a message.
 
-        The change then arrives in the status subscription. Raises :class:`IcwsStatusError` with ``reason`` ``unknown_status`` (400) or
+        Raises :class:`IcwsStatusError` with ``reason`` ``unknown_status`` (400) or
         ``not_allowed`` (403).
         """
         what = "Status change"
-        user = self._require_login_info().user_id
+        body: dict[str, Any] = {"statusId": status_id}
+        if notes is not None:
+            body["notes"] = notes
+        if forward_number is not None:
+            body["forwardNumber"] = forward_number
+        if until is not None:
+            body["until"] = {
+                "untilDateTime": compact_timestamp(until),
+                "hasDate": True,
+                "hasTime": True,
+            }
         response = await self._send(
             "PUT",
-            f"status/user-statuses/{user}",
+            ("status", "user-statuses", self._own_user()),
             what=what,
-            body=status_body(status_id, notes, forward_number, until),
+            body=body,
         )
         if response.status in (200, 202, 204):
             return
         error = error_for(what, response)
-        if isinstance(error, IcwsResponseError) and response.status in (400, 403):
-            raise IcwsStatusError(
-                str(error),
-                status=response.status,
-                error_id=error.error_id,
-                reason="not_allowed" if response.status == 403 else "unknown_status",
-            )
-        raise error
+        reason = _STATUS_REFUSALS.get(response.status)
+        if reason is None:
+            raise error
+        raise IcwsStatusError(
+            str(error), reason=reason, status=error.status, error_id=error.error_id
+        )
 
     def messages(
         self, mode: RetrievalMode = RetrievalMode.AUTO, poll_interval: float = 1.0
@@ -581,7 +596,7 @@ class IcwsClient:
     async def _call(
         self,
         method: str,
-        path: str,
+        path: str | tuple[str, ...],
         *,
         what: str,
         body: Mapping[str, Any] | None = None,
@@ -596,7 +611,7 @@ class IcwsClient:
     async def _send(
         self,
         method: str,
-        path: str,
+        path: str | tuple[str, ...],
         *,
         what: str,
         body: Mapping[str, Any] | None = None,
@@ -607,9 +622,10 @@ class IcwsClient:
         headers = {"Cookie": credentials.cookie}
         if csrf:
             headers[CSRF_HEADER] = credentials.csrf_token
+        segments = path if isinstance(path, tuple) else tuple(path.split("/"))
         response = await self._transport.request(
             method,
-            self._url.joinpath("icws", credentials.session_id, *path.split("/")),
+            self._url.joinpath("icws", credentials.session_id, *segments),
             what=what,
             headers=headers,
             body=body,
@@ -618,6 +634,13 @@ class IcwsClient:
             self._session_ended()
             raise error_for(what, response)
         return response
+
+    def _own_user(self) -> str:
+        """The session's user id, as the server spelled it at login."""
+        return self._login_info.user_id if self._login_info else self._username
+
+    def _user_ids(self, user_ids: Sequence[str] | None) -> list[str]:
+        return [self._own_user()] if user_ids is None else list(user_ids)
 
     def _require_credentials(self, what: str) -> _Credentials:
         if self._credentials is None:
@@ -631,7 +654,7 @@ class IcwsClient:
 
     def _handle(self, raw: object) -> Message | None:
         """Parse one message; raise when it says the session went down."""
-        message = parse_message(raw)
+        message = parse_message(raw, self._complain)
         if (
             isinstance(message, ConnectionStateMessage)
             and message.new_state is ConnectionState.DOWN
@@ -669,7 +692,7 @@ class IcwsClient:
                         if (message := self._handle(raw)) is not None:
                             yield message
                 else:
-                    complain("batch", "Ignoring a malformed batch of messages")
+                    self._complain("batch", "Ignoring a malformed batch of messages")
                     renew = True
             with suppress(TimeoutError):
                 async with asyncio.timeout(interval):
@@ -717,7 +740,9 @@ class IcwsClient:
                             try:
                                 raw = decode_json(data)
                             except ValueError:
-                                complain("json", "Ignoring a message that is not JSON")
+                                self._complain(
+                                    "json", "Ignoring a message that is not JSON"
+                                )
                                 continue
                             for item in raw if isinstance(raw, list) else (raw,):
                                 if (message := self._handle(item)) is not None:

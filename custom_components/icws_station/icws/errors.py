@@ -70,26 +70,6 @@ class IcwsResponseError(IcwsError):
     """The server answered in a way the client did not expect (4xx, malformed body)."""
 
 
-class IcwsStatusError(IcwsResponseError):
-    """The server refused a status change.
-
-    ``reason`` is ``unknown_status`` (400) or ``not_allowed`` (403: another user's status,
-    or one outside the access list).
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        error_id: str | None = None,
-        reason: str = "unknown_status",
-    ) -> None:
-        """Say which refusal it was."""
-        super().__init__(message, status=status, error_id=error_id)
-        self.reason = reason
-
-
 class IcwsStationError(IcwsResponseError):
     """The server refused to connect the session to the requested station."""
 
@@ -104,3 +84,23 @@ class IcwsStationError(IcwsResponseError):
         """Tell a station that does not exist apart from other refusals."""
         super().__init__(message, status=status, error_id=error_id)
         self.not_found = not_found
+
+
+class IcwsStatusError(IcwsResponseError):
+    """The server refused to set a status.
+
+    ``reason`` is ``unknown_status`` (400: no such status) or ``not_allowed`` (403: outside
+    the user's access list, or another user's status).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        status: int | None = None,
+        error_id: str | None = None,
+    ) -> None:
+        """Say why the status was refused."""
+        super().__init__(message, status=status, error_id=error_id)
+        self.reason = reason

@@ -8,37 +8,40 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-import json
 import logging
 from typing import Any, Final
 
+from .fields import InvalidFieldError, boolean, connection_state, integer, string
 from .models import ConnectionState, MediaType, Secret, Station, StationSetting
 from .presence import (
     STATUS_MESSAGES_MESSAGE,
     USER_ACCESS_MESSAGE,
     USER_STATUS_MESSAGE,
-    InvalidStatusError,
     StatusMessagesMessage,
     UserStatusAccessMessage,
     UserStatusMessage,
-    parse_status_messages_message,
-    parse_user_access_message,
-    parse_user_status_message,
+    status_messages_message,
+    user_access_message,
+    user_status_message,
 )
+from .queues import QUEUE_CONTENTS_MESSAGE, QueueContentsMessage, queue_contents_message
 
 _LOGGER = logging.getLogger(__name__)
 
 
-class _Complaint:
+class Complaints:
     """Warn about the first bad message of a kind, then only at debug level.
 
-    A misbehaving server can send thousands; the log should say so once, not flood.
+    A misbehaving server can send thousands; the log should say so once per client, not
+    flood. Each client keeps its own, so one bad server does not silence another's.
     """
 
     def __init__(self) -> None:
+        """Start with nothing reported."""
         self._seen: set[str] = set()
 
     def __call__(self, kind: str, text: str, *args: object) -> None:
+        """Report one bad message of ``kind``."""
         if kind in self._seen:
             _LOGGER.debug(text, *args)
             return
@@ -48,8 +51,6 @@ class _Complaint:
             text % args if args else text,
         )
 
-
-complain = _Complaint()
 
 STATION_MESSAGE: Final = "urn:inin.com:connection:stationConnectionStateChangeMessage"
 CONNECTION_MESSAGE: Final = "urn:inin.com:connection:connectionStateChangeMessage"
@@ -61,56 +62,34 @@ _ENVELOPE_KEYS: Final = frozenset(
 )
 
 
-class _InvalidFieldError(Exception):
-    """A field had a value of the wrong type."""
-
-
-def _string(value: object) -> str:
-    if not isinstance(value, str):
-        raise _InvalidFieldError
-    return value
-
-
-def _boolean(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise _InvalidFieldError
-    return value
-
-
-def _integer(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _InvalidFieldError
-    return value
-
-
 def _setting(value: object) -> StationSetting:
-    return StationSetting(_integer(value))
+    return StationSetting(integer(value))
 
 
 def _media_types(value: object) -> tuple[MediaType, ...]:
     if not isinstance(value, list):
-        raise _InvalidFieldError
-    return tuple(MediaType(_integer(item)) for item in value)
+        raise InvalidFieldError
+    return tuple(MediaType(integer(item)) for item in value)
 
 
 def _secret(value: object) -> Secret:
-    return Secret(_string(value))
+    return Secret(string(value))
 
 
 # Wire name -> (attribute of Station, parser).
 _FIELDS: Final[Mapping[str, tuple[str, Callable[[object], object]]]] = {
-    "id": ("id", _string),
-    "extension": ("extension", _string),
+    "id": ("id", string),
+    "extension": ("extension", string),
     "stationSetting": ("station_setting", _setting),
-    "canBeDialed": ("can_be_dialed", _boolean),
-    "ringAlways": ("ring_always", _boolean),
-    "sipAddress": ("sip_address", _string),
-    "sipUser": ("sip_user", _string),
+    "canBeDialed": ("can_be_dialed", boolean),
+    "ringAlways": ("ring_always", boolean),
+    "sipAddress": ("sip_address", string),
+    "sipUser": ("sip_user", string),
     "sipPassword": ("sip_password", _secret),
-    "remoteNumber": ("remote_number", _string),
+    "remoteNumber": ("remote_number", string),
     "allowedMediaTypes": ("allowed_media_types", _media_types),
-    "managedIPPhone": ("managed_ip_phone", _string),
-    "emergencyResponderLocationID": ("emergency_responder_location_id", _string),
+    "managedIPPhone": ("managed_ip_phone", string),
+    "emergencyResponderLocationID": ("emergency_responder_location_id", string),
 }
 _REQUIRED: Final = ("id", "extension", "station_setting")
 
@@ -156,6 +135,7 @@ type Message = (
     | UserStatusMessage
     | StatusMessagesMessage
     | UserStatusAccessMessage
+    | QueueContentsMessage
 )
 
 
@@ -165,15 +145,6 @@ def _is_empty(station: Station) -> bool:
     return station.station_setting == StationSetting.NONE or not station.id
 
 
-def connection_state(value: object) -> ConnectionState | None:
-    """Read a state as the schema's integer or the vendor example's string."""
-    if isinstance(value, str):
-        return ConnectionState.__members__.get(value.upper())
-    if isinstance(value, int) and not isinstance(value, bool):
-        return ConnectionState(value)
-    return None
-
-
 def _station_changes(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """Return the station attributes of a message, or ``None`` for "no station"."""
     if "newStationInfo" in raw:
@@ -181,7 +152,7 @@ def _station_changes(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if info is None:
             return None
         if not isinstance(info, dict):
-            raise _InvalidFieldError
+            raise InvalidFieldError
     else:
         info = {key: value for key, value in raw.items() if key not in _ENVELOPE_KEYS}
     if not info:
@@ -196,7 +167,7 @@ def _station_changes(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
             continue
         try:
             changes[attribute] = parse(value)
-        except _InvalidFieldError:
+        except InvalidFieldError:
             if attribute in _REQUIRED:
                 raise
             _LOGGER.debug("Ignoring station field %s of unexpected type", wire_name)
@@ -209,14 +180,14 @@ def _station_changes(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
 def _station_message(raw: Mapping[str, Any]) -> StationMessage:
     is_delta = raw.get("isDelta", False)
     if not isinstance(is_delta, bool):
-        raise _InvalidFieldError
+        raise InvalidFieldError
     return StationMessage(is_delta=is_delta, changes=_station_changes(raw))
 
 
 def _connection_message(raw: Mapping[str, Any]) -> ConnectionStateMessage:
     new_state = connection_state(raw.get("newConnectionState"))
     if new_state is None:
-        raise _InvalidFieldError
+        raise InvalidFieldError
     reason = raw.get("reason")
     should_reconnect = raw.get("shouldReconnect", True)
     return ConnectionStateMessage(
@@ -232,14 +203,19 @@ def _connection_message(raw: Mapping[str, Any]) -> ConnectionStateMessage:
 _PARSERS: Final[Mapping[str, Callable[[Mapping[str, Any]], Message]]] = {
     STATION_MESSAGE: _station_message,
     CONNECTION_MESSAGE: _connection_message,
-    USER_STATUS_MESSAGE: parse_user_status_message,
-    STATUS_MESSAGES_MESSAGE: parse_status_messages_message,
-    USER_ACCESS_MESSAGE: parse_user_access_message,
+    USER_STATUS_MESSAGE: user_status_message,
+    STATUS_MESSAGES_MESSAGE: status_messages_message,
+    USER_ACCESS_MESSAGE: user_access_message,
+    QUEUE_CONTENTS_MESSAGE: queue_contents_message,
 }
 
 
-def parse_message(raw: object) -> Message | None:
-    """Turn one decoded message into a typed one; ``None`` when unknown or invalid."""
+def parse_message(raw: object, complain: Complaints | None = None) -> Message | None:
+    """Turn one decoded message into a typed one; ``None`` when unknown or invalid.
+
+    A malformed message of a known type is reported to ``complain`` (at debug level
+    without one).
+    """
     if not isinstance(raw, dict):
         _LOGGER.debug("Ignoring a message that is not an object")
         return None
@@ -250,14 +226,10 @@ def parse_message(raw: object) -> Message | None:
         return None
     try:
         return parser(raw)
-    except _InvalidFieldError, InvalidStatusError:
-        complain(kind, "Ignoring a malformed %s", kind.rsplit(":", 1)[-1])
+    except InvalidFieldError:
+        name = kind.rsplit(":", 1)[-1]
+        if complain is None:
+            _LOGGER.debug("Ignoring a malformed %s", name)
+        else:
+            complain(kind, "Ignoring a malformed %s", name)
         return None
-
-
-def decode_json(text: str | bytes) -> object:
-    """Decode JSON; raises ``ValueError`` for anything that is not (deep nesting included)."""
-    try:
-        return json.loads(text)
-    except RecursionError as err:
-        raise ValueError("JSON nested too deeply") from err

@@ -194,8 +194,13 @@ class LoginInfo:
 
     @property
     def supports_status(self) -> bool:
-        """Whether the server has user statuses (status 1, docs/icws-protocol.md §9)."""
+        """Whether users' statuses can be read, watched and set (status 1)."""
         return self.feature_version("status") >= 1
+
+    @property
+    def supports_queues(self) -> bool:
+        """Whether the user's queue can be watched (queues 1)."""
+        return self.feature_version("queues") >= 1
 
     @property
     def reports_managed_ip_phone(self) -> bool:

@@ -1,139 +1,66 @@
-"""The user's status (presence): models and messages of docs/icws-protocol.md §9.
+"""The users' statuses (presence): models and the messages that report them.
 
-Status ids compare without case (a real server sent both "Do Not disturb" and "Available"),
-so every mapping here is keyed by :func:`status_key`; key names are matched without case too
-(one client spells ``isACDStatus``). Unknown fields are ignored.
+``docs/icws-protocol.md`` §9. Status ids are compared case-insensitively (a real server sent
+``"Do Not disturb"`` and ``"Available"``): caches are keyed by :func:`status_key` and user
+ids likewise. Unknown fields are ignored; a malformed entry of a list is skipped, not the
+whole message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+import logging
 from typing import Any, Final
+
+from .fields import (
+    InvalidFieldError,
+    boolean,
+    folded,
+    object_list,
+    string,
+    strings,
+    timestamp,
+)
+
+_LOGGER = logging.getLogger(__name__)
 
 USER_STATUS_MESSAGE: Final = "urn:inin.com:status:userStatusMessage"
 STATUS_MESSAGES_MESSAGE: Final = "urn:inin.com:status:statusMessagesMessage"
 USER_ACCESS_MESSAGE: Final = "urn:inin.com:status:statusMessagesUserAccessMessage"
 
 
-class InvalidStatusError(Exception):
-    """A status object lacked a required field or had one of the wrong type."""
-
-
 def status_key(status_id: str) -> str:
-    """Return the key a status id is compared by (case-insensitive)."""
-    return status_id.strip().casefold()
-
-
-def parse_date(value: object) -> datetime | None:
-    """Parse the compact ISO form (``20210706T193229Z``) or any ISO 8601 date; else None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def compact_date(moment: datetime) -> str:
-    """Format a moment in the compact UTC form the server uses."""
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _folded(raw: Mapping[str, Any]) -> dict[str, Any]:
-    return {str(key).casefold(): value for key, value in raw.items()}
-
-
-def _text(raw: Mapping[str, Any], key: str, default: str | None = None) -> str:
-    value = raw.get(key.casefold(), default)
-    if not isinstance(value, str):
-        raise InvalidStatusError(key)
-    return value
-
-
-def _flag(raw: Mapping[str, Any], key: str) -> bool:
-    return raw.get(key.casefold()) is True
-
-
-def _texts(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(item for item in value if isinstance(item, str))
+    """Return the key under which a status (or user) id is compared and cached."""
+    return status_id.casefold()
 
 
 @dataclass(frozen=True, slots=True)
 class UserStatus:
-    """A user's status; ``notes`` and ``forward_number`` are personal data."""
+    """One user's status. ``notes`` and ``forward_number`` are personal: not in ``repr``."""
 
     user_id: str
     status_id: str
-    notes: str = ""
-    forward_number: str = ""
+    notes: str | None = field(default=None, repr=False)
+    forward_number: str | None = field(default=None, repr=False)
     until: datetime | None = None
-    on_phone: bool = False
+    on_phone: bool | None = None
     on_phone_changed: datetime | None = None
     status_changed: datetime | None = None
     stations: tuple[str, ...] = ()
     ic_servers: tuple[str, ...] = ()
-    logged_in: bool = False
-
-
-# Wire name (folded) -> attribute, for the optional fields a delta may carry.
-_OPTIONAL: Final[Mapping[str, str]] = {
-    "notes": "notes",
-    "forwardnumber": "forward_number",
-    "until": "until",
-    "onphone": "on_phone",
-    "onphonechanged": "on_phone_changed",
-    "statuschanged": "status_changed",
-    "stations": "stations",
-    "icservers": "ic_servers",
-    "loggedin": "logged_in",
-}
-
-
-def _status_changes(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the attributes a ``userStatus`` object carries (only those it carries)."""
-    folded = _folded(raw)
-    changes: dict[str, Any] = {
-        "user_id": _text(folded, "userId"),
-        "status_id": _text(folded, "statusId"),
-    }
-    for wire, attribute in _OPTIONAL.items():
-        if wire not in folded:
-            continue
-        value = folded[wire]
-        if attribute in {"notes", "forward_number"}:
-            changes[attribute] = value if isinstance(value, str) else ""
-        elif attribute == "until":
-            until = value if isinstance(value, dict) else {}
-            changes[attribute] = parse_date(_folded(until).get("untildatetime"))
-        elif attribute in {"on_phone", "logged_in"}:
-            changes[attribute] = value is True
-        elif attribute in {"stations", "ic_servers"}:
-            changes[attribute] = _texts(value)
-        else:
-            changes[attribute] = parse_date(value)
-    return changes
-
-
-def parse_user_status(raw: object) -> UserStatus:
-    """Parse a full ``userStatus`` object (a one-off read)."""
-    if not isinstance(raw, dict):
-        raise InvalidStatusError("userStatus")
-    return UserStatus(**_status_changes(raw))
+    logged_in: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class StatusMessage:
-    """One status of the server's catalogue; ``message_text`` is in the session's language."""
+    """A status of the server's catalogue; show ``message_text`` (localised)."""
 
     status_id: str
     message_text: str
-    icon_uri: str = ""
-    group_tag: str = ""
+    icon_uri: str | None = None
+    group_tag: str | None = None
     can_have_date: bool = False
     can_have_time: bool = False
     is_do_not_disturb: bool = False
@@ -143,174 +70,245 @@ class StatusMessage:
     is_after_call_work: bool = False
     is_acd: bool = False
     is_allow_follow_up: bool = False
-    system_id: str = ""
+    system_id: str | None = None
 
 
-_FLAGS: Final[Mapping[str, str]] = {
-    "canHaveDate": "can_have_date",
-    "canHaveTime": "can_have_time",
-    "isDoNotDisturbStatus": "is_do_not_disturb",
-    "isSelectableStatus": "is_selectable",
-    "isPersistentStatus": "is_persistent",
-    "isForwardStatus": "is_forward",
-    "isAfterCallWorkStatus": "is_after_call_work",
-    "isAcdStatus": "is_acd",
-    "isAllowFollowUpStatus": "is_allow_follow_up",
+def _until(value: object) -> datetime | None:
+    """Read ``until``: an object with ``untilDateTime`` (or, tolerated, the date alone)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = folded(value).get("untildatetime")
+        if value is None:
+            return None
+    return timestamp(value)
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else string(value)
+
+
+# Case-folded wire name -> (attribute of UserStatus, parser). Nullable values clear.
+_STATUS_FIELDS: Final[Mapping[str, tuple[str, Callable[[object], Any]]]] = {
+    "statusid": ("status_id", string),
+    "notes": ("notes", _optional_text),
+    "forwardnumber": ("forward_number", _optional_text),
+    "until": ("until", _until),
+    "onphone": ("on_phone", boolean),
+    "onphonechanged": ("on_phone_changed", timestamp),
+    "statuschanged": ("status_changed", timestamp),
+    "stations": ("stations", strings),
+    "icservers": ("ic_servers", strings),
+    "loggedin": ("logged_in", boolean),
 }
 
 
-def parse_status_message(raw: object) -> StatusMessage:
-    """Parse a ``statusMessage``; only ``statusId`` is needed (text falls back to it)."""
+@dataclass(frozen=True, slots=True)
+class UserStatusChange:
+    """The fields one message gives for one user; absent fields keep their value."""
+
+    user_id: str
+    changes: Mapping[str, Any]
+
+
+def user_status_change(raw: Mapping[str, Any]) -> UserStatusChange:
+    """Read one ``userStatus``; a wrongly typed optional field is ignored."""
+    wire = folded(raw)
+    user_id = string(wire.get("userid"))
+    changes: dict[str, Any] = {}
+    for name, value in wire.items():
+        spec = _STATUS_FIELDS.get(name)
+        if spec is None:
+            continue
+        attribute, parse = spec
+        try:
+            changes[attribute] = parse(value)
+        except InvalidFieldError:
+            if attribute == "status_id":
+                raise
+            _LOGGER.debug("Ignoring user status field %s of unexpected type", name)
+    return UserStatusChange(user_id, changes)
+
+
+def user_status(raw: object) -> UserStatus:
+    """Read a whole ``userStatus`` (a one-off read); raises if it lacks the required ids."""
     if not isinstance(raw, dict):
-        raise InvalidStatusError("statusMessage")
-    folded = _folded(raw)
-    status_id = _text(folded, "statusId")
-    text = folded.get("messagetext")
-    return StatusMessage(
-        status_id=status_id,
-        message_text=text if isinstance(text, str) and text else status_id,
-        icon_uri=_text(folded, "iconUri", ""),
-        group_tag=_text(folded, "groupTag", ""),
-        system_id=_text(folded, "systemId", ""),
-        **{attribute: _flag(folded, wire) for wire, attribute in _FLAGS.items()},
-    )
+        raise InvalidFieldError
+    change = user_status_change(raw)
+    if "status_id" not in change.changes:
+        raise InvalidFieldError
+    return UserStatus(user_id=change.user_id, **change.changes)
 
 
 @dataclass(frozen=True, slots=True)
 class UserStatusMessage:
-    """A ``userStatusMessage``: full (replace the cache) or delta (merge by user)."""
+    """A ``userStatusMessage``: full (``is_delta`` false) or changes merged by user id."""
 
     is_delta: bool
-    statuses: tuple[Mapping[str, Any], ...]
+    statuses: tuple[UserStatusChange, ...]
 
     def apply(self, current: Mapping[str, UserStatus]) -> dict[str, UserStatus]:
-        """Return the statuses by casefolded user id after this message."""
+        """Return the statuses after this message, keyed by :func:`status_key` of user ids.
+
+        A full message replaces the whole cache (never dropped); a delta merges each user's
+        given fields.
+        """
         result = dict(current) if self.is_delta else {}
-        for changes in self.statuses:
-            key = str(changes["user_id"]).casefold()
-            known = result.get(key)
-            result[key] = (
-                replace(known, **changes)
-                if known is not None
-                else UserStatus(**changes)
-            )
+        for change in self.statuses:
+            key = status_key(change.user_id)
+            old = result.get(key)
+            if old is not None and self.is_delta:
+                result[key] = replace(old, **change.changes)
+            elif "status_id" in change.changes:
+                result[key] = UserStatus(user_id=change.user_id, **change.changes)
+            # else: a delta for a user not cached yet, without a status: nothing to show.
         return result
+
+
+def user_status_message(raw: Mapping[str, Any]) -> UserStatusMessage:
+    """Parse a ``userStatusMessage``."""
+    wire = folded(raw)
+    statuses: list[UserStatusChange] = []
+    for item in object_list(wire.get("userstatuslist")):
+        try:
+            statuses.append(user_status_change(item))
+        except InvalidFieldError:
+            _LOGGER.debug("Ignoring a user status without user or status id")
+    return UserStatusMessage(_is_delta(wire), tuple(statuses))
+
+
+_FLAGS: Final = {
+    "canhavedate": "can_have_date",
+    "canhavetime": "can_have_time",
+    "isdonotdisturbstatus": "is_do_not_disturb",
+    "isselectablestatus": "is_selectable",
+    "ispersistentstatus": "is_persistent",
+    "isforwardstatus": "is_forward",
+    "isaftercallworkstatus": "is_after_call_work",
+    "isacdstatus": "is_acd",
+    "isallowfollowupstatus": "is_allow_follow_up",
+}
+
+
+def status_message(raw: Mapping[str, Any]) -> StatusMessage:
+    """Read one ``statusMessage``; flags of the wrong type count as false."""
+    wire = folded(raw)
+    status_id = string(wire.get("statusid"))
+    text = wire.get("messagetext")
+    flags = {attribute: wire.get(name) is True for name, attribute in _FLAGS.items()}
+    return StatusMessage(
+        status_id=status_id,
+        message_text=text if isinstance(text, str) and text else status_id,
+        icon_uri=_text_or_none(wire.get("iconuri")),
+        group_tag=_text_or_none(wire.get("grouptag")),
+        system_id=_text_or_none(wire.get("systemid")),
+        **flags,
+    )
+
+
+def status_messages(items: object) -> tuple[StatusMessage, ...]:
+    """Read a list of ``statusMessage``; entries without a status id are skipped."""
+    result: list[StatusMessage] = []
+    for item in object_list(items):
+        try:
+            result.append(status_message(item))
+        except InvalidFieldError:
+            _LOGGER.debug("Ignoring a status message without a status id")
+    return tuple(result)
 
 
 @dataclass(frozen=True, slots=True)
 class StatusMessagesMessage:
-    """A ``statusMessagesMessage``: statuses added, changed and removed in the catalogue.
+    """A ``statusMessagesMessage``: changes to the server's status catalogue."""
 
-    A full message (``isDelta: false``, the first after subscribing) replaces the catalogue.
-    """
-
-    is_delta: bool
     added: tuple[StatusMessage, ...]
     changed: tuple[StatusMessage, ...]
     removed: tuple[str, ...]
+    is_delta: bool = True
 
     def apply(self, current: Mapping[str, StatusMessage]) -> dict[str, StatusMessage]:
-        """Return the catalogue by status key after this message."""
+        """Return the catalogue after this message, keyed by :func:`status_key`."""
         result = dict(current) if self.is_delta else {}
-        for message in (*self.added, *self.changed):
-            result[status_key(message.status_id)] = message
         for status_id in self.removed:
             result.pop(status_key(status_id), None)
+        for message in (*self.added, *self.changed):
+            result[status_key(message.status_id)] = message
         return result
+
+
+def status_messages_message(raw: Mapping[str, Any]) -> StatusMessagesMessage:
+    """Parse a ``statusMessagesMessage``."""
+    wire = folded(raw)
+    removed = wire.get("statusmessagesremoved")
+    return StatusMessagesMessage(
+        added=status_messages(wire.get("statusmessagesadded")),
+        changed=status_messages(wire.get("statusmessageschanged")),
+        removed=() if removed is None else strings(removed),
+        is_delta=_is_delta(wire),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UserStatusAccessChange:
+    """Statuses one user may now pick (``added``) or no longer (``removed``)."""
+
+    user_id: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class UserStatusAccessMessage:
-    """A ``statusMessagesUserAccessMessage``: statuses users may now pick, or no longer.
+    """A ``statusMessagesUserAccessMessage``: changes to users' access lists."""
 
-    Each change is (user id, added status ids, removed status ids).
-    """
-
-    is_delta: bool
-    changes: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+    changes: tuple[UserStatusAccessChange, ...]
+    is_delta: bool = True
 
     def apply(self, current: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
-        """Return each user's status keys, by casefolded user id, after this message."""
+        """Return the access lists after this message, keyed by user id (folded).
+
+        Status ids keep the server's spelling; they compare by :func:`status_key`.
+        """
         result = dict(current) if self.is_delta else {}
-        for user_id, added, removed in self.changes:
-            key = user_id.casefold()
-            gone = {status_key(status_id) for status_id in removed}
-            kept = result.get(key, frozenset()) - gone
-            result[key] = kept | {status_key(status_id) for status_id in added}
+        for change in self.changes:
+            key = status_key(change.user_id)
+            gone = {status_key(status_id) for status_id in change.removed}
+            kept = {s for s in result.get(key, ()) if status_key(s) not in gone}
+            known = {status_key(s) for s in kept}
+            for status_id in change.added:
+                if status_key(status_id) not in known:
+                    kept.add(status_id)
+                    known.add(status_key(status_id))
+            result[key] = frozenset(kept)
         return result
 
 
-def _is_delta(raw: Mapping[str, Any], default: bool) -> bool:
-    value = raw.get("isDelta", default)
-    if not isinstance(value, bool):
-        raise InvalidStatusError("isDelta")
-    return value
-
-
-def _list(raw: Mapping[str, Any], key: str) -> list[Any]:
-    value = _folded(raw).get(key.casefold(), [])
-    if not isinstance(value, list):
-        raise InvalidStatusError(key)
-    return value
-
-
-def parse_user_status_message(raw: Mapping[str, Any]) -> UserStatusMessage:
-    """Parse a ``userStatusMessage``."""
-    statuses = []
-    for item in _list(raw, "userStatusList"):
-        if not isinstance(item, dict):
-            raise InvalidStatusError("userStatus")
-        statuses.append(_status_changes(item))
-    return UserStatusMessage(_is_delta(raw, False), tuple(statuses))
-
-
-def parse_status_messages_message(raw: Mapping[str, Any]) -> StatusMessagesMessage:
-    """Parse a ``statusMessagesMessage``."""
-    return StatusMessagesMessage(
-        # [guess] Without isDelta, a catalogue message only adds to what is known.
-        is_delta=_is_delta(raw, True),
-        added=tuple(
-            parse_status_message(item) for item in _list(raw, "statusMessagesAdded")
-        ),
-        changed=tuple(
-            parse_status_message(item) for item in _list(raw, "statusMessagesChanged")
-        ),
-        removed=_texts(_list(raw, "statusMessagesRemoved")),
-    )
-
-
-def parse_user_access_message(raw: Mapping[str, Any]) -> UserStatusAccessMessage:
+def user_access_message(raw: Mapping[str, Any]) -> UserStatusAccessMessage:
     """Parse a ``statusMessagesUserAccessMessage``."""
-    changes = []
-    for item in _list(raw, "statusMessagesUserAccessChanges"):
-        if not isinstance(item, dict):
-            raise InvalidStatusError("statusMessagesUserAccessChange")
-        changes.append(
-            (
-                _text(_folded(item), "userId"),
-                _texts(_list(item, "statusMessagesAdded")),
-                _texts(_list(item, "statusMessagesRemoved")),
+    wire = folded(raw)
+    changes: list[UserStatusAccessChange] = []
+    for item in object_list(wire.get("statusmessagesuseraccesschanges")):
+        entry = folded(item)
+        try:
+            user_id = string(entry.get("userid"))
+            added = entry.get("statusmessagesadded")
+            removed = entry.get("statusmessagesremoved")
+            changes.append(
+                UserStatusAccessChange(
+                    user_id,
+                    () if added is None else strings(added),
+                    () if removed is None else strings(removed),
+                )
             )
-        )
-    return UserStatusAccessMessage(_is_delta(raw, True), tuple(changes))
+        except InvalidFieldError:
+            _LOGGER.debug("Ignoring a malformed user access change")
+    return UserStatusAccessMessage(tuple(changes), _is_delta(wire))
 
 
-def status_body(
-    status_id: str,
-    notes: str | None,
-    forward_number: str | None,
-    until: datetime | None,
-) -> dict[str, Any]:
-    """Build the body of ``PUT status/user-statuses/{userId}``."""
-    body: dict[str, Any] = {"statusId": status_id}
-    if notes is not None:
-        body["notes"] = notes
-    if forward_number is not None:
-        body["forwardNumber"] = forward_number
-    if until is not None:
-        body["until"] = {
-            "untilDateTime": compact_date(until),
-            "hasDate": True,
-            "hasTime": True,
-        }
-    return body
+def _is_delta(wire: Mapping[str, Any]) -> bool:
+    is_delta = wire.get("isdelta", True)
+    return boolean(is_delta)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None

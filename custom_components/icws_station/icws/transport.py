@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-import json
 import logging
 from typing import Any, Final
 
@@ -19,6 +18,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from .codec import decode_json, encode_json
 from .errors import (
     IcwsConnectionError,
     IcwsError,
@@ -27,7 +27,6 @@ from .errors import (
     IcwsSslError,
     IcwsTimeoutError,
 )
-from .messages import decode_json
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ class Transport:
         data = None
         if body is not None:
             send_headers["Content-Type"] = CONTENT_TYPE
-            data = json.dumps(body).encode()
+            data = encode_json(body)
         try:
             async with self._session.request(
                 method,

@@ -1,0 +1,378 @@
+"""What the user's queue means for the call entities: call state, and call events.
+
+The queue watch (``docs/icws-protocol.md`` §10) reports each interaction's ``Eic_State``
+letter; this module turns the sequence of queue contents into the strongest call state, a
+summary for the state attributes, and the events a user automates on (ringing, answered,
+held, resumed, ended, missed, outgoing). It holds no Home Assistant import and does no I/O,
+so every rule here is tested without a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any, Final, Protocol
+
+CALL_OBJECT_TYPE: Final = "call"
+
+
+class CallState(StrEnum):
+    """The user's call state, the strongest over all their calls (``call_state`` sensor).
+
+    Strength order, weakest first: idle, ringing, held, dialing, connected. A call the user
+    is talking on beats anything else; one being placed beats one on hold (the user is busy
+    with it now); a held call beats a ringing one, since the ``ringing`` binary sensor says
+    that on its own and the user is already engaged on the held call.
+    """
+
+    IDLE = "idle"
+    RINGING = "ringing"
+    HELD = "held"
+    DIALING = "dialing"
+    CONNECTED = "connected"
+
+    @property
+    def strength(self) -> int:
+        """Return the position in the strength order (idle 0)."""
+        return _STRENGTH[self]
+
+
+_STRENGTH: Final = {state: rank for rank, state in enumerate(CallState)}
+
+
+class CallEventType(StrEnum):
+    """Event types of the ``call`` event entity."""
+
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    HELD = "held"
+    RESUMED = "resumed"
+    ENDED = "ended"
+    MISSED = "missed"
+    OUTGOING = "outgoing"
+
+
+class _Phase(IntEnum):
+    """Where one interaction is in its life, from its state letter."""
+
+    RINGING = 1
+    DIALING = 2
+    CONNECTED = 3
+    HELD = 4
+    VOICEMAIL = 5
+    ENDED = 6
+
+
+# Eic_State letters [doc] -> phase. [guess] Suspended (X) and parked (P) count as held:
+# the call waits for the user. Messaging (M) is the caller in voicemail: the user is not
+# on that call, and one that rang, went to voicemail and ended is missed. (§10 suggests
+# counting M as "on a call"; a busy light that turns red while someone leaves a message
+# would be wrong.) Unknown letters and "" (not set) leave the phase as it was.
+_PHASES: Final[Mapping[str, _Phase]] = {
+    "M": _Phase.VOICEMAIL,
+    "A": _Phase.RINGING,
+    "O": _Phase.RINGING,
+    "S": _Phase.DIALING,
+    "R": _Phase.DIALING,
+    "C": _Phase.CONNECTED,
+    "H": _Phase.HELD,
+    "X": _Phase.HELD,
+    "P": _Phase.HELD,
+    "I": _Phase.ENDED,
+    "E": _Phase.ENDED,
+}
+
+_CALL_STATES: Final[Mapping[_Phase | None, CallState]] = {
+    _Phase.RINGING: CallState.RINGING,
+    _Phase.DIALING: CallState.DIALING,
+    _Phase.CONNECTED: CallState.CONNECTED,
+    _Phase.HELD: CallState.HELD,
+}
+
+_ANSWERED: Final = frozenset({_Phase.CONNECTED, _Phase.HELD})
+
+
+class QueuedInteraction(Protocol):
+    """What the tracker reads of an interaction on the user's queue."""
+
+    @property
+    def state(self) -> str:
+        """Return the ``Eic_State`` letter (unknown letters kept)."""
+        ...
+
+    @property
+    def object_type(self) -> str:
+        """Return ``Eic_ObjectType`` ("Call", "Chat", "Email", ...)."""
+        ...
+
+    @property
+    def direction(self) -> str | None:
+        """Return ``Eic_CallDirection`` ("I" or "O"; None if not reported)."""
+        ...
+
+    @property
+    def remote_name(self) -> str:
+        """Return the other party's name ("" if unknown)."""
+        ...
+
+    @property
+    def remote_number(self) -> str:
+        """Return the other party's number or address ("" if unknown)."""
+        ...
+
+    @property
+    def initiation_time(self) -> datetime | None:
+        """Return when the interaction began, by the server's clock."""
+        ...
+
+    @property
+    def connect_time(self) -> datetime | None:
+        """Return when it was connected, by the server's clock."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEvent:
+    """One event of the ``call`` event entity; ``duration`` (seconds) only on ``ended``."""
+
+    event_type: CallEventType
+    interaction_id: str
+    media_type: str
+    outbound: bool
+    remote_name: str
+    remote_number: str
+    duration: int | None = None
+
+    def data(self) -> dict[str, Any]:
+        """Return the event data (personal: the user's own entity only)."""
+        data: dict[str, Any] = {
+            "direction": "outbound" if self.outbound else "inbound",
+            "remote_name": self.remote_name or None,
+            "remote_number": self.remote_number or None,
+            "media_type": self.media_type,
+        }
+        if self.duration is not None:
+            data["duration"] = self.duration
+        return data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallSummary:
+    """The user's calls at one moment, for the call entities' states and attributes.
+
+    ``direction``, ``remote_name``, ``remote_number`` and ``since`` describe the call that
+    gives the state (the newest of the strongest); ``other_interactions`` counts live chats,
+    e-mails and other non-call interactions, which never make the user "on a call".
+    """
+
+    state: CallState = CallState.IDLE
+    calls: int = 0
+    ringing_calls: int = 0
+    outbound: bool | None = None
+    remote_name: str | None = None
+    remote_number: str | None = None
+    since: datetime | None = None
+    other_interactions: int = 0
+
+    @property
+    def ringing(self) -> bool:
+        """Return whether a call rings (even while another is up)."""
+        return self.ringing_calls > 0
+
+    @property
+    def on_call(self) -> bool:
+        """Return whether a call is connected, held or being placed."""
+        return self.state in {CallState.CONNECTED, CallState.HELD, CallState.DIALING}
+
+
+def media_type(object_type: str) -> str:
+    """Return the event's media type: the object type in lower case ("call", "chat")."""
+    return object_type.strip().casefold() or "unknown"
+
+
+def is_outbound(direction: str | None) -> bool:
+    """Return whether ``Eic_CallDirection`` says the user placed the interaction [guess]."""
+    return direction is not None and str(direction).strip().casefold() in {
+        "o",
+        "outbound",
+    }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Seen:
+    """What the tracker remembers of one interaction."""
+
+    phase: _Phase | None
+    since: datetime
+    answered: bool
+    connected_at: datetime | None
+    media_type: str
+    outbound: bool
+    remote_name: str
+    remote_number: str
+    order: int
+
+
+class CallTracker:
+    """Follows the user's queue and derives the call events from its changes.
+
+    Feed it the whole queue after every queue message (:meth:`update`). The first update
+    is the baseline: what is on the queue then (a call in progress when Home Assistant
+    starts) raises no event. Later full messages (after a lost session or stream) are
+    compared with what was known, so a call that ended meanwhile still ends, or is missed.
+    """
+
+    def __init__(self) -> None:
+        """Start without a baseline."""
+        self._seen: dict[str, _Seen] | None = None
+        self._order = 0
+
+    def update(
+        self, queue: Mapping[str, QueuedInteraction], now: datetime
+    ) -> list[CallEvent]:
+        """Take the queue as it is now; return the events since the last update, in order."""
+        baseline = self._seen is None
+        before = self._seen or {}
+        after: dict[str, _Seen] = {}
+        events: list[CallEvent] = []
+        for interaction_id, interaction in queue.items():
+            previous = before.get(interaction_id)
+            seen, happened = self._follow(interaction_id, interaction, previous, now)
+            after[interaction_id] = seen
+            if not baseline:
+                events += happened
+        for interaction_id, previous in before.items():
+            if interaction_id not in after and previous.phase not in {
+                None,
+                _Phase.ENDED,
+            }:
+                events.append(_ended(interaction_id, previous, now))
+        self._seen = after
+        return events
+
+    def _follow(
+        self,
+        interaction_id: str,
+        interaction: QueuedInteraction,
+        previous: _Seen | None,
+        now: datetime,
+    ) -> tuple[_Seen, list[CallEvent]]:
+        phase = _PHASES.get(str(interaction.state))
+        if previous is None:
+            self._order += 1
+            previous = _Seen(
+                phase=None,
+                since=now,
+                answered=False,
+                connected_at=None,
+                media_type=media_type(interaction.object_type),
+                outbound=is_outbound(interaction.direction),
+                remote_name=interaction.remote_name,
+                remote_number=interaction.remote_number,
+                order=self._order,
+            )
+            first = True
+        else:
+            first = False
+            # Names may arrive after the interaction (a delta with only the name).
+            previous = replace(
+                previous,
+                remote_name=interaction.remote_name or previous.remote_name,
+                remote_number=interaction.remote_number or previous.remote_number,
+            )
+        if phase is None or phase is previous.phase:
+            return previous, []
+        since = now
+        if first:
+            # Already under way when first seen: the server's clock knows better.
+            server_time = (
+                interaction.connect_time
+                if phase in _ANSWERED
+                else interaction.initiation_time
+            )
+            since = min(server_time or now, now)
+        seen = replace(previous, phase=phase, since=since)
+        events = _transition(interaction_id, previous, phase, first=first, now=now)
+        if phase in _ANSWERED and not previous.answered:
+            seen = replace(seen, answered=True, connected_at=since)
+        return seen, events
+
+    def summary(self) -> CallSummary:
+        """Return the call state over the interactions of the last update."""
+        live = [
+            (state, seen)
+            for seen in (self._seen or {}).values()
+            if (state := _CALL_STATES.get(seen.phase)) is not None
+        ]
+        calls = [(s, seen) for s, seen in live if seen.media_type == CALL_OBJECT_TYPE]
+        others = len(live) - len(calls)
+        if not calls:
+            return CallSummary(other_interactions=others)
+        state, top = max(calls, key=lambda item: (item[0].strength, item[1].order))
+        return CallSummary(
+            state=state,
+            calls=len(calls),
+            outbound=top.outbound,
+            remote_name=top.remote_name or None,
+            remote_number=top.remote_number or None,
+            since=top.since,
+            other_interactions=others,
+            ringing_calls=sum(1 for s, _ in calls if s is CallState.RINGING),
+        )
+
+
+def _event(
+    event_type: CallEventType,
+    interaction_id: str,
+    seen: _Seen,
+    duration: int | None = None,
+) -> CallEvent:
+    return CallEvent(
+        event_type=event_type,
+        interaction_id=interaction_id,
+        media_type=seen.media_type,
+        outbound=seen.outbound,
+        remote_name=seen.remote_name,
+        remote_number=seen.remote_number,
+        duration=duration,
+    )
+
+
+def _ended(interaction_id: str, seen: _Seen, now: datetime) -> CallEvent:
+    """End an interaction: ended (with its talk time) if it was ever answered, else missed.
+
+    An outbound call nobody answered ends with no talk time rather than being missed.
+    """
+    if seen.answered and seen.connected_at is not None:
+        duration = max(0, round((now - seen.connected_at).total_seconds()))
+        return _event(CallEventType.ENDED, interaction_id, seen, duration)
+    if seen.outbound:
+        return _event(CallEventType.ENDED, interaction_id, seen, 0)
+    return _event(CallEventType.MISSED, interaction_id, seen)
+
+
+def _transition(
+    interaction_id: str, previous: _Seen, phase: _Phase, *, first: bool, now: datetime
+) -> list[CallEvent]:
+    """Return the events of one interaction's move from ``previous.phase`` to ``phase``."""
+    events: list[CallEvent] = []
+    if first:
+        if previous.outbound:
+            events.append(_event(CallEventType.OUTGOING, interaction_id, previous))
+        elif phase is _Phase.RINGING:
+            events.append(_event(CallEventType.RINGING, interaction_id, previous))
+    if phase is _Phase.ENDED:
+        events.append(_ended(interaction_id, previous, now))
+        return events
+    if phase in _ANSWERED and not previous.answered:
+        events.append(_event(CallEventType.ANSWERED, interaction_id, previous))
+        if phase is _Phase.HELD:
+            events.append(_event(CallEventType.HELD, interaction_id, previous))
+        return events
+    if phase is _Phase.HELD and previous.phase is _Phase.CONNECTED:
+        events.append(_event(CallEventType.HELD, interaction_id, previous))
+    elif phase is _Phase.CONNECTED and previous.phase is _Phase.HELD:
+        events.append(_event(CallEventType.RESUMED, interaction_id, previous))
+    return events

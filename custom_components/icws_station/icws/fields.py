@@ -1,0 +1,92 @@
+"""Readers of wire values shared by the message parsers.
+
+Strict where a value is required, tolerant where ``docs/icws-protocol.md`` says servers
+differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from .models import ConnectionState
+
+
+class InvalidFieldError(Exception):
+    """A field had a value of the wrong type."""
+
+
+def string(value: object) -> str:
+    """Return a string or raise :class:`InvalidFieldError`."""
+    if not isinstance(value, str):
+        raise InvalidFieldError
+    return value
+
+
+def boolean(value: object) -> bool:
+    """Return a boolean or raise :class:`InvalidFieldError`."""
+    if not isinstance(value, bool):
+        raise InvalidFieldError
+    return value
+
+
+def integer(value: object) -> int:
+    """Return an integer (not a boolean) or raise :class:`InvalidFieldError`."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidFieldError
+    return value
+
+
+def strings(value: object) -> tuple[str, ...]:
+    """Return the strings of a list; other items are skipped."""
+    if not isinstance(value, list):
+        raise InvalidFieldError
+    return tuple(item for item in value if isinstance(item, str))
+
+
+def object_list(value: object) -> list[Mapping[str, Any]]:
+    """Return the objects of a list (missing: empty); other items are skipped."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidFieldError
+    return [item for item in value if isinstance(item, dict)]
+
+
+def folded(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``raw`` with case-folded keys.
+
+    Key names differ in case between sources (``isAcdStatus`` in the schema,
+    ``isACDStatus`` in a client written against a real server: ``docs/icws-protocol.md``
+    §9), so the status parsers match them case-insensitively.
+    """
+    return {key.casefold(): value for key, value in raw.items() if isinstance(key, str)}
+
+
+def timestamp(value: object) -> datetime:
+    """Read a date in the compact ISO form (``20210706T193229Z``) or the extended one.
+
+    A time without a zone is taken as UTC, the zone of every recorded example.
+    """
+    if not isinstance(value, str) or not value:
+        raise InvalidFieldError
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise InvalidFieldError from err
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def compact_timestamp(moment: datetime) -> str:
+    """Write a date in the compact ISO form servers send, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def connection_state(value: object) -> ConnectionState | None:
+    """Read a state as the schema's integer or the vendor example's string."""
+    if isinstance(value, str):
+        return ConnectionState.__members__.get(value.upper())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ConnectionState(value)
+    return None

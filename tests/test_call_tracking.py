@@ -1,0 +1,361 @@
+"""The rules that turn the user's queue into a call state and call events.
+
+Pure rules, fed queue contents as the queue watch reports them (docs/icws-protocol.md §10);
+the tests over HTTP check that the entities follow them.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from custom_components.icws_station.call_tracking import (
+    CallEventType,
+    CallState,
+    CallSummary,
+    CallTracker,
+    is_outbound,
+    media_type,
+)
+
+START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+E = CallEventType
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An interaction as the client reports it."""
+
+    state: str
+    object_type: str = "Call"
+    direction: str | None = "I"
+    remote_name: str = "Ada Lovelace"
+    remote_number: str = "+1 555 0100"
+    initiation_time: datetime | None = None
+    connect_time: datetime | None = None
+
+
+class Clock:
+    """Seconds since START, one step per update."""
+
+    def __init__(self) -> None:
+        """Start at START."""
+        self.now = START
+
+    def tick(self, seconds: float = 1.0) -> datetime:
+        """Advance and return the new time."""
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock for the tracker."""
+    return Clock()
+
+
+@pytest.fixture
+def tracker(clock: Clock) -> CallTracker:
+    """A tracker with an empty queue as its baseline."""
+    tracked = CallTracker()
+    assert tracked.update({}, clock.now) == []
+    return tracked
+
+
+def play(
+    tracker: CallTracker, clock: Clock, *letters: str, item: Item | None = None
+) -> Iterator[list[CallEventType]]:
+    """Move interaction "1" through ``letters`` ("-" removes it); yield each step's events."""
+    base = item or Item("A")
+    for letter in letters:
+        queue = {} if letter == "-" else {"1": replace(base, state=letter)}
+        yield [event.event_type for event in tracker.update(queue, clock.tick())]
+
+
+@pytest.mark.parametrize(
+    ("letters", "expected"),
+    [
+        # Inbound, answered, held twice, ended by either side, then removed.
+        (
+            "A C H C H C E -",
+            [
+                [E.RINGING],
+                [E.ANSWERED],
+                [E.HELD],
+                [E.RESUMED],
+                [E.HELD],
+                [E.RESUMED],
+                [E.ENDED],
+                [],
+            ],
+        ),
+        ("A C I", [[E.RINGING], [E.ANSWERED], [E.ENDED]]),
+        # Offered, then alerting: one ringing.
+        ("O A C E", [[E.RINGING], [], [E.ANSWERED], [E.ENDED]]),
+        # Missed: rang and ended, or vanished, or went to voicemail and ended.
+        ("A E", [[E.RINGING], [E.MISSED]]),
+        ("A -", [[E.RINGING], [E.MISSED]]),
+        ("A M E -", [[E.RINGING], [], [E.MISSED], []]),
+        ("A M -", [[E.RINGING], [], [E.MISSED]]),
+        # Answered straight into hold.
+        ("A H C E", [[E.RINGING], [E.ANSWERED, E.HELD], [E.RESUMED], [E.ENDED]]),
+        # Suspended and parked count as held.
+        (
+            "A C X C P C E",
+            [
+                [E.RINGING],
+                [E.ANSWERED],
+                [E.HELD],
+                [E.RESUMED],
+                [E.HELD],
+                [E.RESUMED],
+                [E.ENDED],
+            ],
+        ),
+        # Unknown letters and "" change nothing.
+        ("A Z C  E", [[E.RINGING], [], [E.ANSWERED], [], [E.ENDED]]),
+        # Ended without a disconnected state seen: removal ends it.
+        ("A C -", [[E.RINGING], [E.ANSWERED], [E.ENDED]]),
+        # Appeared already ended (between two messages): missed.
+        ("E -", [[E.MISSED], []]),
+        # Only unknown letters: never a phase, never an event.
+        ("Z -", [[], []]),
+    ],
+)
+def test_inbound_transitions(
+    tracker: CallTracker, clock: Clock, letters: str, expected: list[list[E]]
+) -> None:
+    """Each move of an inbound call raises the events a user expects, once."""
+    steps = letters.split(" ")
+    assert list(play(tracker, clock, *steps)) == expected
+
+
+@pytest.mark.parametrize(
+    ("letters", "expected"),
+    [
+        (
+            "S R C H C I -",
+            [[E.OUTGOING], [], [E.ANSWERED], [E.HELD], [E.RESUMED], [E.ENDED], []],
+        ),
+        ("S E", [[E.OUTGOING], [E.ENDED]]),  # nobody answered: ended, not missed
+        ("S -", [[E.OUTGOING], [E.ENDED]]),
+        ("C I", [[E.OUTGOING, E.ANSWERED], [E.ENDED]]),
+    ],
+)
+def test_outbound_transitions(
+    tracker: CallTracker, clock: Clock, letters: str, expected: list[list[E]]
+) -> None:
+    """A call the user places is outgoing, then answered when the far end picks up."""
+    steps = letters.split(" ")
+    assert list(play(tracker, clock, *steps, item=Item("S", direction="O"))) == expected
+
+
+def test_event_data(tracker: CallTracker, clock: Clock) -> None:
+    """Events carry direction, remote party, media type, and the talk time on ended."""
+    call = Item("A")
+    [ringing] = tracker.update({"7": call}, clock.tick())
+    assert ringing.interaction_id == "7"
+    assert ringing.data() == {
+        "direction": "inbound",
+        "remote_name": "Ada Lovelace",
+        "remote_number": "+1 555 0100",
+        "media_type": "call",
+    }
+    tracker.update({"7": replace(call, state="C")}, clock.tick())
+    tracker.update({"7": replace(call, state="H")}, clock.tick(30))
+    tracker.update({"7": replace(call, state="C")}, clock.tick(30))
+    [ended] = tracker.update({"7": replace(call, state="E")}, clock.tick(15.4))
+    assert ended.data()["duration"] == 75
+    assert "duration" not in ringing.data()
+
+    anonymous = Item("S", direction="O", remote_name="", remote_number="")
+    [outgoing] = tracker.update({"8": anonymous}, clock.tick())
+    assert outgoing.data() == {
+        "direction": "outbound",
+        "remote_name": None,
+        "remote_number": None,
+        "media_type": "call",
+    }
+    [ended] = tracker.update({}, clock.tick())
+    assert ended.data()["duration"] == 0
+
+
+def test_names_arriving_late(tracker: CallTracker, clock: Clock) -> None:
+    """A name that comes in a later delta reaches the following events and the summary."""
+    nameless = Item("A", remote_name="", remote_number="")
+    [ringing] = tracker.update({"1": nameless}, clock.tick())
+    assert ringing.remote_name == ""
+    named = replace(nameless, state="C", remote_name="Ada", remote_number="100")
+    [answered] = tracker.update({"1": named}, clock.tick())
+    assert (answered.remote_name, answered.remote_number) == ("Ada", "100")
+    # A later message without the name keeps it.
+    tracker.update({"1": replace(nameless, state="H")}, clock.tick())
+    assert tracker.summary().remote_name == "Ada"
+
+
+def test_baseline_raises_no_events(clock: Clock) -> None:
+    """A call in progress when Home Assistant starts shows, with no event for the past."""
+    tracker = CallTracker()
+    connected_at = START - timedelta(minutes=3)
+    in_progress = Item(
+        "C", initiation_time=START - timedelta(minutes=4), connect_time=connected_at
+    )
+    ringing = Item(
+        "A", remote_name="Grace", initiation_time=START - timedelta(seconds=5)
+    )
+    assert tracker.update({"1": in_progress, "2": ringing}, START) == []
+    summary = tracker.summary()
+    assert summary.state is CallState.CONNECTED
+    assert summary.since == connected_at  # by the server's clock
+    assert summary.calls == 2
+    assert summary.ringing
+    # Its end measures the talk time from the server's connect time.
+    [ended] = tracker.update({"2": ringing}, START + timedelta(seconds=20))
+    assert (ended.event_type, ended.duration) == (E.ENDED, 200)
+
+
+def test_server_clock_ahead_is_clamped(clock: Clock) -> None:
+    """A server clock ahead of ours never makes a since in the future."""
+    tracker = CallTracker()
+    ahead = Item("C", connect_time=START + timedelta(minutes=5))
+    tracker.update({"1": ahead}, START)
+    assert tracker.summary().since == START
+
+
+def test_resync_after_a_gap(tracker: CallTracker, clock: Clock) -> None:
+    """A full queue after a lost session is compared with what was known."""
+    tracker.update({"1": Item("A"), "2": Item("C"), "3": Item("A")}, clock.tick())
+    # Meanwhile: 1 was answered, 2 ended, 3 was missed, 4 rang and is ringing.
+    events = tracker.update(
+        {"1": Item("C"), "4": Item("A", remote_name="Grace")}, clock.tick()
+    )
+    assert [(e.interaction_id, e.event_type) for e in events] == [
+        ("1", E.ANSWERED),
+        ("4", E.RINGING),
+        ("2", E.ENDED),
+        ("3", E.MISSED),
+    ]
+
+
+# ---- summary ---------------------------------------------------------------------------
+
+
+def summary_of(*letters: str, others: tuple[str, ...] = ()) -> CallSummary:
+    """The summary over calls in the given states (ids in order) plus chats in ``others``."""
+    tracker = CallTracker()
+    queue = {
+        str(n): Item(
+            letter, remote_name=f"caller {n}", direction="O" if letter in "SR" else "I"
+        )
+        for n, letter in enumerate(letters)
+    }
+    queue |= {
+        f"chat{n}": Item(letter, object_type="Chat") for n, letter in enumerate(others)
+    }
+    tracker.update(queue, START)
+    return tracker.summary()
+
+
+@pytest.mark.parametrize(
+    ("letters", "state", "calls", "top"),
+    [
+        ((), CallState.IDLE, 0, None),
+        (("E", "I"), CallState.IDLE, 0, None),
+        (("M",), CallState.IDLE, 0, None),
+        (("Z",), CallState.IDLE, 0, None),
+        (("A",), CallState.RINGING, 1, "caller 0"),
+        (("O", "A"), CallState.RINGING, 2, "caller 1"),  # newest of the strongest
+        (("A", "H"), CallState.HELD, 2, "caller 1"),
+        (("H", "S"), CallState.DIALING, 2, "caller 1"),
+        (("R", "E"), CallState.DIALING, 1, "caller 0"),
+        (("C", "A"), CallState.CONNECTED, 2, "caller 0"),
+        (("A", "C", "H", "S"), CallState.CONNECTED, 4, "caller 1"),
+    ],
+)
+def test_strongest_state(
+    letters: tuple[str, ...], state: CallState, calls: int, top: str | None
+) -> None:
+    """The state is the strongest over the calls: connected > dialing > held > ringing."""
+    summary = summary_of(*letters)
+    assert summary.state is state
+    assert summary.calls == calls
+    assert summary.remote_name == top
+    assert summary.on_call is (
+        state in {CallState.CONNECTED, CallState.HELD, CallState.DIALING}
+    )
+
+
+def test_strength_order_is_documented() -> None:
+    """The order the sensor documents is the order it uses."""
+    assert sorted(CallState, key=lambda s: s.strength) == [
+        CallState.IDLE,
+        CallState.RINGING,
+        CallState.HELD,
+        CallState.DIALING,
+        CallState.CONNECTED,
+    ]
+
+
+def test_ringing_while_on_a_call() -> None:
+    """A call waiting rings while the state stays connected."""
+    summary = summary_of("C", "A")
+    assert summary.ringing
+    assert summary.ringing_calls == 1
+    assert summary.on_call
+    assert summary.outbound is False
+
+
+def test_chats_and_emails_are_not_calls() -> None:
+    """Chats and e-mails never make the user ringing or on a call; they are counted."""
+    summary = summary_of(others=("A", "C", "E"))
+    assert summary == CallSummary(other_interactions=2)
+    assert not summary.on_call
+    assert not summary.ringing
+    summary = summary_of("A", others=("C",))
+    assert (summary.state, summary.other_interactions) == (CallState.RINGING, 1)
+
+
+def test_chat_events_say_their_media_type(tracker: CallTracker, clock: Clock) -> None:
+    """Events of other interactions come with their media type, so automations can filter."""
+    [event] = tracker.update({"1": Item("A", object_type="Email")}, clock.tick())
+    assert event.event_type is E.RINGING
+    assert event.media_type == "email"
+
+
+def test_since_follows_the_state(tracker: CallTracker, clock: Clock) -> None:
+    """``since`` is when the call that gives the state entered it."""
+    tracker.update({"1": Item("A")}, clock.tick())
+    answered_at = clock.tick()
+    tracker.update({"1": Item("C")}, answered_at)
+    assert tracker.summary().since == answered_at
+    tracker.update({"1": Item("C", remote_name="Ada L.")}, clock.tick())
+    assert tracker.summary().since == answered_at
+    held_at = clock.tick()
+    tracker.update({"1": Item("H")}, held_at)
+    assert tracker.summary().since == held_at
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("O", True),
+        ("o", True),
+        ("Outbound", True),
+        ("I", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_direction(value: str | None, expected: bool) -> None:
+    """Only an outbound direction makes an interaction outbound [guess on the values]."""
+    assert is_outbound(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("object_type", "expected"),
+    [("Call", "call"), ("Chat", "chat"), (" Email ", "email"), ("", "unknown")],
+)
+def test_media_type(object_type: str, expected: str) -> None:
+    """The media type is the object type in lower case."""
+    assert media_type(object_type) == expected

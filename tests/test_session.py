@@ -1,0 +1,238 @@
+"""The session through faults, against the simulator: what a user keeps and what they see.
+
+Every test watches the server's live sessions of the user: never two at once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.components.homeassistant import (
+    DOMAIN as HOMEASSISTANT_DOMAIN,
+    SERVICE_UPDATE_ENTITY,
+)
+from homeassistant.components.repairs import DOMAIN as REPAIRS_DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.icws_station.const import DOMAIN
+from icws_simulator import IcwsSimulator
+
+from .conftest import USERNAME
+from .helpers import LiveSessionWatch, StateRecorder, wait_for_state
+
+EXTENSION = "sensor.jane_doe_cic01_extension"
+STATION_CONNECTED = "binary_sensor.jane_doe_cic01_station_connected"
+SERVER_CONNECTION = "binary_sensor.jane_doe_cic01_server_connection"
+
+pytestmark = pytest.mark.usefixtures("live_sessions")
+
+
+def station_logoffs(simulator: IcwsSimulator, since: int) -> list[str]:
+    return [
+        path
+        for method, path, _ in simulator.requests[since:]
+        if method == "DELETE" and path.endswith("/connection/station")
+    ]
+
+
+@pytest.mark.parametrize("outage", ["refuse", "cut", "drop_streams"])
+async def test_outage_keeps_the_session_and_the_station(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    outage: str,
+) -> None:
+    """The network fails while the server keeps the session: the same session comes back.
+
+    Nothing logs the station off or signs in again; the renewed subscription brings the
+    full state, including what changed during the outage.
+    """
+    (session_id,) = simulator.sessions
+    logins, since = simulator.login_attempts, len(simulator.requests)
+
+    simulator.set_outage(outage)  # type: ignore[arg-type]
+    if outage != "drop_streams":
+        await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+        assert hass.states.get(SERVER_CONNECTION).state == STATE_OFF  # type: ignore[union-attr]
+    simulator.update_station("WS-114", extension="1501")
+    simulator.set_outage(None)
+
+    await wait_for_state(hass, EXTENSION, "1501")
+    assert hass.states.get(SERVER_CONNECTION).state == STATE_ON  # type: ignore[union-attr]
+    assert list(simulator.sessions) == [session_id]
+    assert simulator.login_attempts == logins
+    assert station_logoffs(simulator, since) == []
+    assert simulator.sessions[session_id].station is not None
+
+
+async def test_loss_shows_at_once(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The entities go unavailable when the loss is seen, before anything is sent."""
+    recorder = StateRecorder(hass, EXTENSION)
+    simulator.response_delay = 30.0  # whatever the entry sends next stays unanswered
+
+    simulator.end_session()
+
+    await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+    assert recorder.states == [STATE_UNAVAILABLE]
+    simulator.response_delay = 0.0
+    await wait_for_state(hass, EXTENSION, "114")
+
+
+async def test_update_entity_during_an_outage_stays_unavailable(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    await async_setup_component(hass, HOMEASSISTANT_DOMAIN, {})
+    simulator.set_outage("refuse")
+    await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+
+    await hass.services.async_call(
+        HOMEASSISTANT_DOMAIN,
+        SERVICE_UPDATE_ENTITY,
+        {ATTR_ENTITY_ID: [EXTENSION]},
+        blocking=True,
+    )
+
+    assert hass.states.get(EXTENSION).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    simulator.set_outage(None)
+    await wait_for_state(hass, EXTENSION, "114")
+
+
+async def test_update_entity_reads_the_server(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    await async_setup_component(hass, HOMEASSISTANT_DOMAIN, {})
+    since = len(simulator.requests)
+
+    await hass.services.async_call(
+        HOMEASSISTANT_DOMAIN,
+        SERVICE_UPDATE_ENTITY,
+        {ATTR_ENTITY_ID: [EXTENSION]},
+        blocking=True,
+    )
+
+    assert [
+        (method, path.split("/", 3)[-1])
+        for method, path, _ in simulator.requests[since:]
+    ] == [("GET", "connection/station")]
+    assert hass.states.get(EXTENSION).state == "114"  # type: ignore[union-attr]
+
+
+async def test_should_not_reconnect_is_a_repair_that_reconnects(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    reason = "Your account was disabled for maintenance."
+    caplog.set_level(logging.WARNING)
+    logins = simulator.login_attempts
+    task = init_integration.runtime_data.session._task
+    assert task is not None
+
+    simulator.end_session(reason=reason, should_reconnect=False)
+
+    await task  # the loop ends: no login is tried
+    assert simulator.login_attempts == logins
+    assert not simulator.sessions
+    assert hass.states.get(EXTENSION).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    assert hass.states.get(SERVER_CONNECTION).state == STATE_OFF  # type: ignore[union-attr]
+    issue_id = f"session_{init_integration.entry_id}"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_key == "session_ended"
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["reason"] == reason
+    assert "asks not to reconnect" in caplog.text
+
+    # The user reconnects from the repair.
+    assert await async_setup_component(hass, REPAIRS_DOMAIN, {})
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    flow = await response.json()
+    assert flow["step_id"] == "confirm"
+    assert flow["description_placeholders"]["reason"] == reason
+    response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}")
+    assert (await response.json())["type"] == "create_entry"
+
+    await wait_for_state(hass, EXTENSION, "114")
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert simulator.login_attempts == logins + 1
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_session_ended_logs_in_again_on_the_chosen_station(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    live_sessions: LiveSessionWatch,
+) -> None:
+    (old,) = simulator.sessions
+    logins, since = simulator.login_attempts, len(simulator.requests)
+
+    simulator.end_session()
+    await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
+    await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
+
+    (new,) = simulator.sessions
+    assert new != old
+    assert simulator.login_attempts == logins + 1
+    assert simulator.station_requests[-1]["workstation"] == "WS-114"
+    assert station_logoffs(simulator, since) == []
+    assert hass.states.get(STATION_CONNECTED).state == STATE_ON  # type: ignore[union-attr]
+    assert live_sessions.most == 1
+
+
+async def test_another_account_after_a_login_stops(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The address now signs the entry in as someone else: stop, never show their station."""
+    hass.config_entries.async_update_entry(
+        init_integration, unique_id=f"someone-else@{simulator.host}"
+    )
+    task = init_integration.runtime_data.session._task
+    assert task is not None
+
+    simulator.end_session()
+    await task
+
+    assert not simulator.sessions  # the foreign session was ended again
+    assert hass.states.get(EXTENSION).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"session_{init_integration.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_key == "account_mismatch"
+    assert not issue.is_fixable
+
+
+async def test_unload_and_stop_leave_no_session(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Reloads log out before they log in again; stop logs out."""
+    for _ in range(3):
+        assert await hass.config_entries.async_reload(init_integration.entry_id)
+        await hass.async_block_till_done()
+        assert simulator.live_sessions(USERNAME) == 1
+
+    await hass.async_stop()
+    assert simulator.live_sessions(USERNAME) == 0

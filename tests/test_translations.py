@@ -1,0 +1,259 @@
+"""translations/en.json against the code: no URL, no missing key, no key nobody uses.
+
+Keys are found where the code names them, so a new platform, action or issue is checked
+without changing this file: ``translation_key=`` keywords (classified by the call they are
+in), ``step_id=``, form errors, abort reasons, selectors in the flows' schemas, entity
+descriptions in the platform modules and the actions in services.yaml.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+import importlib
+import json
+from pathlib import Path
+import re
+from types import ModuleType
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.selector import SelectSelector
+from homeassistant.util.yaml import load_yaml_dict
+import pytest
+
+INTEGRATION = Path(__file__).parents[1] / "custom_components" / "icws_station"
+PACKAGE = "custom_components.icws_station"
+STRINGS: dict[str, Any] = json.loads(
+    (INTEGRATION / "translations" / "en.json").read_text(encoding="utf-8")
+)
+SOURCES = {
+    path.stem: ast.parse(path.read_text(encoding="utf-8"))
+    for path in INTEGRATION.glob("*.py")
+}
+PLATFORMS = sorted(name for name in SOURCES if name in set(Platform))
+# A scheme, "www." or a host name: hassfest refuses URLs in strings (use placeholders).
+URL = re.compile(
+    r"\b[a-z][a-z0-9+.-]*://|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|example)\b",
+    re.IGNORECASE,
+)
+# Abort reasons that Home Assistant's flow helpers raise for the integration.
+IMPLIED_ABORTS = {
+    "_abort_if_unique_id_configured": "already_configured",
+    "async_set_unique_id": "already_in_progress",
+    "async_step_reauth": "reauth_successful",
+    "async_step_reconfigure": "reconfigure_successful",
+}
+
+
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else key)
+
+
+def _constants(node: ast.AST) -> set[str]:
+    """Return the string constants in an expression (both sides of a conditional)."""
+    return {
+        sub.value
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str)
+    }
+
+
+def _name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _calls() -> Iterator[tuple[str, ast.ClassDef | None, ast.Call]]:
+    """Yield every call of the integration with its module and the class it is in."""
+    for module, tree in SOURCES.items():
+        for top in tree.body:
+            cls = top if isinstance(top, ast.ClassDef) else None
+            for node in ast.walk(top):
+                if isinstance(node, ast.Call):
+                    yield module, cls, node
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def _flow(cls: ast.ClassDef | None) -> str:
+    bases = {_name(base) for base in cls.bases} if cls else set()
+    if "ConfigFlow" in bases:
+        return "config"
+    assert bases & {"OptionsFlow", "OptionsFlowWithReload"}, bases
+    return "options"
+
+
+def _used() -> dict[str, set[str]]:
+    """Return the dotted keys the code uses, by section, from the sources."""
+    used: dict[str, set[str]] = {}
+
+    def use(section: str, keys: set[str]) -> None:
+        used.setdefault(section, set()).update(keys)
+
+    for module, cls, call in _calls():
+        name = _name(call.func)
+        if (key := _keyword(call, "translation_key")) is not None:
+            if name == "async_create_issue":
+                use("issues", _constants(key))
+            elif name == "SelectSelectorConfig":
+                pass  # read from the schemas, with their options
+            elif _keyword(call, "translation_domain") is not None:
+                use("exceptions", _constants(key))
+            elif name.endswith("EntityDescription"):
+                pass  # read from the platform modules, with their states
+            else:
+                pytest.fail(f"{module}: translation_key in {name}() is not classified")
+        if (step := _keyword(call, "step_id")) is not None:
+            use(f"{_flow(cls)}.step", _constants(step))
+        if name == "async_abort" and (reason := _keyword(call, "reason")) is not None:
+            use("config.abort", _constants(reason))
+        if name == "_ValidationError" and call.args:
+            use("error", _constants(call.args[0]))
+        if name in IMPLIED_ABORTS:
+            use("config.abort", {IMPLIED_ABORTS[name]})
+    for node in ast.walk(SOURCES["config_flow"]):
+        if isinstance(node, ast.AsyncFunctionDef) and node.name in IMPLIED_ABORTS:
+            use("config.abort", {IMPLIED_ABORTS[node.name]})
+    return used
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"{PACKAGE}.{name}")
+
+
+def _is_description(value: object) -> bool:
+    # Home Assistant builds plain (non-subclassed) descriptions from a frozen copy of the
+    # class that is no EntityDescription subclass, so isinstance() misses them.
+    return isinstance(value, EntityDescription) or (
+        type(value).__name__.endswith("EntityDescription") and hasattr(value, "key")
+    )
+
+
+def descriptions_of(platform: str) -> list[Any]:
+    """Return the entity descriptions a platform module defines at module level."""
+    found: list[Any] = []
+    for value in vars(_module(platform)).values():
+        items = value if isinstance(value, tuple | list) else (value,)
+        found += [item for item in items if _is_description(item)]
+    return found
+
+
+def _selectors() -> dict[str, list[str]]:
+    """Return each translated select selector of the flows' schemas with its options."""
+    found: dict[str, list[str]] = {}
+    for value in vars(_module("config_flow")).values():
+        candidates = getattr(value, "schema", None)
+        selectors = candidates.values() if isinstance(candidates, dict) else [value]
+        for selector in selectors:
+            if isinstance(selector, SelectSelector) and (
+                key := selector.config.get("translation_key")
+            ):
+                found[key] = [str(option) for option in selector.config["options"]]
+    return found
+
+
+def test_no_string_contains_a_url() -> None:
+    offenders = [(path, text) for path, text in _strings(STRINGS) if URL.search(text)]
+    assert not offenders
+
+
+def test_the_url_pattern_finds_urls() -> None:
+    for text in ("see https://x.y", "www.example", "cic01.example.com", "a.b.net"):
+        assert URL.search(text), text
+    assert not URL.search("for example `{url_example}`, e.g. WS-114 or 8019.")
+
+
+def test_flow_steps_errors_and_aborts() -> None:
+    used = _used()
+    assert set(STRINGS["config"]["step"]) == used["config.step"]
+    assert set(STRINGS["options"]["step"]) == used["options.step"]
+    assert set(STRINGS["config"]["abort"]) == used["config.abort"]
+    assert set(STRINGS["config"]["error"]) == used["error"]
+    # The options flow shows the errors of trying a station, a subset of the config flow's.
+    assert set(STRINGS["options"]["error"]) <= used["error"]
+
+
+def test_exceptions_and_issues() -> None:
+    used = _used()
+    assert set(STRINGS.get("exceptions", {})) == used.get("exceptions", set())
+    assert set(STRINGS.get("issues", {})) == used.get("issues", set())
+
+
+def test_selectors_and_their_options() -> None:
+    selectors = _selectors()
+    assert selectors
+    assert set(STRINGS["selector"]) == set(selectors)
+    for key, options in selectors.items():
+        assert set(STRINGS["selector"][key]["options"]) == set(options), key
+
+
+def test_entities_of_every_platform() -> None:
+    assert set(STRINGS.get("entity", {})) <= set(PLATFORMS)
+    for platform in PLATFORMS:
+        strings = STRINGS["entity"].get(platform, {})
+        descriptions = descriptions_of(platform)
+        keys = {d.translation_key for d in descriptions}
+        assert None not in keys, f"{platform}: an entity without translation_key"
+        assert set(strings) == keys, platform
+        for description in descriptions:
+            entry = strings[description.translation_key]
+            assert entry["name"], description.key
+            if options := getattr(description, "options", None):
+                assert set(entry["state"]) == set(options), description.key
+            if event_types := getattr(description, "event_types", None):
+                states = entry["state_attributes"]["event_type"]["state"]
+                assert set(states) == set(event_types), description.key
+
+
+def test_actions() -> None:
+    path = INTEGRATION / "services.yaml"
+    services = load_yaml_dict(path) if path.exists() else {}
+    strings = STRINGS.get("services", {})
+    assert set(strings) == set(services)
+    for name, service in services.items():
+        assert strings[name]["name"]
+        assert strings[name]["description"]
+        for field in (service or {}).get("fields", {}):
+            assert strings[name]["fields"][field]["name"], f"{name}.{field}"
+            assert strings[name]["fields"][field]["description"], f"{name}.{field}"
+
+
+def test_static_placeholders_are_provided() -> None:
+    """Where a form's placeholders are a literal or a module constant, they cover the text."""
+    flow = _module("config_flow")
+    for _, cls, call in _calls():
+        step = _keyword(call, "step_id")
+        given = _keyword(call, "description_placeholders")
+        if step is None or not isinstance(given, ast.Name | ast.Dict):
+            continue
+        if isinstance(given, ast.Name):
+            if not hasattr(flow, given.id):
+                continue  # built at run time; the flow tests check those forms
+            provided = set(getattr(flow, given.id))
+        elif any(key is None for key in given.keys):
+            provided = {  # {**NAME, "key": ...}
+                name
+                for key, value in zip(given.keys, given.values, strict=True)
+                for name in (
+                    _constants(key)
+                    if key is not None
+                    else set(getattr(flow, _name(value), {}))
+                )
+            }
+        else:
+            provided = {k.value for k in given.keys if isinstance(k, ast.Constant)}
+        for step_id in _constants(step):
+            texts = dict(_strings(STRINGS[_flow(cls)]["step"][step_id]))
+            needed = {
+                n for text in texts.values() for n in re.findall(r"\{(\w+)\}", text)
+            }
+            assert needed <= provided, step_id
