@@ -5,6 +5,7 @@ Every test watches the server's live sessions of the user: never two at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from homeassistant.components.homeassistant import (
@@ -25,7 +26,7 @@ from custom_components.icws_station.const import DOMAIN
 from icws_simulator import IcwsSimulator
 
 from .conftest import USERNAME
-from .helpers import LiveSessionWatch, StateRecorder, wait_for_state
+from .helpers import WAIT, LiveSessionWatch, StateRecorder, wait_for_state
 
 EXTENSION = "sensor.jane_doe_cic01_extension"
 STATION_CONNECTED = "binary_sensor.jane_doe_cic01_station_connected"
@@ -102,6 +103,8 @@ async def test_update_entity_during_an_outage_stays_unavailable(
     )
 
     assert hass.states.get(EXTENSION).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    # The refresh was refused, not answered from what the entities showed before.
+    assert not init_integration.runtime_data.station.last_update_success
     simulator.set_outage(None)
     await wait_for_state(hass, EXTENSION, "114")
 
@@ -142,7 +145,8 @@ async def test_should_not_reconnect_is_a_repair_that_reconnects(
 
     simulator.end_session(reason=reason, should_reconnect=False)
 
-    await task  # the loop ends: no login is tried
+    async with asyncio.timeout(WAIT):
+        await task  # the loop ends: no login is tried
     assert simulator.login_attempts == logins
     assert not simulator.sessions
     assert hass.states.get(EXTENSION).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
@@ -211,7 +215,8 @@ async def test_another_account_after_a_login_stops(
     assert task is not None
 
     simulator.end_session()
-    await task
+    async with asyncio.timeout(WAIT):
+        await task
 
     assert not simulator.sessions  # the foreign session was ended again
     assert hass.states.get(EXTENSION).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
