@@ -25,11 +25,12 @@ async def test_unload_logs_out_and_leaves_nothing(
     assert init_integration.state is ConfigEntryState.NOT_LOADED
     assert not simulator.sessions
     calls = [
-        (method, path.split("/", 3)[-1]) for method, path, _ in simulator.requests[-3:]
+        (method, path.split("/", 3)[-1]) for method, path, _ in simulator.requests[-4:]
     ]
     assert calls == [
         ("DELETE", "connection/station"),
         ("DELETE", "messaging/subscriptions/connection/station"),
+        ("DELETE", "messaging/subscriptions/queues/icws-station-user-queue"),
         ("DELETE", "connection"),
     ]
     assert simulator.open_streams == 0

@@ -19,7 +19,9 @@ from icws_simulator import IcwsSimulator
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+@pytest.mark.parametrize(
+    "platform", [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT]
+)
 async def test_entities(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,

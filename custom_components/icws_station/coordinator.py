@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -42,6 +42,9 @@ from .repairs import station_issue_id
 from .session import IcwsSession
 from .station import station_settings
 
+if TYPE_CHECKING:
+    from .calls import CallsCoordinator
+
 
 @dataclass(slots=True)
 class IcwsRuntimeData:
@@ -49,6 +52,7 @@ class IcwsRuntimeData:
 
     session: IcwsSession
     station: StationCoordinator
+    calls: CallsCoordinator | None = None
 
 
 type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]

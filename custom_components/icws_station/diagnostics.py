@@ -25,6 +25,7 @@ TO_REDACT = {
     "title",
     "sip_address",
     "sip_user",
+    "remote_name",
 }
 
 
@@ -34,6 +35,7 @@ async def async_get_config_entry_diagnostics(
     """Return the entry, the server's features, the session, the station and its errors."""
     session = entry.runtime_data.session
     station = entry.runtime_data.station
+    calls = entry.runtime_data.calls
     info = session.client.login_info
     return {
         "entry": async_redact_data(
@@ -70,4 +72,5 @@ async def async_get_config_entry_diagnostics(
             if station.data
             else None,
         },
+        "calls": calls.diagnostics() if calls else None,
     }

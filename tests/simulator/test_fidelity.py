@@ -50,7 +50,7 @@ async def test_ended_or_unknown_session_is_401_on_any_path(
 ) -> None:
     """The session check comes before routing: 401 even where nothing is implemented."""
     me = await login(http, sim.url)
-    unimplemented = me.url("status/status-messages")
+    unimplemented = me.url("configuration/users")
     async with http.get(unimplemented, headers=me.headers) as response:
         assert response.status == 404  # a live session: the path is just unknown
     async with http.delete(me.url("connection"), headers=me.headers) as response:
