@@ -1,20 +1,15 @@
 """Benchmark of the ICWS client and the integration against the simulator, on loopback.
 
-Run it with ``scripts/bench`` (``--help`` for the options). Everything runs in one process
-and one event loop, as in the tests: the simulator, the client library and, for the figures
-that need it, the coordinator inside a Home Assistant test instance
-(``async_test_home_assistant``). The simulator's work is therefore counted in every figure;
-the numbers are an upper bound of the client's own cost. Traffic goes only to 127.0.0.1.
+Run it with ``scripts/bench`` (``--help`` for the options). Most figures run in one process
+and one event loop, as in the tests: the simulator, the client library and, where needed,
+the integration inside a Home Assistant test instance (``async_test_home_assistant``); the
+simulator's work then counts in the figure, an upper bound of the client's own cost. Some
+figures need processes of their own: a real ``hass`` read over its websocket API, a fresh
+process for the cold setup, and the simulator apart where its work must not count (memory
+per entry, event loop lag in a reconnect storm). Traffic goes only to 127.0.0.1.
 
-Figures (the issue's numbering):
-
-1. station change -> client update latency, SSE and polling at 1 s, with the ratio;
-2. station change -> Home Assistant state change latency, SSE;
-3. idle load: HTTP requests per minute per session, SSE and polling at 1 s;
-4. burst: 100,000 station messages queued at once, drained through the coordinator;
-5. resident memory growth of the client over 100,000 messages;
-6. recovery after the server ends the session, with the default backoff;
-7. config entry setup time.
-
-Prints one table and writes it as JSON (``bench-results.json`` at the repository root).
+Each figure is registered with its title and goal (:mod:`bench.registry`, which shows how
+to add one) by a module listed in :mod:`bench.catalogue`, and judges its goal by named
+conditions next to the measurement. Prints one table and writes it as JSON
+(``bench-results.json`` at the repository root).
 """

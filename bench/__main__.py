@@ -16,6 +16,7 @@ from typing import Any, Final
 from homeassistant.const import __version__ as ha_version
 
 import bench
+from bench.catalogue import figures as registered
 from bench.report import render, write_json
 from bench.run import main_async
 from bench.settings import QUICK, Sizes
@@ -35,11 +36,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smaller counts: a smoke run (~20 s), not the official figures",
+        help="smaller counts, shorter timeouts: a smoke run, not the official figures",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the random gaps")
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a goal is missed"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="KEY",
+        help="measure only this figure (repeatable); keys: "
+        + ", ".join(spec.key for spec in registered()),
     )
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -58,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     errors: list[str] = []
     begin = time.perf_counter()
-    figures = asyncio.run(main_async(sizes, args.seed, errors))
+    only = set(args.only) if args.only else None
+    figures = asyncio.run(main_async(sizes, args.seed, args.quick, only, errors))
     meta["seconds"] = time.perf_counter() - begin
     meta["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     meta["loop_errors"] = errors

@@ -1,4 +1,4 @@
-"""Figures measured on the client library: 1 and 3 (latency, polling window), 5 (memory)."""
+"""Measurements on the client library: latency beside the floor, polling, memory."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 
 import aiohttp
 
-from bench.probes import Probe, latencies, probes, random_changes
+from bench.floor import bare_reader
+from bench.probes import Probe, Target, latencies, probes, random_changes
 from bench.results import rss_bytes
 from bench.settings import IDLE_SESSIONS, Sizes
 from bench.simulator import delta_text, make_simulator, running, session_of
@@ -20,19 +21,40 @@ from custom_components.icws_station.icws import RetrievalMode
 from icws_simulator import IcwsSimulator
 
 
+@dataclass
+class SseRun:
+    """Latencies of the client and of the bare reader beside it, and the changes lost."""
+
+    client: list[float]
+    floor: list[float]
+    lost: int
+
+
 async def client_latency_sse(
     http: aiohttp.ClientSession, sizes: Sizes, rng: random.Random
-) -> tuple[list[float], int]:
-    """Figure 1, SSE: one streaming session, changes at random gaps, nothing else running."""
+) -> SseRun:
+    """The client's streaming session and a bare reader of another, changed in turn.
+
+    Each change goes to one of the two at random, at random gaps, so both see the same
+    load; nothing else runs.
+    """
     async with (
         running(make_simulator()) as sim,
-        probes(http, sim, [(1, RetrievalMode.SSE)]) as started,
+        probes(http, sim.url, [(1, RetrievalMode.SSE)]) as started,
+        bare_reader(http, sim.url, 2) as floor,
     ):
-        await asyncio.sleep(0.2)  # let the stream settle
+        await asyncio.sleep(0.2)  # let the streams settle
+        targets: list[Target] = [started[0], floor]
         sent = await random_changes(
-            sim, started, sizes.sse_changes, mean_gap=sizes.sse_gap, prefix="s", rng=rng
+            sim,
+            targets,
+            sizes.sse_changes * 2,
+            mean_gap=sizes.sse_gap,
+            prefix="s",
+            rng=rng,
         )
-        return await latencies(sent, started)
+        found, lost = await latencies(sent, targets)
+        return SseRun(found[1], found[2], lost)
 
 
 @dataclass
@@ -63,7 +85,7 @@ async def polling_window(
     ]
     async with (
         running(make_simulator()) as sim,
-        probes(http, sim, active + idle) as started,
+        probes(http, sim.url, active + idle) as started,
     ):
         idle_probes = started[len(active) :]
         await asyncio.sleep(1.5)  # every poller has a cycle behind it
@@ -81,7 +103,8 @@ async def polling_window(
             prefix="p",
             rng=rng,
         )
-        found, lost = await latencies(sent, started[: len(active)])
+        by_user, lost = await latencies(sent, started[: len(active)])
+        found = [latency for values in by_user.values() for latency in values]
         await asyncio.sleep(max(0.0, sizes.poll_window - (time.perf_counter() - begin)))
         window = time.perf_counter() - begin
         counts: dict[str, int] = dict.fromkeys(session_mode, 0)
@@ -118,7 +141,7 @@ async def client_memory(http: aiohttp.ClientSession, sizes: Sizes) -> dict[str, 
     """Figure 5: RSS before and after ``memory_messages`` messages, then tracemalloc."""
     async with (
         running(make_simulator()) as sim,
-        probes(http, sim, [(1, RetrievalMode.SSE)], record=False) as (probe,),
+        probes(http, sim.url, [(1, RetrievalMode.SSE)], record=False) as (probe,),
     ):
         number = await feed(sim, probe, sizes.memory_warmup, sizes.memory_batch, 0)
         gc.collect()

@@ -1,23 +1,15 @@
-"""A Home Assistant test instance, config entries of bench users, and state watching."""
+"""Config entries of bench users in a Home Assistant test instance, and state watching."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
-import contextlib
+from collections.abc import Callable, Iterable
 import time
-from unittest.mock import patch
 
-import aiohttp
-from homeassistant import loader
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_test_home_assistant,
-    mock_storage,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from bench.settings import ARRIVAL_LIMIT
 from bench.simulator import PASSWORD, SERVER_NAME, station_name, user_name
@@ -26,47 +18,14 @@ from custom_components.icws_station.const import (
     CONF_WORKSTATION,
     DOMAIN,
 )
-from icws_simulator import IcwsSimulator
 from icws_testing.entries import config_entry
 
 
-class _Resolver(aiohttp.ThreadedResolver):
-    """The resolver Home Assistant's HTTP session gets (no zeroconf in a bench)."""
-
-    async def real_close(self) -> None:
-        """Close, as Home Assistant's own resolver does on shutdown."""
-        await self.close()
-
-
-@contextlib.asynccontextmanager
-async def home_assistant() -> AsyncIterator[HomeAssistant]:
-    """A Home Assistant test instance that loads this project's integration.
-
-    The harness's ``async_test_home_assistant`` with what its pytest fixtures add: storage
-    kept in memory, custom integrations enabled, no zeroconf resolver. No loop debug mode.
-    """
-    with (
-        mock_storage(),
-        patch(
-            "homeassistant.helpers.aiohttp_client._async_make_resolver",
-            return_value=_Resolver(),
-        ),
-    ):
-        async with async_test_home_assistant() as hass:
-            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-            try:
-                yield hass
-            finally:
-                for entry in hass.config_entries.async_entries(DOMAIN):
-                    await hass.config_entries.async_unload(entry.entry_id)
-                await hass.async_stop(force=True)
-
-
-def add_entry(hass: HomeAssistant, sim: IcwsSimulator, index: int) -> MockConfigEntry:
+def add_entry(hass: HomeAssistant, url: str, index: int) -> MockConfigEntry:
     """Add (not set up) an entry for bench user ``index`` on its workstation, SSE."""
     user = user_name(index)
     entry = config_entry(
-        sim.url,
+        url,
         user,
         PASSWORD,
         title=f"{user} ({SERVER_NAME})",

@@ -1,4 +1,4 @@
-"""Figures measured through the integration in Home Assistant: 2, 4, 6 and 7."""
+"""Measurements through the integration in a Home Assistant test instance."""
 
 from __future__ import annotations
 
@@ -31,27 +31,12 @@ from bench.simulator import (
 from custom_components.icws_station.coordinator import StationCoordinator
 
 
-async def ha_setup(hass: HomeAssistant, sizes: Sizes) -> dict[str, Any]:
-    """Figure 7: the first setup (loads the integration), then warm setups of one entry."""
-    async with running(make_simulator()) as sim:
-        entry = add_entry(hass, sim, 1)
-        cold = await set_up(hass, entry)
-        warm: list[float] = []
-        for _ in range(sizes.setups):
-            await hass.config_entries.async_unload(entry.entry_id)
-            await hass.async_block_till_done()
-            warm.append(await set_up(hass, entry))
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.config_entries.async_remove(entry.entry_id)
-        return {"cold": cold, "warm": warm}
-
-
 async def ha_latency(
     hass: HomeAssistant, sizes: Sizes, rng: random.Random
 ) -> tuple[list[float], int]:
     """Figure 2: extension changes until the extension sensor shows them."""
     async with running(make_simulator()) as sim:
-        entry = add_entry(hass, sim, 2)
+        entry = add_entry(hass, sim.url, 2)
         await set_up(hass, entry)
         entity_id = extension_entity(hass, entry)
         watch = StateWatch(hass, [entity_id])
@@ -114,7 +99,7 @@ async def ha_burst(hass: HomeAssistant, sizes: Sizes) -> dict[str, Any]:
     index = 3
     runs: list[dict[str, Any]] = []
     async with running(make_simulator()) as sim:
-        entry = add_entry(hass, sim, index)
+        entry = add_entry(hass, sim.url, index)
         await set_up(hass, entry)
         coordinator: StationCoordinator = entry.runtime_data.station
         extension_id = extension_entity(hass, entry)
@@ -173,7 +158,7 @@ async def ha_recovery(hass: HomeAssistant, sizes: Sizes) -> dict[str, Any]:
     """Figure 6: the server ends the session; time until the entities are available again."""
     index = 4
     async with running(make_simulator()) as sim:
-        entry = add_entry(hass, sim, index)
+        entry = add_entry(hass, sim.url, index)
         await set_up(hass, entry)
         entity_id = extension_entity(hass, entry)
         watch = StateWatch(hass, [entity_id])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 import contextlib
 import random
 import time
+from typing import Any, Protocol
 
 import aiohttp
 from yarl import URL
@@ -27,6 +28,25 @@ from custom_components.icws_station.icws import (
 from icws_simulator import IcwsSimulator
 
 
+class Target(Protocol):
+    """A reader of one bench user's station changes: a probe or the bare floor reader."""
+
+    @property
+    def index(self) -> int:
+        """The bench user's number."""
+
+    @property
+    def station_id(self) -> str:
+        """The user's station."""
+
+    @property
+    def arrivals(self) -> Mapping[str, float]:
+        """When each extension value first arrived."""
+
+    async def wait_arrivals(self, extensions: Iterable[str]) -> None:
+        """Wait until every one of ``extensions`` has arrived."""
+
+
 class Probe:
     """One client session on its own station, reading messages in a task.
 
@@ -37,23 +57,34 @@ class Probe:
     def __init__(
         self,
         http: aiohttp.ClientSession,
-        sim: IcwsSimulator,
+        url: str,
         index: int,
         mode: RetrievalMode,
         *,
         record: bool = True,
+        **options: Any,
     ) -> None:
-        """Prepare a client for bench user ``index``; nothing is sent yet."""
+        """Prepare a client of the server at ``url`` for bench user ``index``.
+
+        Nothing is sent yet; ``options`` go to the client.
+        """
         self.index = index
         self.user = user_name(index)
         self.station_id = station_name(index)
         self.mode = mode
         self.client = IcwsClient(
-            http, URL(sim.url), self.user, PASSWORD, application_name=APPLICATION_NAME
+            http,
+            URL(url),
+            self.user,
+            PASSWORD,
+            application_name=APPLICATION_NAME,
+            **options,
         )
         self.station: Station | None = None
         self.count = 0
         self.arrivals: dict[str, float] = {}
+        self.full_messages: list[float] = []  # when each full (not delta) message came
+        self.ended: BaseException | None = None
         self._record = record
         self._target = 0
         self._reached = asyncio.Event()
@@ -78,7 +109,9 @@ class Probe:
             await self._consume(messages)
         except IcwsError as err:
             # Shows up as lost changes or a timeout; say why.
-            step(f"{self.user}: the message stream ended: {err}")
+            self.ended = err
+            self._arrived.set()
+            step(f"{self.user}: the message stream ended: {err!r}")
 
     async def _consume(self, messages: AsyncIterator[Message]) -> None:
         perf_counter = time.perf_counter
@@ -88,6 +121,9 @@ class Probe:
             station = message.apply(self.station)
             self.station = station
             self.count += 1
+            if not message.is_delta:
+                self.full_messages.append(perf_counter())
+                self._arrived.set()
             if self._record and station is not None:
                 self.arrivals.setdefault(station.extension, perf_counter())
                 self._arrived.set()
@@ -98,6 +134,20 @@ class Probe:
         """Wait until every one of ``extensions`` has arrived (bound it from outside)."""
         missing = set(extensions)
         while missing := missing - self.arrivals.keys():
+            self._arrived.clear()
+            await self._arrived.wait()
+
+    async def wait_full_message(self, after: float) -> float:
+        """Wait for a full message that came after ``after``; return when it came.
+
+        Bound it from outside; raises if the message stream ended instead.
+        """
+        while True:
+            later = [at for at in self.full_messages if at > after]
+            if later:
+                return later[0]
+            if self.ended is not None:
+                raise RuntimeError(f"{self.user}: the stream ended: {self.ended!r}")
             self._arrived.clear()
             await self._arrived.wait()
 
@@ -122,16 +172,17 @@ class Probe:
 @contextlib.asynccontextmanager
 async def probes(
     http: aiohttp.ClientSession,
-    sim: IcwsSimulator,
+    url: str,
     specs: Iterable[tuple[int, RetrievalMode]],
     *,
     record: bool = True,
+    **options: Any,
 ) -> AsyncIterator[list[Probe]]:
     """Start a probe for each (user index, mode); stop them all after the block."""
     started: list[Probe] = []
     try:
         for index, mode in specs:
-            probe = Probe(http, sim, index, mode, record=record)
+            probe = Probe(http, url, index, mode, record=record, **options)
             started.append(probe)
             await probe.start()
         yield started
@@ -142,7 +193,7 @@ async def probes(
 
 async def random_changes(
     sim: IcwsSimulator,
-    targets: list[Probe],
+    targets: Sequence[Target],
     count: int,
     *,
     mean_gap: float,
@@ -165,9 +216,12 @@ async def random_changes(
 
 
 async def latencies(
-    sent: dict[tuple[int, str], float], targets: list[Probe]
-) -> tuple[list[float], int]:
-    """Wait (bounded) for every change to arrive; return the latencies and how many got lost."""
+    sent: dict[tuple[int, str], float], targets: Sequence[Target]
+) -> tuple[dict[int, list[float]], int]:
+    """Wait (bounded) for every change to arrive.
+
+    Returns the latencies by user index, and how many changes got lost.
+    """
     by_index = {probe.index: probe for probe in targets}
     expected: dict[int, list[str]] = {}
     for index, extension in sent:
@@ -177,9 +231,11 @@ async def latencies(
             await asyncio.gather(
                 *(by_index[i].wait_arrivals(exts) for i, exts in expected.items())
             )
-    found = [
-        by_index[index].arrivals[extension] - at
-        for (index, extension), at in sent.items()
-        if extension in by_index[index].arrivals
-    ]
-    return found, len(sent) - len(found)
+    found: dict[int, list[float]] = {index: [] for index in by_index}
+    lost = 0
+    for (index, extension), at in sent.items():
+        if extension in by_index[index].arrivals:
+            found[index].append(by_index[index].arrivals[extension] - at)
+        else:
+            lost += 1
+    return found, lost

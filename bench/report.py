@@ -12,7 +12,7 @@ from bench.settings import Sizes
 
 def render(figures: list[Figure], meta: dict[str, Any]) -> str:
     """Return the table as text."""
-    label_width = max(len(label) for f in figures for label, _ in f.lines)
+    label_width = max((len(label) for f in figures for label, _ in f.lines), default=0)
     lines = [
         (
             f"ICWS station bench -- {meta['started']}  Python {meta['python']}, "
@@ -24,17 +24,17 @@ def render(figures: list[Figure], meta: dict[str, Any]) -> str:
         lines.append("QUICK RUN: counts reduced; these are not the official figures.")
     rule = "-" * 100
     lines.append(rule)
-    for figure in figures:
+    for number, figure in enumerate(figures, start=1):
         verdict = {True: "PASS", False: "FAIL", None: "info"}[figure.passed]
-        lines.append(
-            f"{figure.number}. {figure.title}   [{verdict}] goal: {figure.goal}"
-        )
+        lines.append(f"{number}. {figure.title}")
+        missed = f" (missed: {', '.join(figure.missed)})" if figure.missed else ""
+        lines.append(f"   [{verdict}] goal: {figure.goal}{missed}")
         lines.extend(
             f"   {label:<{label_width}}  {text}" for label, text in figure.lines
         )
         lines.extend(f"   ({note})" for note in figure.notes)
     lines.append(rule)
-    failed = [str(f.number) for f in figures if f.passed is False]
+    failed = [str(n) for n, f in enumerate(figures, start=1) if f.passed is False]
     lines.append(
         f"{len(figures) - len(failed)}/{len(figures)} without a missed goal"
         + (f"; missed: {', '.join(failed)}" if failed else "")

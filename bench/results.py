@@ -1,4 +1,4 @@
-"""A figure's measured values, and the statistics and units they are given in."""
+"""A figure's measured values, its goal and verdict, and the units they are given in."""
 
 from __future__ import annotations
 
@@ -11,14 +11,19 @@ from typing import Any
 
 @dataclass
 class Figure:
-    """One row group of the table: measured values, the goal, and whether it was met."""
+    """One row group of the table: measured values, the goal, and whether it was met.
 
-    number: int
+    ``goal`` is the goal as stated (printed even when the measurement fails); the figure's
+    code judges it with :meth:`judge`, naming each condition so that a miss says which.
+    """
+
+    key: str
     title: str
+    goal: str = "(no goal: for information)"
     lines: list[tuple[str, str]] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
-    goal: str = ""
     passed: bool | None = None
+    missed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def add(self, label: str, text: str, **values: Any) -> None:
@@ -26,15 +31,21 @@ class Figure:
         self.lines.append((label, text))
         self.values.update(values)
 
+    def judge(self, **conditions: bool) -> None:
+        """Set the verdict: met when every named condition holds."""
+        self.missed = [name for name, holds in conditions.items() if not holds]
+        self.passed = not self.missed
+
     def as_json(self) -> dict[str, Any]:
         """Return the figure as plain data."""
         return {
-            "number": self.number,
+            "key": self.key,
             "title": self.title,
             "values": self.values,
             "lines": dict(self.lines),
             "goal": self.goal,
             "passed": self.passed,
+            "missed": self.missed,
             "notes": self.notes,
         }
 
@@ -51,6 +62,14 @@ def percentile(values: Iterable[float], pct: float) -> float:
 def ms(seconds: float) -> str:
     """Format seconds as milliseconds."""
     return f"{seconds * 1000:.2f} ms"
+
+
+def spread(values: list[float]) -> str:
+    """p50 / p99 in milliseconds, and how many values."""
+    return (
+        f"p50 {ms(percentile(values, 50))}, p99 {ms(percentile(values, 99))}"
+        f"  (n={len(values)})"
+    )
 
 
 def rss_bytes() -> int:

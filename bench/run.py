@@ -1,85 +1,48 @@
-"""The run: every measurement in turn, each bounded, then the figures made of them."""
+"""The run: every registered figure in turn, each bounded; one that fails is shown failed."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
 import random
 from typing import Any
 
 import aiohttp
 from homeassistant import runner
 
-from bench.client import client_latency_sse, client_memory, polling_window
-from bench.figures import (
-    broken,
-    figure_1,
-    figure_2,
-    figure_3,
-    figure_4,
-    figure_5,
-    figure_6,
-    figure_7,
-)
-from bench.home_assistant import home_assistant
-from bench.integration import ha_burst, ha_latency, ha_recovery, ha_setup
+from bench.catalogue import figures as registered
 from bench.progress import step
+from bench.registry import Context
 from bench.results import Figure
 from bench.settings import PHASE_LIMIT, RUN_LIMIT, Sizes
 
 
-async def phase[T](
-    label: str, work: Coroutine[Any, Any, T], errors: dict[str, str]
-) -> T | None:
-    """Run one phase, bounded in time; a phase that fails is reported, the others run."""
-    step(label)
-    try:
-        async with asyncio.timeout(PHASE_LIMIT):
-            return await work
-    except Exception as err:  # noqa: BLE001 - shown in the table as a failed figure
-        errors[label] = f"{type(err).__name__}: {err}"
-        step(f"{label} failed: {errors[label]}")
-        return None
-
-
-async def run(sizes: Sizes, seed: int) -> list[Figure]:
-    """Measure every figure, one after the other."""
-    rng = random.Random(seed)  # noqa: S311 - random gaps, not secrets
-    errors: dict[str, str] = {}
+async def run(
+    sizes: Sizes, seed: int, quick: bool, only: set[str] | None = None
+) -> list[Figure]:
+    """Measure every figure (or those named in ``only``), one after the other."""
+    figures: list[Figure] = []
     async with aiohttp.ClientSession() as http:
-        sse = await phase(
-            "1. SSE latency", client_latency_sse(http, sizes, rng), errors
-        )
-        polling = await phase(
-            f"1+3. polling latency and idle load ({sizes.poll_window:.0f} s window)",
-            polling_window(http, sizes, rng),
-            errors,
-        )
-        memory = await phase("5. client memory", client_memory(http, sizes), errors)
-    async with home_assistant() as hass:
-        setup = await phase("7. config entry setup", ha_setup(hass, sizes), errors)
-        ha_sse = await phase(
-            "2. Home Assistant state latency", ha_latency(hass, sizes, rng), errors
-        )
-        burst = await phase("4. burst", ha_burst(hass, sizes), errors)
-        recovery = await phase("6. recovery", ha_recovery(hass, sizes), errors)
-
-    def failed(number: int) -> Figure:
-        mine = {k: v for k, v in errors.items() if str(number) in k.split(".")[0]}
-        return broken(number, sizes, mine)
-
-    return [
-        figure_1(sizes, sse, polling) if sse and polling else failed(1),
-        figure_2(ha_sse) if ha_sse else failed(2),
-        figure_3(polling) if polling else failed(3),
-        figure_4(sizes, burst) if burst else failed(4),
-        figure_5(memory) if memory else failed(5),
-        figure_6(recovery) if recovery else failed(6),
-        figure_7(setup) if setup else failed(7),
-    ]
+        ctx = Context(sizes, random.Random(seed), http, quick)  # noqa: S311 - not secrets
+        for spec in registered():
+            if only is not None and spec.key not in only:
+                continue
+            fig = spec.blank()
+            step(f"{len(figures) + 1}. {spec.title}")
+            try:
+                async with asyncio.timeout(PHASE_LIMIT):
+                    await spec.measure(ctx, fig)
+            except Exception as err:  # noqa: BLE001 - shown in the table as failed
+                fig.passed = False
+                fig.missed = ["measured"]
+                fig.add("error", f"{type(err).__name__}: {err}")
+                step(f"{spec.key} failed: {type(err).__name__}: {err}")
+            figures.append(fig)
+    return figures
 
 
-async def main_async(sizes: Sizes, seed: int, errors: list[str]) -> list[Figure]:
+async def main_async(
+    sizes: Sizes, seed: int, quick: bool, only: set[str] | None, errors: list[str]
+) -> list[Figure]:
     """Run with Home Assistant's loop settings, recording errors the loop reports."""
     loop = asyncio.get_running_loop()
     runner.configure_event_loop(loop)
@@ -89,4 +52,4 @@ async def main_async(sizes: Sizes, seed: int, errors: list[str]) -> list[Figure]
 
     loop.set_exception_handler(record)
     async with asyncio.timeout(RUN_LIMIT):
-        return await run(sizes, seed)
+        return await run(sizes, seed, quick, only)

@@ -9,9 +9,9 @@ POLL_INTERVAL: Final = 1.0  # the vendor example's setting
 IDLE_SESSIONS: Final = 5  # per retrieval mode
 
 # Bounds: no phase and no wait runs longer than these, whatever happens.
-PHASE_LIMIT: Final = 150.0
+PHASE_LIMIT: Final = 240.0
 ARRIVAL_LIMIT: Final = 10.0
-RUN_LIMIT: Final = 540.0
+RUN_LIMIT: Final = 1200.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,15 @@ class Sizes:
     tracemalloc_messages: int = 20_000
     recoveries: int = 20
     setups: int = 20
+    memory_entries: int = 20
+    stream_cuts: int = 20
+    silent_sessions: int = 5
+    # None: the client's own default; --quick shortens it (and the pings with it).
+    stream_idle_timeout: float | None = None
+    idle_window: float = 70.0  # long enough for two idle timeouts of 32 s
+    storm_entries: int = 100
+    process_changes: int = 300
+    process_gap: float = 0.02
 
 
 QUICK: Final = Sizes(
@@ -48,4 +57,11 @@ QUICK: Final = Sizes(
     tracemalloc_messages=5000,
     recoveries=3,
     setups=5,
+    memory_entries=5,
+    stream_cuts=5,
+    silent_sessions=3,
+    stream_idle_timeout=2.0,
+    idle_window=7.0,
+    storm_entries=100,
+    process_changes=100,
 )

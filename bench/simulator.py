@@ -23,8 +23,8 @@ def station_name(index: int) -> str:
     return f"WS-B{index:02d}"
 
 
-def make_simulator(**options: Any) -> IcwsSimulator:
-    """Create a simulator with the bench users and their stations (default ping interval)."""
+def make_simulator(users: int = USERS, **options: Any) -> IcwsSimulator:
+    """Create a simulator with ``users`` bench users, each with a workstation of its own."""
     stations = [
         SimulatedStation(
             id=station_name(index),
@@ -35,10 +35,10 @@ def make_simulator(**options: Any) -> IcwsSimulator:
             managed_ip_phone=f"MIP-{index:02d}",
             emergency_responder_location_id="ERL-1",
         )
-        for index in range(1, USERS + 1)
+        for index in range(1, users + 1)
     ]
     return IcwsSimulator(
-        users={user_name(index): PASSWORD for index in range(1, USERS + 1)},
+        users={user_name(index): PASSWORD for index in range(1, users + 1)},
         stations=stations,
         server_name=SERVER_NAME,
         **options,

@@ -2,7 +2,9 @@
 
 Every test here is checked for leaks after it ran: no secret (user password, SIP password,
 CSRF token, cookie value, session id) may appear in a captured log line of the client or
-integration, in an entity state, or in the diagnostics of a loaded entry.
+integration, in an entity state, or in the diagnostics of a loaded entry. And every server
+of the test holds at most one live session per user: when a login creates a session, when
+a server stops, at each fault step a test names (``live_sessions.check``), and at the end.
 """
 
 from __future__ import annotations
@@ -186,6 +188,72 @@ def secrets(
     texts += _log_texts(caplog)
     leaks = watched.leaks(texts)
     assert not leaks, f"secrets leaked: {leaks}"
+
+
+class LiveSessions:
+    """Checks that no server of the test holds more than one live session of a user.
+
+    The servers are the simulators that created a session during the test. A login that
+    finds the user's previous session still live is a violation (recorded, so that the
+    server still answers, and reported when the test ends); so is a second session at a
+    step the test checks, when a server stops (it forgets its sessions), and at the end.
+    """
+
+    def __init__(self) -> None:
+        """No server watched yet."""
+        self.servers: list[SimulatorState] = []
+        self.violations: list[str] = []
+
+    def watch(self, server: SimulatorState) -> None:
+        """Check this server too."""
+        if all(server is not known for known in self.servers):
+            self.servers.append(server)
+
+    def counts(self) -> dict[str, int]:
+        """Live sessions per server and user, for those that have any."""
+        return {
+            f"{user}@{server.server_name}": count
+            for server in self.servers
+            for user in server.user_ids
+            if (count := server.live_sessions(user))
+        }
+
+    def check(self, step: str) -> None:
+        """Fail now if a user has more than one live session on a server."""
+        assert all(count <= 1 for count in self.counts().values()), (
+            f"{step}: live sessions {self.counts()}"
+        )
+
+    def record(self, step: str) -> None:
+        """Note a second live session without failing inside the server."""
+        if any(count > 1 for count in self.counts().values()):
+            self.violations.append(f"{step}: live sessions {self.counts()}")
+
+
+@pytest.fixture(autouse=True)
+def live_sessions() -> Iterator[LiveSessions]:
+    """At most one live session per user on every server, checked throughout the test."""
+    guard = LiveSessions()
+    create_session = SimulatorState.create_session
+    forget_all = SimulatorState.forget_all
+
+    def creating(state: SimulatorState, user_id: str, language: str) -> SimSession:
+        guard.watch(state)
+        session = create_session(state, user_id, language)
+        guard.record(f"login of {user_id}")
+        return session
+
+    def forgetting(state: SimulatorState) -> None:
+        guard.record("server stopping")
+        forget_all(state)
+
+    with (
+        patch.object(SimulatorState, "create_session", creating),
+        patch.object(SimulatorState, "forget_all", forgetting),
+    ):
+        yield guard
+    guard.record("end of the test")
+    assert guard.violations == []
 
 
 async def until(

@@ -479,6 +479,7 @@ async def test_event_stream_dropped_mid_event(
 ) -> None:
     """The change cut in half is not lost: the stream is reopened and resynchronised."""
     logins, since = simulator.login_attempts, len(simulator.requests)
+    requested = list(simulator.station_requests)
     (session_id,) = simulator.sessions
     extension = StateRecorder(hass, EXTENSION)
     server = StateRecorder(hass, SERVER_CONNECTION)
@@ -492,4 +493,8 @@ async def test_event_stream_dropped_mid_event(
     assert extension.states == ["1409"]  # never unavailable on the way
     assert server.states == []
     assert simulator.login_attempts == logins
+    assert list(simulator.sessions) == [session_id]  # the same session
     assert ("PUT", f"{session_id}/{SUBSCRIPTION}", 200) in calls(simulator, since)
+    # The station was never logged off nor connected again.
+    assert [call for call in calls(simulator, since) if call[0] == "DELETE"] == []
+    assert simulator.station_requests == requested

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 import dataclasses
+import itertools
 import logging
 from typing import Any, cast
 
 import aiohttp
-from homeassistant.const import MAX_LENGTH_STATE_STATE
+from homeassistant.const import MAX_LENGTH_STATE_STATE, STATE_UNKNOWN
 from homeassistant.core import (
     Event,
     EventStateChangedData,
@@ -35,6 +36,7 @@ from custom_components.icws_station.icws import (
     StationMessage,
 )
 from custom_components.icws_station.icws.codec import decode_json
+from custom_components.icws_station.icws.messages import parse_message
 from custom_components.icws_station.icws.sse import SseDecoder
 from custom_components.icws_station.sensor import SENSORS
 from icws_simulator import IcwsSimulator, SimulatedStation
@@ -281,6 +283,13 @@ def _visible(station: SimulatedStation) -> SimulatedStation:
     return dataclasses.replace(station, sip_password="")
 
 
+def _sensor_state(key: str, station: Station) -> str:
+    """The state the sensor ``key`` shows for ``station``."""
+    (description,) = (d for d in SENSORS if d.key == key)
+    value = description.value_fn(station)
+    return STATE_UNKNOWN if value is None else str(value)
+
+
 def _in_order(seen: list[object], expected: list[object]) -> bool:
     """Whether ``seen`` is ``expected`` with some values left out, in the same order."""
     rest = iter(expected)
@@ -322,6 +331,15 @@ async def test_storm_through_the_integration(
     expected_changes: dict[str, list[object]] = {entity: [] for entity in recorders}
     updates = 0
     hostile = 0
+    station_coordinator = init_integration.runtime_data.station
+    # What each update of the station's coordinator carried.
+    published: list[object] = [station_coordinator.data]
+
+    @callback
+    def updated() -> None:
+        published.append(station_coordinator.data)
+
+    remove_listener = station_coordinator.async_add_listener(updated)
 
     def change(**changes: Any) -> None:
         nonlocal server, updates
@@ -347,18 +365,31 @@ async def test_storm_through_the_integration(
             await until(simulator, lambda: session.pending == 0)
     if not polling:  # the size limit is the event stream's
         simulator.inject_raw(oversized.render(station_info(server, VERSION)))
+    # The server reports the station in full again: a clean repeat of what is shown, which
+    # must cause no update (in its own poll answer when polling, so none drops it).
+    if polling:
+        await until(simulator, lambda: session.pending == 0)
+    simulator.subscribe(session)
+    if polling:
+        await until(simulator, lambda: session.pending == 0)
     change(extension="end")  # the last message: once it shows, all were handled
 
     await wait_for_state(hass, EXTENSION, "end", within=30)
     for recorder in recorders.values():
         recorder.stop()
+    remove_listener()
 
     assert hostile >= 800
     assert shown(hass) == showing(server)
     seen = {entity: recorder.changes for entity, recorder in recorders.items()}
+    # Counted at the coordinator and at every write, not from Home Assistant's states, which
+    # hide a write that changes nothing: each update carries a new station, once per entity.
+    repeats = [new for old, new in itertools.pairwise(published) if new == old]
+    assert repeats == []
+    assert all(r.writes <= len(published) - 1 for r in recorders.values())
     if polling:
         assert all(_in_order(seen[entity], expected_changes[entity]) for entity in seen)
-        assert recorders[STATION].writes <= updates
+        assert len(published) - 1 <= updates
         resubscriptions = [
             call
             for call in simulator.requests[since:]
@@ -368,7 +399,7 @@ async def test_storm_through_the_integration(
         assert resubscriptions  # a broken answer was dropped and the station resynced
     else:
         assert seen == expected_changes
-        assert recorders[STATION].writes == updates  # a write for each change, no more
+        assert len(published) - 1 == updates  # an update for each change, no more
     assert listener is not None
     assert not listener.done()
     assert init_integration.runtime_data.station.last_update_success
@@ -401,6 +432,19 @@ async def test_odd_station_values_through_the_integration(
     unsubscribe = async_track_state_change_event(hass, list(STATION_ENTITIES), record)
     for item in odd:
         simulator.inject_message(item.message)
+    # What the last odd message leaves, as the client parses it and the sensor shows it.
+    station = parse_message(decode_json(full_message(server_station(simulator))))
+    assert isinstance(station, StationMessage)
+    odd_station = station.apply(None)
+    for item in odd:
+        message = parse_message(item.message)
+        if isinstance(message, StationMessage):
+            odd_station = message.apply(odd_station)
+    assert odd_station is not None
+    odd_id = _sensor_state("station_id", odd_station)
+    assert odd_id != "WS-114"
+    await wait_for_state(hass, STATION, odd_id, within=30)
+    odd_states = list(states)
     simulator.subscribe(session)  # the server reports its station in full again
     simulator.update_station("WS-114", extension="end")  # once shown, all were handled
 
@@ -408,7 +452,7 @@ async def test_odd_station_values_through_the_integration(
     unsubscribe()
     assert shown(hass) == showing(server_station(simulator))
 
-    assert states  # the odd stations were shown
+    assert odd_id in odd_states  # the odd stations were shown
     assert all(len(state) <= MAX_LENGTH_STATE_STATE for state in states)
     errors = [
         record.getMessage()

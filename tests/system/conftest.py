@@ -29,6 +29,10 @@ import pytest
 from pytest_socket import enable_socket
 
 ROOT = Path(__file__).parents[2]
+# The leg of scripts/test: the README's screenshots come from the pinned release's frontend;
+# the other legs keep theirs in screenshots/<leg>/ (ignored by git) to look at.
+LEG = os.environ.get("ICWS_TEST_LEG")
+SCREENSHOTS = ROOT / "screenshots" / LEG if LEG else ROOT / "docs" / "screenshots"
 START_BOUND = 180.0  # seconds Home Assistant may take to answer after start
 STOP_BOUND = 30.0
 OWNER = {"name": "Owner", "username": "owner", "password": "owner-Pw-8812"}
@@ -137,16 +141,13 @@ def onboard(url: str) -> str:
     return token
 
 
-def confirm_http_config(url: str, token: str) -> None:
-    """Confirm the HTTP settings of configuration.yaml, as the frontend's dialog asks.
+def websocket_command(url: str, token: str, command: dict[str, Any]) -> Any:
+    """Send one command over Home Assistant's websocket API, as the frontend does.
 
-    From 2026.10 on, Home Assistant moves the YAML ``http:`` settings to a pending
-    configuration that it reverts (restarting on port 8123) unless confirmed within five
-    minutes; meanwhile its frontend covers every page with a dialog asking to confirm.
-    Older releases lack the command, and with nothing pending there is nothing to confirm.
+    Returns the answer's result; fails the test on an error answer.
     """
 
-    async def promote() -> None:
+    async def send() -> Any:
         timeout = aiohttp.ClientTimeout(total=30)
         async with (
             aiohttp.ClientSession(timeout=timeout) as http,
@@ -155,14 +156,14 @@ def confirm_http_config(url: str, token: str) -> None:
             assert (await ws.receive_json())["type"] == "auth_required"
             await ws.send_json({"type": "auth", "access_token": token})
             assert (await ws.receive_json())["type"] == "auth_ok"
-            await ws.send_json({"id": 1, "type": "http/config/promote"})
-            result = await ws.receive_json()
-            code = None if result["success"] else result["error"]["code"]
-            assert code in {None, "not_allowed", "unknown_command"}, result
+            await ws.send_json({"id": 1, **command})
+            answer = await ws.receive_json()
+            assert answer["success"], answer
+            return answer["result"]
 
-    # Its own thread and event loop: the harness owns the tests' loops.
+    # Its own thread and event loop: the tests' loops belong to pytest-asyncio.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, promote()).result()
+        return pool.submit(asyncio.run, send()).result()
 
 
 @pytest.fixture(scope="session")
@@ -179,6 +180,16 @@ def home_assistant(
     # The simulator's address shows in the README's screenshots: keep it the same run to run.
     ha_port, sim_port = free_port(), free_port(preferred=18018)
     bin_dir = Path(sys.executable).parent
+    # Home Assistant keeps its HTTP settings in .storage/http; configuration.yaml has none.
+    subprocess.run(
+        [
+            sys.executable,
+            ROOT / "scripts" / "http_settings.py",
+            config_dir,
+            str(ha_port),
+        ],
+        check=True,
+    )
     logs = config_dir / "processes.log"
     with logs.open("ab") as output:
         simulator = subprocess.Popen(
@@ -190,7 +201,6 @@ def home_assistant(
             [bin_dir / "hass", "--config", config_dir, "--skip-pip",
              "--log-file", config_dir / "home-assistant.log"],
             cwd=ROOT, stdout=output, stderr=output,
-            env={**os.environ, "HA_PORT": str(ha_port)},
         )  # fmt: skip
     try:
         simulator_url = f"http://127.0.0.1:{sim_port}"
@@ -198,7 +208,6 @@ def home_assistant(
         wait_until_up(f"{simulator_url}/_simulator/state", simulator, "The simulator")
         wait_until_up(f"{url}/manifest.json", hass, "Home Assistant")
         token = onboard(url)
-        confirm_http_config(url, token)
         yield RunningHomeAssistant(url, simulator_url, token, config_dir)
     finally:
         stop(hass)

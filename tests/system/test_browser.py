@@ -18,7 +18,7 @@ import aiohttp
 from playwright.async_api import Locator, Page, async_playwright, expect
 import pytest
 
-from .conftest import OWNER, ROOT, RunningHomeAssistant
+from .conftest import OWNER, ROOT, SCREENSHOTS, RunningHomeAssistant
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
@@ -45,7 +45,6 @@ pytestmark = [
 WAIT = 30.0  # seconds for any one step: two other test runs may share the two cores
 STEP_MS = WAIT * 1000
 VIEWPORT = {"width": 1280, "height": 900}
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 STRINGS: dict[str, Any] = json.loads(
     (ROOT / "custom_components/icws_station/translations/en.json").read_text()
 )

@@ -1,0 +1,1 @@
+"""Tests of the aioicws wheel, installed in an environment of its own."""

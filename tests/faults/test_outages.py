@@ -1,0 +1,68 @@
+"""Outages of the network in front of a server whose sessions live on.
+
+Connections refused, answers cut after the server processed the request, or only event
+streams dropped: the integration keeps its session (no second login, which would leave an
+orphan session holding the user on the server), never logs the station off, and shows
+what changed on the server meanwhile once the network is back.
+"""
+
+from __future__ import annotations
+
+from homeassistant.const import STATE_OFF, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from icws_simulator import IcwsSimulator
+from tests.conftest import USERNAME
+from tests.helpers import StateRecorder, wait_for_state
+
+from .conftest import (
+    EXTENSION,
+    STATION_CONNECTED,
+    BackoffSpy,
+    LiveSessions,
+    server_station,
+    showing,
+    shown,
+)
+
+FAILED_ATTEMPTS = 3  # reconnect attempts the outage must see fail
+
+
+@pytest.mark.parametrize("mode", ["refuse", "cut", "drop_streams"])
+async def test_outage_keeps_the_session(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+    live_sessions: LiveSessions,
+    mode: str,
+) -> None:
+    """Through the outage and after it: one session, the same one, station connected."""
+    (session_id,) = simulator.live_session_ids(USERNAME)
+    logins, since = simulator.login_attempts, len(simulator.requests)
+    requested = list(simulator.station_requests)
+    connected = StateRecorder(hass, STATION_CONNECTED)
+
+    simulator.set_outage(mode)  # type: ignore[arg-type]
+    await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+    simulator.update_station("WS-114", extension="7114")  # queued in the session
+    await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)
+    live_sessions.check(f"during the {mode} outage")
+    assert simulator.live_session_ids(USERNAME) == [session_id]
+
+    simulator.set_outage(None)
+    await wait_for_state(hass, EXTENSION, "7114")
+    assert shown(hass) == showing(server_station(simulator))
+    live_sessions.check(f"after the {mode} outage")
+    assert simulator.live_session_ids(USERNAME) == [session_id]
+    assert simulator.login_attempts == logins
+    # The station was never logged off nor connected again, on the server or on screen.
+    assert simulator.station_requests == requested
+    assert not [
+        call
+        for call in simulator.requests[since:]
+        if call[0] == "DELETE" and call[1].endswith("/connection/station")
+    ]
+    assert STATE_OFF not in connected.states

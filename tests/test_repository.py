@@ -1,0 +1,147 @@
+"""The repository's own files that no test run exercises: GitHub workflows, HACS metadata.
+
+They run only on GitHub, so here they are linted and checked for what they must contain.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+import subprocess
+import sys
+from typing import Any
+
+from homeassistant.util.yaml import parse_yaml
+import pytest
+
+ROOT = Path(__file__).parents[1]
+GITHUB = ROOT / ".github"
+WORKFLOWS = GITHUB / "workflows"
+MANIFEST = ROOT / "custom_components" / "icws_station" / "manifest.json"
+
+# yamllint's defaults, less the document-start marker GitHub's own examples leave out, and
+# with the "on:" key of workflows, which YAML 1.1 would read as a boolean.
+LINT = """
+extends: default
+rules:
+  document-start: disable
+  line-length: {max: 100}
+  truthy: {check-keys: false}
+"""
+YAML_FILES = [*sorted(GITHUB.rglob("*.yml")), ROOT / "config" / "configuration.yaml"]
+
+
+def load(path: Path) -> Any:
+    """Parse a YAML file of the repository."""
+    return parse_yaml(path.read_text())
+
+
+def triggers(workflow: dict[Any, Any]) -> Any:
+    """A workflow's ``on:``, which YAML 1.1 parsers read as the key True."""
+    return workflow[True]
+
+
+def steps(workflow: str) -> list[dict[str, Any]]:
+    """Every step of every job of a workflow."""
+    jobs: dict[str, Any] = load(WORKFLOWS / workflow)["jobs"]
+    return [step for job in jobs.values() for step in job["steps"]]
+
+
+def uses(workflow: str) -> dict[str, dict[str, Any]]:
+    """The actions a workflow uses, with their inputs."""
+    return {
+        step["uses"]: step.get("with", {}) for step in steps(workflow) if "uses" in step
+    }
+
+
+def test_yaml_is_clean() -> None:
+    """Yamllint, run as a developer runs it, finds nothing in the YAML files."""
+    lint = subprocess.run(
+        [sys.executable, "-m", "yamllint", "--format", "parsable", "--config-data", LINT,
+         *map(str, YAML_FILES)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(WORKFLOWS.glob("*.yml")), ids=lambda path: path.name
+)
+def test_workflows_are_complete(path: Path) -> None:
+    """Every workflow has triggers, least permissions, and jobs that run steps."""
+    workflow = load(path)
+    assert workflow["name"]
+    assert triggers(workflow)
+    assert workflow["permissions"]
+    for job in workflow["jobs"].values():
+        assert job["runs-on"] == "ubuntu-latest"
+        assert job["steps"]
+        for step in job["steps"]:
+            assert ("uses" in step) != ("run" in step), step
+
+
+def test_validators_run_as_for_a_published_integration() -> None:
+    """Hassfest and HACS validate the repository as a custom integration."""
+    actions = uses("validate.yml")
+    assert "home-assistant/actions/hassfest@master" in actions
+    assert actions["hacs/action@main"] == {"category": "integration"}
+
+
+def test_tests_run_every_leg_of_scripts_test() -> None:
+    """The test workflow runs each leg scripts/test knows, on Python 3.14."""
+    script = (ROOT / "scripts" / "test").read_text()
+    known = re.search(r"legs=\(([a-z ]+)\)", script)
+    assert known is not None
+    workflow = load(WORKFLOWS / "tests.yml")
+    assert workflow["jobs"]["test"]["strategy"]["matrix"]["leg"] == known[1].split()
+    assert uses("tests.yml")["actions/setup-python@v6"]["python-version"] == "3.14"
+    assert any(
+        step.get("run") == "scripts/test --leg ${{ matrix.leg }}"
+        for step in steps("tests.yml")
+    )
+
+
+def test_release_checks_the_tag_against_the_manifest() -> None:
+    """A release zips the integration that HACS installs, under the manifest's version."""
+    release = steps("release.yml")
+    check = next(step for step in release if "manifest" in step.get("name", ""))
+    assert str(MANIFEST.relative_to(ROOT)) in check["run"]
+    assert ".version" in check["run"]
+    assert "exit 1" in check["run"]
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert hacs["zip_release"] is True
+    zipping = next(step for step in release if "zip -r" in step.get("run", ""))
+    assert "cd custom_components/icws_station" in zipping["run"]
+    assert hacs["filename"] in zipping["run"]
+    publishing = release[release.index(zipping) + 1]
+    assert hacs["filename"] in publishing["run"]
+    assert triggers(load(WORKFLOWS / "release.yml")) == {"push": {"tags": ["v*"]}}
+
+
+def test_dependabot_watches_requirements_and_actions() -> None:
+    """Dependabot proposes updates of the pinned requirements and of the actions."""
+    updates = load(GITHUB / "dependabot.yml")["updates"]
+    assert {update["package-ecosystem"] for update in updates} == {
+        "pip",
+        "github-actions",
+    }
+
+
+def test_bug_report_asks_for_diagnostics() -> None:
+    """The bug form asks for the diagnostics file, where secrets are already redacted."""
+    form = load(GITHUB / "ISSUE_TEMPLATE" / "bug_report.yml")
+    fields = {field.get("id"): field for field in form["body"]}
+    assert fields["diagnostics"]["type"] == "textarea"
+    assert fields["diagnostics"]["validations"]["required"] is True
+    assert (
+        "render" not in fields["diagnostics"]["attributes"]
+    )  # files attach only without
+    assert load(GITHUB / "ISSUE_TEMPLATE" / "feature_request.yml")["body"]
+
+
+def test_line_endings_are_fixed() -> None:
+    """.gitattributes keeps LF endings and leaves the pictures alone."""
+    attributes = (ROOT / ".gitattributes").read_text().splitlines()
+    assert "* text=auto eol=lf" in attributes
+    assert "*.png binary" in attributes
