@@ -8,9 +8,18 @@ import logging
 from typing import Any
 
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    callback,
+)
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.helpers.event import (
+    async_track_state_change_event,
+    async_track_state_report_event,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -442,3 +451,28 @@ async def test_caller_stays_out_of_logs_and_diagnostics(
         assert secret not in text
     assert "lists only part of the queue" in caplog.text
     assert caplog.text.count("lists only part of the queue") == 1
+
+
+async def test_entities_write_only_what_changed(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Holding and resuming change the call state; on call and ringing are not rewritten."""
+    reported: list[str] = []
+
+    @callback
+    def record(event: Event[EventStateReportedData]) -> None:
+        reported.append(event.data["entity_id"])
+
+    unsubscribe = async_track_state_report_event(hass, list(CALL_ENTITIES), record)
+    call = simulator.ring(USERNAME, *CALLER)
+    simulator.answer(call)
+    await wait_for_state(hass, CALL_STATE, "connected")
+    for _ in range(3):
+        simulator.hold(call)
+        await wait_for_state(hass, CALL_STATE, "held")
+        simulator.resume(call)
+        await wait_for_state(hass, CALL_STATE, "connected")
+    unsubscribe()
+    assert reported == []

@@ -15,8 +15,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .call_entity import IcwsCallEntity
 from .call_tracking import CallSummary
-from .calls import CallsCoordinator, CallSource
+from .calls import CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import Station
@@ -141,10 +142,13 @@ CALL_BINARY_SENSORS: tuple[IcwsCallBinarySensorEntityDescription, ...] = (
 )
 
 
-class IcwsCallBinarySensor(IcwsEntity[CallsCoordinator], BinarySensorEntity):
+class IcwsCallBinarySensor(IcwsCallEntity, BinarySensorEntity):
     """Whether the user is on a call, or a call rings."""
 
     entity_description: IcwsCallBinarySensorEntityDescription
+
+    def _showing(self) -> Any:
+        return self.is_on
 
     @property
     def is_on(self) -> bool:

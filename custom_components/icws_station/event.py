@@ -8,10 +8,11 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .call_entity import IcwsCallEntity
 from .call_tracking import CallEvent, CallEventType
-from .calls import CallsCoordinator, CallSource
+from .calls import CallSource
 from .coordinator import IcwsStationConfigEntry
-from .entity import IcwsEntity, IcwsEntityDescription
+from .entity import IcwsEntityDescription
 
 PARALLEL_UPDATES = 0
 
@@ -39,7 +40,7 @@ async def async_setup_entry(
         async_add_entities([IcwsCallEvent(calls, CALL_EVENT)])
 
 
-class IcwsCallEvent(IcwsEntity[CallsCoordinator], EventEntity):
+class IcwsCallEvent(IcwsCallEntity, EventEntity):
     """Fires for each change of one of the user's interactions that a person notices.
 
     The event data (direction, remote name and number, media type, duration on ``ended``)

@@ -16,8 +16,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .call_entity import IcwsCallEntity
 from .call_tracking import CallState, CallSummary
-from .calls import CallsCoordinator, CallSource
+from .calls import CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import LoginInfo, Station, StationSetting
@@ -194,10 +195,13 @@ CALL_STATE = IcwsCallSensorEntityDescription(
 )
 
 
-class IcwsCallStateSensor(IcwsEntity[CallsCoordinator], SensorEntity):
+class IcwsCallStateSensor(IcwsCallEntity, SensorEntity):
     """The user's call state, the strongest over their calls (see ``CallState``)."""
 
     entity_description: IcwsCallSensorEntityDescription
+
+    def _showing(self) -> Any:
+        return (self.native_value, self.extra_state_attributes)
 
     @property
     def native_value(self) -> str:
