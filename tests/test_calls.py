@@ -52,8 +52,9 @@ CALL_ATTRIBUTES = (
 class EventRecorder:
     """Every call event the event entity fired, as (event type, data).
 
-    An event entity's state is the time of its last event; a write that keeps that time
-    (the entity coming back after an outage) is no new event.
+    An event entity's state is the time of its last event (to the millisecond): the
+    entity coming back after an outage writes that time again, which is no new event.
+    Two events in one millisecond share the time and differ in their attributes.
     """
 
     def __init__(self, hass: HomeAssistant) -> None:
@@ -70,7 +71,12 @@ class EventRecorder:
         state = event.data["new_state"]
         if state is None or state.state in {STATE_UNAVAILABLE, STATE_UNKNOWN}:
             return
-        if state.state == self._last_fired:
+        old = event.data["old_state"]
+        if (
+            old is not None
+            and old.state == STATE_UNAVAILABLE
+            and state.state == self._last_fired
+        ):
             return
         self._last_fired = state.state
         data = dict(state.attributes)
