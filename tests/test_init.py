@@ -36,6 +36,7 @@ async def test_unload_logs_out_and_leaves_nothing(
         ("DELETE", f"messaging/subscriptions/{name}")
         for name in (
             "connection/station",
+            "queues/icws-station-user-queue",
             "status/status-messages",
             "status/status-messages-user-access",
             "status/user-statuses",

@@ -21,7 +21,8 @@ from icws_simulator import IcwsSimulator
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize(
-    "platform", [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.SELECT]
+    "platform",
+    [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT, Platform.SELECT],
 )
 async def test_entities(
     hass: HomeAssistant,

@@ -15,6 +15,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .call_entity import IcwsCallEntity
+from .call_tracking import CallSummary
+from .calls import CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import Station
@@ -113,6 +116,12 @@ async def async_setup_entry(
             IcwsStatusBinarySensor(status, description)
             for description in STATUS_BINARY_SENSORS
         )
+    if (calls := entry.runtime_data.calls) is not None:
+        async_add_entities(
+            IcwsCallBinarySensor(calls, description)
+            for description in CALL_BINARY_SENSORS
+            if calls.source in description.sources
+        )
 
 
 class IcwsBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
@@ -149,3 +158,44 @@ class IcwsStatusBinarySensor(IcwsEntity[StatusCoordinator], BinarySensorEntity):
         if (presence := self.coordinator.data) is None:
             return None
         return self.entity_description.value_fn(presence)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IcwsCallBinarySensorEntityDescription(
+    IcwsEntityDescription, BinarySensorEntityDescription
+):
+    """A yes/no fact about the user's calls, from the ``sources`` that can tell it."""
+
+    value_fn: Callable[[CallSummary], bool]
+    sources: frozenset[CallSource]
+
+
+CALL_BINARY_SENSORS: tuple[IcwsCallBinarySensorEntityDescription, ...] = (
+    # Connected, held or being placed; from onPhone when there is no queue watch.
+    IcwsCallBinarySensorEntityDescription(
+        key="on_call",
+        translation_key="on_call",
+        value_fn=lambda summary: summary.on_call,
+        sources=frozenset(CallSource),
+    ),
+    IcwsCallBinarySensorEntityDescription(
+        key="ringing",
+        translation_key="ringing",
+        value_fn=lambda summary: summary.ringing,
+        sources=frozenset({CallSource.QUEUE}),
+    ),
+)
+
+
+class IcwsCallBinarySensor(IcwsCallEntity, BinarySensorEntity):
+    """Whether the user is on a call, or a call rings."""
+
+    entity_description: IcwsCallBinarySensorEntityDescription
+
+    def _showing(self) -> Any:
+        return self.is_on
+
+    @property
+    def is_on(self) -> bool:
+        """Return the fact over the user's calls now."""
+        return self.entity_description.value_fn(self.coordinator.data or CallSummary())

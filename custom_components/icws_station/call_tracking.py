@@ -113,13 +113,13 @@ class QueuedInteraction(Protocol):
         ...
 
     @property
-    def remote_name(self) -> str:
-        """Return the other party's name ("" if unknown)."""
+    def remote_name(self) -> str | None:
+        """Return the other party's name (None or "" if unknown)."""
         ...
 
     @property
-    def remote_number(self) -> str:
-        """Return the other party's number or address ("" if unknown)."""
+    def remote_number(self) -> str | None:
+        """Return the other party's number or address (None or "" if unknown)."""
         ...
 
     @property
@@ -269,8 +269,8 @@ class CallTracker:
                 connected_at=None,
                 media_type=media_type(interaction.object_type),
                 outbound=is_outbound(interaction.direction),
-                remote_name=interaction.remote_name,
-                remote_number=interaction.remote_number,
+                remote_name=interaction.remote_name or "",
+                remote_number=interaction.remote_number or "",
                 order=self._order,
             )
             first = True

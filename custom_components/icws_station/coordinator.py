@@ -43,6 +43,7 @@ from .session import IcwsSession
 from .station import station_settings
 
 if TYPE_CHECKING:
+    from .calls import CallsCoordinator
     from .presence import StatusCoordinator
 
 
@@ -56,6 +57,7 @@ class IcwsRuntimeData:
     session: IcwsSession
     station: StationCoordinator
     status: StatusCoordinator | None = None
+    calls: CallsCoordinator | None = None
 
 
 type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]

@@ -29,6 +29,7 @@ TO_REDACT = {
     "sip_user",
     "notes",
     "forward_number",
+    "remote_name",
 }
 
 
@@ -39,6 +40,7 @@ async def async_get_config_entry_diagnostics(
     session = entry.runtime_data.session
     station = entry.runtime_data.station
     status = entry.runtime_data.status
+    calls = entry.runtime_data.calls
     info = session.client.login_info
     return {
         "entry": async_redact_data(
@@ -81,6 +83,7 @@ async def async_get_config_entry_diagnostics(
             "last_update_success": status.last_update_success,
             "status": _presence(status.data) if status.data else None,
         },
+        "calls": calls.diagnostics() if calls else None,
     }
 
 

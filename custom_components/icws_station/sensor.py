@@ -16,6 +16,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .call_entity import IcwsCallEntity
+from .call_tracking import CallState, CallSummary
+from .calls import CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import LoginInfo, Station, StationSetting
@@ -168,6 +171,9 @@ async def async_setup_entry(
     )
     if (status := entry.runtime_data.status) is not None:
         async_add_entities([IcwsStatusSensor(status, STATUS_SENSOR)])
+    calls = entry.runtime_data.calls
+    if calls is not None and calls.source is CallSource.QUEUE:
+        async_add_entities([IcwsCallStateSensor(calls, CALL_STATE)])
 
 
 class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
@@ -212,3 +218,50 @@ class IcwsStatusSensor(IcwsEntity[StatusCoordinator], SensorEntity):
         if (presence := self.coordinator.data) is None:
             return None
         return _status_attributes(presence)
+
+
+def _call_attributes(summary: CallSummary) -> dict[str, Any]:
+    """Describe the call that gives the state (personal: the user's own entity only)."""
+    direction = None
+    if summary.outbound is not None:
+        direction = "outbound" if summary.outbound else "inbound"
+    return {
+        "calls": summary.calls,
+        "direction": direction,
+        "remote_name": summary.remote_name,
+        "remote_number": summary.remote_number,
+        "since": summary.since.isoformat() if summary.since else None,
+        "other_interactions": summary.other_interactions,
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class IcwsCallSensorEntityDescription(IcwsEntityDescription, SensorEntityDescription):
+    """A sensor of the user's calls."""
+
+
+CALL_STATE = IcwsCallSensorEntityDescription(
+    key="call_state",
+    translation_key="call_state",
+    device_class=SensorDeviceClass.ENUM,
+    options=[state.value for state in CallState],
+)
+
+
+class IcwsCallStateSensor(IcwsCallEntity, SensorEntity):
+    """The user's call state, the strongest over their calls (see ``CallState``)."""
+
+    entity_description: IcwsCallSensorEntityDescription
+
+    def _showing(self) -> Any:
+        return (self.native_value, self.extra_state_attributes)
+
+    @property
+    def native_value(self) -> str:
+        """Return the strongest state over the user's calls."""
+        return (self.coordinator.data or CallSummary()).state.value
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return how many calls, and who is on the one that gives the state, since when."""
+        return _call_attributes(self.coordinator.data or CallSummary())
