@@ -482,3 +482,33 @@ async def test_entities_write_only_what_changed(
         await wait_for_state(hass, CALL_STATE, "connected")
     unsubscribe()
     assert reported == []
+
+
+async def test_server_without_queues_falls_back_to_on_phone(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Without the queue watch, on call follows the status's onPhone; nothing else exists."""
+    simulator.queues_version = 0
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    for entity_id in (CALL_STATE, RINGING, CALL_EVENT):
+        assert entity_registry.async_get(entity_id) is None
+    assert hass.states.get(ON_CALL).state == STATE_OFF  # type: ignore[union-attr]
+    call = simulator.ring(USERNAME, *CALLER)
+    simulator.answer(call)  # onPhone turns true [guess: connected and held]
+    await wait_for_state(hass, ON_CALL, STATE_ON)
+    simulator.hold(call)
+    simulator.disconnect(call)
+    await wait_for_state(hass, ON_CALL, STATE_OFF)
+    # onPhone set by the server for a call this session cannot see.
+    simulator.set_on_phone(USERNAME, True)
+    await wait_for_state(hass, ON_CALL, STATE_ON)
+    simulator.end_session(notify=False)
+    await wait_for_state(hass, ON_CALL, STATE_UNAVAILABLE)
+    await wait_for_state(hass, ON_CALL, STATE_ON)
+    assert not any("subscriptions/queues" in path for _, path, _ in simulator.requests)
