@@ -20,6 +20,7 @@ from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_state_report_event,
 )
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -139,6 +140,12 @@ async def test_entities_start_idle(
         "other_interactions": 0,
     }
     assert shown["options"] == ["idle", "ringing", "held", "dialing", "connected"]
+    # A manual refresh has nothing to read: the pushed state stays.
+    await async_setup_component(hass, "homeassistant", {})
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": CALL_STATE}, blocking=True
+    )
+    assert hass.states.get(CALL_STATE).state == "idle"  # type: ignore[union-attr]
     entry = entity_registry.async_get(CALL_EVENT)
     assert entry is not None
     assert entry.capabilities == {
