@@ -293,7 +293,7 @@ async def test_chats_and_emails_are_not_calls(
     init_integration: MockConfigEntry,
     events: EventRecorder,
 ) -> None:
-    """A chat and an e-mail are counted and fire events, but never ring or make a call."""
+    """A chat and an e-mail are counted, but never ring, make a call or fire an event."""
     chat = simulator.start_chat(USERNAME, "Ada", "ada@example.com")
     simulator.start_email(USERNAME, "Grace", "grace@example.com")
     simulator.answer(chat)
@@ -303,12 +303,12 @@ async def test_chats_and_emails_are_not_calls(
     assert hass.states.get(CALL_STATE).state == "idle"  # type: ignore[union-attr]
     assert hass.states.get(ON_CALL).state == STATE_OFF  # type: ignore[union-attr]
     assert hass.states.get(RINGING).state == STATE_OFF  # type: ignore[union-attr]
-    await events.wait(3)
-    assert [(t, d["media_type"]) for t, d in events.events] == [
-        ("ringing", "chat"),
-        ("ringing", "email"),
-        ("answered", "chat"),
-    ]
+    simulator.disconnect(chat)
+    call = simulator.ring(USERNAME, *CALLER)  # the first event is the call's
+    assert await events.wait(1) == ["ringing"]
+    assert events.events[0][1]["media_type"] == "call"
+    assert attributes(hass)["other_interactions"] == 1
+    simulator.disconnect(call)
 
 
 @pytest.mark.parametrize("answered", [True, False])
