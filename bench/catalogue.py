@@ -13,6 +13,7 @@ from bench.registry import FIGURES, FigureSpec
 
 MODULES: Final = (
     "bench.latency",
+    "bench.calls",
     "bench.process",
     "bench.load",
     "bench.faults",

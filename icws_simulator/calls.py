@@ -500,8 +500,15 @@ class CallCenter:
             self.removal_delay, self._expire, interaction_id
         )
 
+    def stop(self) -> None:
+        """Take the disconnected interactions away now (the server goes down)."""
+        for interaction_id in list(self._removals):
+            self._expire(interaction_id)
+
     def _expire(self, interaction_id: str) -> None:
-        self._removals.pop(interaction_id, None)
+        handle = self._removals.pop(interaction_id, None)
+        if handle is not None:
+            handle.cancel()
         if interaction_id in self._interactions:
             self.remove(interaction_id)
 

@@ -122,6 +122,7 @@ class IcwsSimulator(SimulatorState):
         self._runner = None
         self.stopping.set()
         self.forget_all()
+        self.calls.stop()
         await runner.cleanup()
 
     async def restart(self) -> None:

@@ -20,6 +20,7 @@ async def test_unload_logs_out_and_leaves_nothing(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     assert len(simulator.sessions) == 1
+    before = len(simulator.requests)
 
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
@@ -27,12 +28,21 @@ async def test_unload_logs_out_and_leaves_nothing(
     assert init_integration.state is ConfigEntryState.NOT_LOADED
     assert not simulator.sessions
     calls = [
-        (method, path.split("/", 3)[-1]) for method, path, _ in simulator.requests[-3:]
+        (method, path.split("/", 3)[-1])
+        for method, path, _ in simulator.requests[before:]
     ]
-    assert calls == [
-        ("DELETE", "connection/station"),
-        ("DELETE", "messaging/subscriptions/connection/station"),
-        ("DELETE", "connection"),
+    assert calls[0] == ("DELETE", "connection/station")
+    assert calls[-1] == ("DELETE", "connection")
+    # Every subscription ends before the logout: the station's and the status's.
+    assert sorted(calls[1:-1]) == [
+        ("DELETE", f"messaging/subscriptions/{name}")
+        for name in (
+            "connection/station",
+            "queues/icws-station-user-queue",
+            "status/status-messages",
+            "status/status-messages-user-access",
+            "status/user-statuses",
+        )
     ]
     assert simulator.open_streams == 0
 

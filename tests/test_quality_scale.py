@@ -144,7 +144,7 @@ def _check_icon_translations(**_: Any) -> None:
             icon = icons["entity"][platform][description.translation_key]
             assert icon["default"].startswith("mdi:"), description.key
     for service in STRINGS.get("services", {}):
-        assert icons["services"][service].startswith("mdi:"), service
+        assert icons["services"][service]["service"].startswith("mdi:"), service
 
 
 def _check_exception_translations(**_: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from unittest.mock import patch
 
 from homeassistant.const import Platform
@@ -19,7 +20,10 @@ from icws_simulator import IcwsSimulator
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+@pytest.mark.parametrize(
+    "platform",
+    [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT, Platform.SELECT],
+)
 async def test_entities(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
@@ -28,6 +32,8 @@ async def test_entities(
     mock_config_entry: MockConfigEntry,
     platform: Platform,
 ) -> None:
+    # The status's "since" is the moment it was set: a fixed one keeps the snapshot stable.
+    simulator.status.clock = lambda: datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     mock_config_entry.add_to_hass(hass)
     with patch("custom_components.icws_station.PLATFORMS", [platform]):
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)

@@ -118,6 +118,8 @@ def _used() -> dict[str, set[str]]:
             use("config.abort", _constants(reason))
         if name == "_ValidationError" and call.args:
             use("error", _constants(call.args[0]))
+        if name == "_raise_issue" and call.args:
+            use("issues", _constants(call.args[0]))
         if name in IMPLIED_ABORTS:
             use("config.abort", {IMPLIED_ABORTS[name]})
     for node in ast.walk(SOURCES["config_flow"]):

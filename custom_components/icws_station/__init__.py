@@ -7,14 +7,21 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
+from .calls import CallsCoordinator
 from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE, DOMAIN
 from .coordinator import IcwsRuntimeData, IcwsStationConfigEntry, StationCoordinator
 from .icws import RetrievalMode
+from .presence import StatusCoordinator
 from .repairs import session_issue_id, station_issue_id
 from .services import async_setup_services
 from .session import IcwsSession
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.SELECT,
+    Platform.SENSOR,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -27,10 +34,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
     """Log in, let each coordinator set up its part, and keep the session live."""
     await _async_migrate_unique_ids(hass, entry)
     session = IcwsSession(hass, entry)
+    station = StationCoordinator(hass, entry, session)
+    status = StatusCoordinator(hass, entry, session)
     entry.runtime_data = IcwsRuntimeData(
-        session=session, station=StationCoordinator(hass, entry, session)
+        session=session, station=station, status=status
     )
+    calls = CallsCoordinator(hass, entry, session, status)
+    entry.runtime_data.calls = calls
     await session.async_start()
+    if not status.supported:
+        # The server has no status feature: no status entities, nothing else changes.
+        entry.runtime_data.status = None
+    if calls.source is None:
+        # Neither the queue watch nor the status: no call entities.
+        entry.runtime_data.calls = None
 
     async def stop(_event: Event) -> None:
         await session.async_stop()

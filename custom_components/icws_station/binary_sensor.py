@@ -15,9 +15,13 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .call_entity import IcwsCallEntity
+from .call_tracking import CallSummary
+from .calls import CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import Station
+from .presence import Presence, StatusCoordinator
 from .session import IcwsSession
 
 PARALLEL_UPDATES = 0
@@ -71,16 +75,53 @@ BINARY_SENSORS: tuple[IcwsBinarySensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class IcwsStatusBinarySensorEntityDescription(
+    IcwsEntityDescription, BinarySensorEntityDescription
+):
+    """A binary sensor of the user's status; ``value_fn`` reads it."""
+
+    value_fn: Callable[[Presence], bool | None]
+
+
+STATUS_BINARY_SENSORS: tuple[IcwsStatusBinarySensorEntityDescription, ...] = (
+    IcwsStatusBinarySensorEntityDescription(
+        key="do_not_disturb",
+        translation_key="do_not_disturb",
+        value_fn=lambda presence: (
+            presence.message.is_do_not_disturb if presence.message else None
+        ),
+    ),
+    IcwsStatusBinarySensorEntityDescription(
+        key="logged_in",
+        translation_key="logged_in",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda presence: presence.status.logged_in,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IcwsStationConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the station's binary sensors and the server connection."""
+    """Add the station's binary sensors, the server connection and the status's."""
     coordinator = entry.runtime_data.station
     async_add_entities(
         IcwsBinarySensor(coordinator, description) for description in BINARY_SENSORS
     )
+    if (status := entry.runtime_data.status) is not None:
+        async_add_entities(
+            IcwsStatusBinarySensor(status, description)
+            for description in STATUS_BINARY_SENSORS
+        )
+    if (calls := entry.runtime_data.calls) is not None:
+        async_add_entities(
+            IcwsCallBinarySensor(calls, description)
+            for description in CALL_BINARY_SENSORS
+            if calls.source in description.sources
+        )
 
 
 class IcwsBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
@@ -104,3 +145,57 @@ class IcwsBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
         if (attributes_fn := self.entity_description.attributes_fn) is None:
             return None
         return attributes_fn(self.coordinator)
+
+
+class IcwsStatusBinarySensor(IcwsEntity[StatusCoordinator], BinarySensorEntity):
+    """A yes/no fact about the user's status."""
+
+    entity_description: IcwsStatusBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the fact; unknown before the first status."""
+        if (presence := self.coordinator.data) is None:
+            return None
+        return self.entity_description.value_fn(presence)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IcwsCallBinarySensorEntityDescription(
+    IcwsEntityDescription, BinarySensorEntityDescription
+):
+    """A yes/no fact about the user's calls, from the ``sources`` that can tell it."""
+
+    value_fn: Callable[[CallSummary], bool]
+    sources: frozenset[CallSource]
+
+
+CALL_BINARY_SENSORS: tuple[IcwsCallBinarySensorEntityDescription, ...] = (
+    # Connected, held or being placed; from onPhone when there is no queue watch.
+    IcwsCallBinarySensorEntityDescription(
+        key="on_call",
+        translation_key="on_call",
+        value_fn=lambda summary: summary.on_call,
+        sources=frozenset(CallSource),
+    ),
+    IcwsCallBinarySensorEntityDescription(
+        key="ringing",
+        translation_key="ringing",
+        value_fn=lambda summary: summary.ringing,
+        sources=frozenset({CallSource.QUEUE}),
+    ),
+)
+
+
+class IcwsCallBinarySensor(IcwsCallEntity, BinarySensorEntity):
+    """Whether the user is on a call, or a call rings."""
+
+    entity_description: IcwsCallBinarySensorEntityDescription
+
+    def _showing(self) -> Any:
+        return self.is_on
+
+    @property
+    def is_on(self) -> bool:
+        """Return the fact over the user's calls now."""
+        return self.entity_description.value_fn(self.coordinator.data or CallSummary())

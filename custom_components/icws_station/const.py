@@ -19,6 +19,12 @@ CONF_RETRIEVAL_MODE: Final = "retrieval_mode"
 # An option of entries before version 1.2, which the migration drops.
 CONF_POLL_INTERVAL: Final = "poll_interval"
 
+# Fields of the set_status action.
+ATTR_STATUS: Final = "status"
+ATTR_NOTES: Final = "notes"
+ATTR_UNTIL: Final = "until"
+ATTR_FORWARD_NUMBER: Final = "forward_number"
+
 # Seconds between polls when the server cannot stream: the vendor's own example polls every
 # second (docs/icws-protocol.md §4). A poll drains the session's queue, so a shorter interval
 # only adds requests; Home Assistant does not let users choose polling intervals.

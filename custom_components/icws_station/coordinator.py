@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -42,13 +42,22 @@ from .repairs import station_issue_id
 from .session import IcwsSession
 from .station import station_settings
 
+if TYPE_CHECKING:
+    from .calls import CallsCoordinator
+    from .presence import StatusCoordinator
+
 
 @dataclass(slots=True)
 class IcwsRuntimeData:
-    """What a loaded entry holds: the session and the coordinators it feeds."""
+    """What a loaded entry holds: the session and the coordinators it feeds.
+
+    ``status`` is None when the server has no status feature.
+    """
 
     session: IcwsSession
     station: StationCoordinator
+    status: StatusCoordinator | None = None
+    calls: CallsCoordinator | None = None
 
 
 type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]

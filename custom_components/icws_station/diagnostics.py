@@ -1,8 +1,9 @@
 """Diagnostics: what a maintainer needs to understand a problem, and nothing personal.
 
 Kept: feature versions, modes, timings, counts, and which fields are present. Redacted:
-secrets, the account, the server's address, remote numbers and the SIP identity. Errors are
-kept by kind only: the server's own texts can quote personal data.
+secrets, the account, the server's address, remote numbers, the SIP identity, and the
+status's notes and forward number (only whether they are set). Errors are kept by kind
+only: the server's own texts can quote personal data.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_REMOTE_NUMBER
 from .coordinator import IcwsStationConfigEntry
 from .icws import Station
+from .presence import Presence
 
 TO_REDACT = {
     CONF_PASSWORD,
@@ -26,6 +28,9 @@ TO_REDACT = {
     "title",
     "sip_address",
     "sip_user",
+    "notes",
+    "forward_number",
+    "remote_name",
 }
 
 
@@ -45,6 +50,8 @@ async def async_get_config_entry_diagnostics(
     """Return the entry, the server's features, the session, the station and its errors."""
     session = entry.runtime_data.session
     station = entry.runtime_data.station
+    status = entry.runtime_data.status
+    calls = entry.runtime_data.calls
     info = session.client.login_info
     return {
         "entry": async_redact_data(
@@ -79,4 +86,28 @@ async def async_get_config_entry_diagnostics(
             "logged_off_reason_given": station.logged_off_reason is not None,
             "station": _station(station.data) if station.data else None,
         },
+        "status": None
+        if status is None
+        else {
+            "last_update_success": status.last_update_success,
+            "status": _presence(status.data) if status.data else None,
+        },
+        "calls": calls.diagnostics() if calls else None,
+    }
+
+
+def _presence(presence: Presence) -> dict[str, Any]:
+    """Describe the status without its personal details (notes, forward number)."""
+    user = presence.status
+    return {
+        "status_id": user.status_id,
+        "has_notes": bool(user.notes),
+        "has_forward_number": bool(user.forward_number),
+        "until": user.until.isoformat() if user.until else None,
+        "logged_in": user.logged_in,
+        "on_phone": user.on_phone,
+        "stations": len(user.stations),
+        "in_catalogue": presence.message is not None,
+        "catalogue": len(presence.catalogue),
+        "choices": len(presence.choices),
     }

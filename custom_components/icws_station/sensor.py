@@ -16,9 +16,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .call_entity import IcwsCallEntity
+from .call_tracking import CallState, CallSummary
+from .calls import CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import LoginInfo, Station, StationSetting
+from .presence import Presence, StatusCoordinator
 from .station import STATION_TYPES, station_type_key
 
 PARALLEL_UPDATES = 0
@@ -125,6 +129,33 @@ SENSORS: tuple[IcwsSensorEntityDescription, ...] = (
 )
 
 
+def _status_attributes(presence: Presence) -> dict[str, Any]:
+    """Describe the status: its id, details set with it, and what it means."""
+    status, message = presence.status, presence.message
+    return {
+        "status_id": status.status_id,
+        "notes": status.notes or None,
+        "until": status.until.isoformat() if status.until else None,
+        "forward_number": status.forward_number or None,
+        "since": status.status_changed.isoformat() if status.status_changed else None,
+        "do_not_disturb": message.is_do_not_disturb if message else None,
+        "acd": message.is_acd if message else None,
+        "after_call_work": message.is_after_call_work if message else None,
+        "logged_in": status.logged_in,
+        "stations": list(status.stations),
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class IcwsStatusSensorEntityDescription(IcwsEntityDescription, SensorEntityDescription):
+    """The status sensor's description."""
+
+
+STATUS_SENSOR = IcwsStatusSensorEntityDescription(
+    key="status", translation_key="status"
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IcwsStationConfigEntry,
@@ -138,6 +169,11 @@ async def async_setup_entry(
         for description in SENSORS
         if info is None or description.exists_fn(info)
     )
+    if (status := entry.runtime_data.status) is not None:
+        async_add_entities([IcwsStatusSensor(status, STATUS_SENSOR)])
+    calls = entry.runtime_data.calls
+    if calls is not None and calls.source is CallSource.QUEUE:
+        async_add_entities([IcwsCallStateSensor(calls, CALL_STATE)])
 
 
 class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
@@ -159,3 +195,73 @@ class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
         if attributes_fn is None or (station := self.coordinator.data) is None:
             return None
         return attributes_fn(station)
+
+
+class IcwsStatusSensor(IcwsEntity[StatusCoordinator], SensorEntity):
+    """The user's CIC status, by its text in the session's language."""
+
+    entity_description: IcwsStatusSensorEntityDescription
+
+    @property
+    def native_value(self) -> str | None:
+        """Return the status's text (its id when the catalogue lacks it)."""
+        if (presence := self.coordinator.data) is None:
+            return None
+        text = presence.text
+        return (
+            text if len(text) <= MAX_LENGTH_STATE_STATE else presence.status.status_id
+        )
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the status's id, notes, end, forward number and flags."""
+        if (presence := self.coordinator.data) is None:
+            return None
+        return _status_attributes(presence)
+
+
+def _call_attributes(summary: CallSummary) -> dict[str, Any]:
+    """Describe the call that gives the state (personal: the user's own entity only)."""
+    direction = None
+    if summary.outbound is not None:
+        direction = "outbound" if summary.outbound else "inbound"
+    return {
+        "calls": summary.calls,
+        "direction": direction,
+        "remote_name": summary.remote_name,
+        "remote_number": summary.remote_number,
+        "since": summary.since.isoformat() if summary.since else None,
+        "other_interactions": summary.other_interactions,
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class IcwsCallSensorEntityDescription(IcwsEntityDescription, SensorEntityDescription):
+    """A sensor of the user's calls."""
+
+
+CALL_STATE = IcwsCallSensorEntityDescription(
+    key="call_state",
+    translation_key="call_state",
+    device_class=SensorDeviceClass.ENUM,
+    options=[state.value for state in CallState],
+)
+
+
+class IcwsCallStateSensor(IcwsCallEntity, SensorEntity):
+    """The user's call state, the strongest over their calls (see ``CallState``)."""
+
+    entity_description: IcwsCallSensorEntityDescription
+
+    def _showing(self) -> Any:
+        return (self.native_value, self.extra_state_attributes)
+
+    @property
+    def native_value(self) -> str:
+        """Return the strongest state over the user's calls."""
+        return (self.coordinator.data or CallSummary()).state.value
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return how many calls, and who is on the one that gives the state, since when."""
+        return _call_attributes(self.coordinator.data or CallSummary())

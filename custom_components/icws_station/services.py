@@ -1,8 +1,9 @@
-"""Actions: choose the station of a session from automations, scripts and dashboards.
+"""Actions: choose the station of a session, and set the user's status.
 
 Registered once in ``async_setup`` (they exist while no entry is loaded, and say so).
-The choice sticks: it is saved into the entry's options without a reload, so it survives
-a reconnect and a restart, and the options flow shows it.
+A station choice sticks: it is saved into the entry's options without a reload, so it
+survives a reconnect and a restart, and the options flow shows it. A status lives on the
+CIC server, so setting it changes nothing in the entry.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
 
 from .const import (
+    ATTR_FORWARD_NUMBER,
+    ATTR_NOTES,
+    ATTR_STATUS,
+    ATTR_UNTIL,
     CONF_PERSISTENT,
     CONF_REMOTE_NUMBER,
     CONF_STATION_TYPE,
@@ -33,6 +39,7 @@ else:
 
 SERVICE_CONNECT_STATION: Final = "connect_station"
 SERVICE_DISCONNECT_STATION: Final = "disconnect_station"
+SERVICE_SET_STATUS: Final = "set_status"
 
 _STATION_TYPES: Final = [
     station_type_key(setting)
@@ -52,6 +59,16 @@ CONNECT_STATION_SCHEMA: Final = vol.Schema(
 
 DISCONNECT_STATION_SCHEMA: Final = vol.Schema(
     {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
+)
+
+SET_STATUS_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_STATUS): vol.All(cv.string, vol.Strip, vol.Length(min=1)),
+        vol.Optional(ATTR_NOTES): cv.string,
+        vol.Optional(ATTR_UNTIL): cv.datetime,
+        vol.Optional(ATTR_FORWARD_NUMBER): cv.string,
+    }
 )
 
 
@@ -102,6 +119,24 @@ async def _async_disconnect_station(call: ServiceCall) -> None:
     )
 
 
+async def _async_set_status(call: ServiceCall) -> None:
+    entry = async_get_loaded_entry(call.hass, call)
+    if (status := entry.runtime_data.status) is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="status_not_supported",
+            translation_placeholders={"title": entry.title},
+        )
+    until = call.data.get(ATTR_UNTIL)
+    await status.async_set_status(
+        call.data[ATTR_STATUS],
+        notes=call.data.get(ATTR_NOTES),
+        forward_number=call.data.get(ATTR_FORWARD_NUMBER),
+        # A time without zone is Home Assistant's local time.
+        until=dt_util.as_utc(until) if until is not None else None,
+    )
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
@@ -116,4 +151,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_DISCONNECT_STATION,
         _async_disconnect_station,
         schema=DISCONNECT_STATION_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_SET_STATUS, _async_set_status, schema=SET_STATUS_SCHEMA
     )

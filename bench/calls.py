@@ -1,0 +1,266 @@
+"""Call figures: a call ringing on the server until Home Assistant shows it, and a storm.
+
+All in one process and one event loop (a Home Assistant test instance, the simulator and
+the client), like the station's in-process latency figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+import random
+import time
+
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    callback,
+)
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_report_event
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from bench.home_assistant import add_entry, set_up
+from bench.registry import Context, figure
+from bench.results import Figure, ms, percentile, spread
+from bench.settings import ARRIVAL_LIMIT
+from bench.simulator import make_simulator, running, user_name
+from bench.test_instance import home_assistant
+from custom_components.icws_station.const import DOMAIN
+from icws_simulator import IcwsSimulator
+
+GOAL = 0.010  # seconds: p99 of both latencies
+STORM_CALLS = 1000
+STORM_SECONDS = 10.0
+
+
+def call_entities(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
+    """Return the entry's call entities by key (call_state, ringing, on_call, call)."""
+    registry = er.async_get(hass)
+    found: dict[str, str] = {}
+    for domain, key in (
+        ("sensor", "call_state"),
+        ("binary_sensor", "ringing"),
+        ("binary_sensor", "on_call"),
+        ("event", "call"),
+    ):
+        entity_id = registry.async_get_entity_id(
+            domain, DOMAIN, f"{entry.unique_id}_{key}"
+        )
+        if entity_id is None:
+            raise RuntimeError(f"no {key} entity")
+        found[key] = entity_id
+    return found
+
+
+@dataclass
+class Writes:
+    """Every write of the watched entities: changes, and writes that changed nothing."""
+
+    watched: set[str]
+    changed: dict[str, int] = field(default_factory=dict)
+    reported: int = 0
+    arrivals: list[tuple[str, str, float]] = field(default_factory=list)
+    _waiter: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @callback
+    def on_changed(self, event: Event[EventStateChangedData]) -> None:
+        """Count a state change and note when it arrived."""
+        entity_id = event.data["entity_id"]
+        new = event.data["new_state"]
+        if entity_id not in self.watched or new is None:
+            return
+        self.changed[entity_id] = self.changed.get(entity_id, 0) + 1
+        self.arrivals.append((entity_id, new.state, time.perf_counter()))
+        self._waiter.set()
+
+    @callback
+    def on_reported(self, event: Event[EventStateReportedData]) -> None:
+        """Count a write that changed nothing (Home Assistant reports it apart)."""
+        if event.data["entity_id"] in self.watched:
+            self.reported += 1
+
+    def mark(self) -> int:
+        """Return a position in the arrivals, for :meth:`until`."""
+        return len(self.arrivals)
+
+    async def until(
+        self, entity_id: str, state: str | None, after: int, limit: float
+    ) -> float:
+        """Wait (bounded) for ``entity_id`` to change (to ``state``) after ``after``."""
+        start = after
+        async with asyncio.timeout(limit):
+            while True:
+                for seen_id, seen_state, at in self.arrivals[start:]:
+                    if seen_id == entity_id and state in {None, seen_state}:
+                        return at
+                start = len(self.arrivals)
+                self._waiter.clear()
+                await self._waiter.wait()
+
+
+async def _with_entry(
+    hass: HomeAssistant, sim: IcwsSimulator, index: int
+) -> tuple[MockConfigEntry, dict[str, str]]:
+    entry = add_entry(hass, sim.url, index)
+    await set_up(hass, entry)
+    return entry, call_entities(hass, entry)
+
+
+async def ringing_latencies(
+    hass: HomeAssistant, calls: int, rng: random.Random
+) -> tuple[list[float], list[float]]:
+    """Ring ``calls`` calls one after another; time until ``ringing`` and the event."""
+    index = 5
+    async with running(make_simulator()) as sim:
+        sim.calls.removal_delay = None
+        entry, entities = await _with_entry(hass, sim, index)
+        writes = Writes(set(entities.values()))
+        listeners = [
+            hass.bus.async_listen(EVENT_STATE_CHANGED, writes.on_changed),
+        ]
+        states: list[float] = []
+        events: list[float] = []
+        try:
+            for _ in range(calls):
+                await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
+                mark = writes.mark()
+                begin = time.perf_counter()
+                call = sim.ring(user_name(index), "Bench Caller", "+1 555 0100")
+                rang = await writes.until(
+                    entities["ringing"], "on", mark, ARRIVAL_LIMIT
+                )
+                fired = await writes.until(entities["call"], None, mark, ARRIVAL_LIMIT)
+                states.append(rang - begin)
+                events.append(fired - begin)
+                mark = writes.mark()
+                sim.disconnect(call)
+                sim.calls.remove(call)
+                await writes.until(entities["ringing"], "off", mark, ARRIVAL_LIMIT)
+        finally:
+            for remove in listeners:
+                remove()
+            await hass.config_entries.async_unload(entry.entry_id)
+    return states, events
+
+
+@figure(
+    "call_ringing_state",
+    "Call rings on the server -> ringing state in Home Assistant, in-process",
+    "p99 <= 10 ms",
+)
+async def call_ringing_state(ctx: Context, fig: Figure) -> None:
+    """Calls rung one by one until the ringing binary sensor turns on."""
+    async with home_assistant() as hass:
+        states, events = await ringing_latencies(hass, ctx.sizes.ha_changes, ctx.rng)
+    ctx.earlier["call_event_latencies"] = events
+    p99 = percentile(states, 99)
+    fig.add("p50 / p99", spread(states), p50=percentile(states, 50), p99=p99)
+    fig.judge(p99_within_10_ms=p99 <= GOAL)
+    fig.notes.append(
+        f"{len(states)} calls, each rung, seen ringing, then missed and removed; time from "
+        "the simulator's ring until the ringing binary sensor's state_changed event."
+    )
+
+
+@figure(
+    "call_event",
+    "Call rings on the server -> call event entity fired, in-process",
+    "p99 <= 10 ms",
+)
+async def call_event(ctx: Context, fig: Figure) -> None:
+    """The event entity's firing in the same run as the ringing state (or a run of its own)."""
+    events: list[float] | None = ctx.earlier.get("call_event_latencies")
+    if events is None:
+        async with home_assistant() as hass:
+            _, events = await ringing_latencies(hass, ctx.sizes.ha_changes, ctx.rng)
+    p99 = percentile(events, 99)
+    fig.add("p50 / p99", spread(events), p50=percentile(events, 50), p99=p99)
+    fig.judge(p99_within_10_ms=p99 <= GOAL)
+    fig.notes.append(
+        "Time from the simulator's ring until the call event entity's state_changed "
+        "event (its state is the time of its last event)."
+    )
+
+
+async def _sleep_until(moment: float) -> None:
+    await asyncio.sleep(max(0.0, moment - time.perf_counter()))
+
+
+@figure(
+    "call_storm",
+    f"Storm: {STORM_CALLS:,} calls rung and ended in {STORM_SECONDS:g} s",
+    "every state write is a real change; every event fires",
+)
+async def call_storm(ctx: Context, fig: Figure) -> None:
+    """Ring and end calls at a steady pace; count every write of the call entities."""
+    index = 6
+    async with home_assistant() as hass, running(make_simulator()) as sim:
+        sim.calls.removal_delay = 0.0
+        entry, entities = await _with_entry(hass, sim, index)
+        writes = Writes(set(entities.values()))
+        listeners = [
+            hass.bus.async_listen(EVENT_STATE_CHANGED, writes.on_changed),
+            async_track_state_report_event(
+                hass, list(entities.values()), writes.on_reported
+            ),
+        ]
+        user = user_name(index)
+        gap = STORM_SECONDS / STORM_CALLS
+        try:
+            begin = time.perf_counter()
+            for number in range(STORM_CALLS):
+                # Paced against the clock, so sleeping's overhead does not add up.
+                await _sleep_until(begin + number * gap)
+                call = sim.ring(user, f"Caller {number}", f"+1 555 {number:04d}")
+                await _sleep_until(begin + (number + 0.5) * gap)
+                sim.disconnect(call)
+            rung = time.perf_counter() - begin
+            # Drained when the last call's missed event fired (or nothing more comes).
+            with contextlib.suppress(TimeoutError):
+                while writes.changed.get(entities["call"], 0) < 2 * STORM_CALLS:
+                    await writes.until(
+                        entities["call"], None, writes.mark(), ARRIVAL_LIMIT
+                    )
+        finally:
+            drained = time.perf_counter() - begin
+            for remove in listeners:
+                remove()
+            await hass.config_entries.async_unload(entry.entry_id)
+    expected = {
+        entities["call_state"]: 2 * STORM_CALLS,  # ringing, idle
+        entities["ringing"]: 2 * STORM_CALLS,  # on, off
+        entities["on_call"]: 0,
+        entities["call"]: 2 * STORM_CALLS,  # ringing, missed
+    }
+    got = {entity_id: writes.changed.get(entity_id, 0) for entity_id in expected}
+    fig.add(
+        "rung and ended / drained",
+        f"{rung:.2f} s / {drained:.2f} s",
+        rung_seconds=rung,
+        drained_seconds=drained,
+    )
+    fig.add(
+        "state changes (expected) / writes without a change",
+        ", ".join(
+            f"{key} {got[entity_id]} ({expected[entity_id]})"
+            for key, entity_id in entities.items()
+        )
+        + f" / {writes.reported}",
+        reported=writes.reported,
+        **{f"changes_{key}": got[entity_id] for key, entity_id in entities.items()},
+    )
+    fig.judge(
+        every_change_shown=got == expected,
+        no_write_without_change=writes.reported == 0,
+        within_time=rung <= STORM_SECONDS * 1.05,
+    )
+    fig.notes.append(
+        f"{STORM_CALLS} calls, one every {ms(gap)}, each ended unanswered {ms(gap / 2)} "
+        "after it rang; each must show ringing then idle, fire ringing then missed, and "
+        "write nothing else."
+    )

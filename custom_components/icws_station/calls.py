@@ -1,0 +1,174 @@
+"""The user's calls: the queue watch, or the status's ``onPhone`` when there is none.
+
+With the server's ``queues`` feature the coordinator watches the user's own queue
+(``docs/icws-protocol.md`` §10) and derives the call state and the call events with
+``call_tracking.py``. Without it, but with the status feature, only "on a call" is known,
+from ``onPhone`` in the user's status (§9), and only that entity exists. With neither, the
+entry has no call entities.
+
+Caller names and numbers are the user's own data: they go to the call entities' states and
+events, never into a log line above debug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, override
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+
+from .call_tracking import CallEvent, CallState, CallSummary, CallTracker
+from .const import LOGGER
+from .coordinator import IcwsCoordinator, IcwsStationConfigEntry
+from .icws import IcwsClient, Interaction, Message, QueueContentsMessage
+from .presence import StatusCoordinator
+from .session import IcwsSession
+
+
+class CallSource(StrEnum):
+    """Where the call entities' facts come from."""
+
+    QUEUE = "queue"
+    STATUS = "status"
+
+
+type CallEventListener = Callable[[CallEvent], None]
+
+
+class CallsCoordinator(IcwsCoordinator[CallSummary]):
+    """The user's calls, pushed by the server; events go to the event entity's listeners.
+
+    ``source`` is set at each login: the queue watch when the server has it, else the
+    status's ``onPhone``, else None (the entry then has no call entities).
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: IcwsStationConfigEntry,
+        session: IcwsSession,
+        status: StatusCoordinator,
+    ) -> None:
+        """Start idle; the first login decides the source.
+
+        Register it after ``status``: the session sets the parts up in that order, so the
+        status knows whether the server has its feature when this decides.
+        """
+        super().__init__(hass, entry, session, "calls")
+        self.source: CallSource | None = None
+        self._status = status
+        self._subscription_id: str | None = None
+        self._status_listener: CALLBACK_TYPE | None = None
+        self._queue: dict[str, Interaction] = {}
+        self._tracker = CallTracker()
+        self._event_listeners: list[CallEventListener] = []
+        self._limit_noted = False
+        entry.async_on_unload(self._stop_following_status)
+
+    @property
+    @override
+    def message_handlers(self) -> Mapping[type[Message], Callable[[Any], None]]:
+        return {QueueContentsMessage: self._queue_message}
+
+    @override
+    async def async_session_started(self, client: IcwsClient) -> None:
+        info = client.login_info
+        if info is not None and info.supports_queues:
+            self.source = CallSource.QUEUE
+            self._stop_following_status()
+            self._subscription_id = await client.subscribe_queue()
+            return
+        if self._status.supported:
+            # [guess] onPhone is true while a call is connected or held (§9): the only
+            # call fact such a server gives, so only "on call" is shown.
+            self.source = CallSource.STATUS
+            if self._status_listener is None:
+                self._status_listener = self._status.async_add_listener(
+                    self._status_changed
+                )
+            self._status_changed()
+            return
+        self.source = None
+        self.ready = True
+
+    @override
+    async def _async_read(self, client: IcwsClient) -> CallSummary:
+        # Pushed data only: the queue has no one-off read, and a repeat of the last
+        # summary is all a manual refresh can honestly give.
+        return self.data if self.data is not None else CallSummary()
+
+    @callback
+    def async_add_event_listener(self, listener: CallEventListener) -> CALLBACK_TYPE:
+        """Call ``listener`` with each call event; return the function that stops it."""
+        self._event_listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._event_listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def _queue_message(self, message: QueueContentsMessage) -> None:
+        if message.subscription_id not in {None, self._subscription_id}:
+            LOGGER.debug("Ignoring queue contents of another subscription")
+            return
+        if message.limit_exceeded and not self._limit_noted:
+            # Not personal data: only that the server lists fewer than it holds.
+            self._limit_noted = True
+            LOGGER.info(
+                "%s lists only part of the queue of %s; calls beyond its limit are not seen",
+                self.session.client.url.host,
+                self.config_entry.title,
+            )
+        self._queue = message.apply(self._queue)
+        self._track(dt_util.utcnow())
+
+    @callback
+    def _track(self, now: datetime) -> None:
+        events = self._tracker.update(self._queue, now)
+        for event in events:
+            LOGGER.debug(
+                "Call %s: %s (%s)",
+                event.interaction_id,
+                event.event_type,
+                event.media_type,
+            )
+            for listener in list(self._event_listeners):
+                listener(event)
+        self.async_publish(self._tracker.summary())
+
+    @callback
+    def _status_changed(self) -> None:
+        presence = self._status.data
+        if presence is None:
+            return
+        on_phone = bool(presence.status.on_phone)
+        self.async_publish(
+            CallSummary(state=CallState.CONNECTED if on_phone else CallState.IDLE)
+        )
+
+    @callback
+    def _stop_following_status(self) -> None:
+        if self._status_listener is not None:
+            self._status_listener()
+            self._status_listener = None
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Describe the calls for diagnostics: counts and states, no names or numbers."""
+        summary = self.data or CallSummary()
+        return {
+            "source": self.source.value if self.source else None,
+            "last_update_success": self.last_update_success,
+            "state": summary.state.value,
+            "calls": summary.calls,
+            "ringing_calls": summary.ringing_calls,
+            "other_interactions": summary.other_interactions,
+            "queue": sorted(
+                f"{interaction.object_type or '?'}:{interaction.state.value or '-'}"
+                for interaction in self._queue.values()
+            ),
+        }

@@ -1,0 +1,264 @@
+"""The user's presence: their CIC status, what it means, and setting it (protocol §9).
+
+One coordinator for the status, the status catalogue and the user's access list, because
+every status entity needs all three (a status's text and flags come from the catalogue,
+the select's options from catalogue and access list together). It is fed by the session
+like the station's and notifies only the status entities, so a station message writes no
+status state and a status message no station state. No station logon is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, override
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .const import DOMAIN, LOGGER
+from .coordinator import IcwsCoordinator, IcwsStationConfigEntry
+from .icws import (
+    IcwsClient,
+    IcwsError,
+    IcwsStatusError,
+    Message,
+    StatusMessage,
+    StatusMessagesMessage,
+    UserStatus,
+    UserStatusAccessMessage,
+    UserStatusMessage,
+    status_key,
+)
+from .session import IcwsSession
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """The user's status with the catalogue and access list that give it meaning.
+
+    ``catalogue`` and ``access`` are keyed by :func:`status_key` (status ids compare without
+    case, docs/icws-protocol.md §9).
+    """
+
+    status: UserStatus
+    catalogue: Mapping[str, StatusMessage] = field(default_factory=dict)
+    access: frozenset[str] = frozenset()
+
+    @property
+    def message(self) -> StatusMessage | None:
+        """Return the catalogue's entry of the current status (None: not in it)."""
+        return self.catalogue.get(status_key(self.status.status_id))
+
+    @property
+    def text(self) -> str:
+        """Return the current status's text in the session's language (else its id)."""
+        message = self.message
+        return message.message_text if message else self.status.status_id
+
+    @property
+    def choices(self) -> Mapping[str, StatusMessage]:
+        """Return the statuses the user may pick, by the option text shown for each.
+
+        The access list filtered by ``isSelectableStatus``, as the vendor advises; an ACD
+        status the server set is shown by the sensor but never offered. Two statuses with
+        the same text are told apart by their ids.
+        """
+        pickable = [
+            message
+            for key, message in self.catalogue.items()
+            if key in self.access and message.is_selectable
+        ]
+        texts = [message.message_text for message in pickable]
+        return MappingProxyType(
+            {
+                (
+                    message.message_text
+                    if texts.count(message.message_text) == 1
+                    else f"{message.message_text} ({message.status_id})"
+                ): message
+                for message in pickable
+            }
+        )
+
+    def find(self, name: str) -> StatusMessage | None:
+        """Return the catalogue status with this id or text, compared without case."""
+        key = status_key(name)
+        if (message := self.catalogue.get(key)) is not None:
+            return message
+        folded = name.strip().casefold()
+        for text, message in self.choices.items():
+            if text.casefold() == folded:
+                return message
+        return next(
+            (
+                message
+                for message in self.catalogue.values()
+                if message.message_text.casefold() == folded
+            ),
+            None,
+        )
+
+
+def _catalogue(messages: Iterable[StatusMessage]) -> dict[str, StatusMessage]:
+    return {status_key(message.status_id): message for message in messages}
+
+
+class StatusCoordinator(IcwsCoordinator[Presence | None]):
+    """The user's status, pushed by the server; setting it goes to the server and back.
+
+    ``supported`` says, after the first login, whether the server has the status feature;
+    without it the coordinator stays idle and the entry creates no status entities. State
+    follows the server only: a status set from Home Assistant shows when the server reports
+    it, exactly as one set at the desktop client.
+    """
+
+    def __init__(
+        self, hass: HomeAssistant, entry: IcwsStationConfigEntry, session: IcwsSession
+    ) -> None:
+        """Start with nothing known; the first login fills it."""
+        super().__init__(hass, entry, session, "status")
+        self.data = None
+        self.supported: bool | None = None
+        self._statuses: dict[str, UserStatus] = {}
+        self._catalogue: dict[str, StatusMessage] = {}
+        self._access: dict[str, frozenset[str]] = {}
+
+    @property
+    @override
+    def message_handlers(self) -> Mapping[type[Message], Callable[[Any], None]]:
+        return {
+            UserStatusMessage: self._status_message,
+            StatusMessagesMessage: self._catalogue_message,
+            UserStatusAccessMessage: self._access_message,
+        }
+
+    @property
+    def _user_key(self) -> str:
+        info = self.session.client.login_info
+        return info.user_id.casefold() if info else ""
+
+    @override
+    async def async_session_started(self, client: IcwsClient) -> None:
+        info = client.login_info
+        self.supported = info is not None and info.supports_status
+        if not self.supported:
+            self.ready = True
+            return
+        # Subscribe first, then read: a change between the two still arrives as a message.
+        # The reads cover servers whose first catalogue or access message is not complete
+        # ([guess] in docs/icws-protocol.md §9); the vendor asks to read the access list
+        # before offering statuses.
+        await client.subscribe_user_statuses()
+        await client.subscribe_status_messages()
+        await client.subscribe_user_status_access()
+        self._catalogue = _catalogue(await client.get_status_messages())
+        self._access = {self._user_key: await client.get_user_status_access()}
+        self._publish()
+
+    @override
+    async def _async_read(self, client: IcwsClient) -> Presence | None:
+        status = await client.get_user_status()
+        self._statuses[self._user_key] = status
+        self._catalogue = _catalogue(await client.get_status_messages())
+        self._access = {self._user_key: await client.get_user_status_access()}
+        return self._presence(status)
+
+    def _presence(self, status: UserStatus) -> Presence:
+        access = self._access.get(self._user_key, frozenset())
+        return Presence(
+            status,
+            MappingProxyType(dict(self._catalogue)),
+            frozenset(status_key(status_id) for status_id in access),
+        )
+
+    @callback
+    def _publish(self) -> None:
+        """Publish once the user's own status is known (the first message brings it)."""
+        status = self._statuses.get(self._user_key)
+        if status is not None:
+            self.async_publish(self._presence(status))
+
+    @callback
+    def _status_message(self, message: UserStatusMessage) -> None:
+        self._statuses = message.apply(self._statuses)
+        self._publish()
+
+    @callback
+    def _catalogue_message(self, message: StatusMessagesMessage) -> None:
+        self._catalogue = message.apply(self._catalogue)
+        self._publish()
+
+    @callback
+    def _access_message(self, message: UserStatusAccessMessage) -> None:
+        self._access = message.apply(self._access)
+        self._publish()
+
+    async def async_set_status(
+        self,
+        name: str,
+        *,
+        notes: str | None = None,
+        forward_number: str | None = None,
+        until: datetime | None = None,
+    ) -> None:
+        """Ask the server to set the user's status, by id or text.
+
+        Raises ``ServiceValidationError`` for a status the server does not know or the user
+        may not pick (checked here, so the server is never asked in vain), and
+        ``HomeAssistantError`` when the session is not live or the server refuses.
+        """
+        presence = self.data
+        if not self.session.live or presence is None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="not_connected",
+                translation_placeholders=self.session.placeholders(),
+            )
+        message = presence.find(name)
+        if message is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_status",
+                translation_placeholders={"status": name},
+            )
+        if message not in presence.choices.values():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="status_not_allowed",
+                translation_placeholders={"status": message.message_text},
+            )
+        # Notes and forward numbers are personal: debug level only.
+        LOGGER.debug(
+            "Setting the status of %s to %s (notes %r, forward number %r, until %s)",
+            self.config_entry.title,
+            message.status_id,
+            notes,
+            forward_number,
+            until,
+        )
+        try:
+            await self.session.client.set_user_status(
+                message.status_id,
+                notes=notes,
+                forward_number=forward_number,
+                until=until,
+            )
+        except IcwsStatusError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="status_refused",
+                translation_placeholders=self.session.placeholders(
+                    status=message.message_text
+                ),
+            ) from err
+        except IcwsError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="status_request_failed",
+                translation_placeholders=self.session.placeholders(
+                    status=message.message_text
+                ),
+            ) from err

@@ -1,0 +1,260 @@
+"""The user's status in Home Assistant, against the simulator over real HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_ENTITY_ID, STATE_UNKNOWN
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.icws_station.const import DOMAIN
+from icws_simulator import IcwsSimulator, SimulatedStatusMessage
+
+from .helpers import wait_for_state
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+USER = "jdoe"
+
+
+def entity_id(
+    hass: HomeAssistant, entry: MockConfigEntry, domain: str, key: str
+) -> str:
+    """Return the entity id of one of the entry's entities."""
+    found = er.async_get(hass).async_get_entity_id(
+        domain, DOMAIN, f"{entry.unique_id}_{key}"
+    )
+    assert found is not None, (domain, key)
+    return found
+
+
+class Writes:
+    """Count the state writes of some entities (each state_changed event is one)."""
+
+    def __init__(self, hass: HomeAssistant, entity_ids: list[str]) -> None:
+        """Start counting."""
+        self.counts = dict.fromkeys(entity_ids, 0)
+
+        @callback
+        def changed(event: Event[EventStateChangedData]) -> None:
+            if event.data["entity_id"] in self.counts:
+                self.counts[event.data["entity_id"]] += 1
+
+        self._unsub = hass.bus.async_listen("state_changed", changed)
+
+    def stop(self) -> None:
+        """Stop counting."""
+        self._unsub()
+
+
+async def set_status(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> None:
+    """Call the set_status action."""
+    await hass.services.async_call(
+        DOMAIN,
+        "set_status",
+        {ATTR_CONFIG_ENTRY_ID: entry.entry_id, **data},
+        blocking=True,
+    )
+
+
+async def test_entities_show_the_status_and_follow_other_clients(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Sensor, select and binary sensors show the status; a change elsewhere shows too."""
+    entry = init_integration
+    sensor = entity_id(hass, entry, "sensor", "status")
+    select = entity_id(hass, entry, "select", "status")
+    dnd = entity_id(hass, entry, "binary_sensor", "do_not_disturb")
+    logged_in = entity_id(hass, entry, "binary_sensor", "logged_in")
+    state = hass.states.get(sensor)
+    assert state is not None
+    assert state.state == "Available"
+    assert state.attributes["status_id"] == "Available"
+    assert state.attributes["stations"] == ["WS-114"]
+    options = hass.states.get(select).attributes["options"]  # type: ignore[union-attr]
+    assert "Do Not Disturb" in options
+    assert "ACD - Agent Not Answering" not in options
+    assert hass.states.get(select).state == "Available"  # type: ignore[union-attr]
+    assert hass.states.get(dnd).state == "off"  # type: ignore[union-attr]
+    assert hass.states.get(logged_in).state == "on"  # type: ignore[union-attr]
+
+    simulator.set_user_status(USER, "Do Not Disturb", notes="Focus")
+    state = await wait_for_state(hass, sensor, "Do Not Disturb")
+    assert state.attributes["notes"] == "Focus"
+    await wait_for_state(hass, dnd, "on")
+    await wait_for_state(hass, select, "Do Not Disturb")
+
+    # An ACD status the user cannot pick: shown by the sensor, unknown on the select.
+    simulator.set_user_status(USER, "AcdAgentNotAnswering")
+    await wait_for_state(hass, sensor, "ACD - Agent Not Answering")
+    await wait_for_state(hass, select, STATE_UNKNOWN)
+    assert "Available" in hass.states.get(select).attributes["options"]  # type: ignore[union-attr]
+
+
+async def test_select_sets_the_status_on_the_server(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Choosing an option sets it on the server; the state follows the server."""
+    select = entity_id(hass, init_integration, "select", "status")
+    await hass.services.async_call(
+        "select",
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: select, ATTR_OPTION: "In a Meeting"},
+        blocking=True,
+    )
+    assert simulator.status.user_status(USER).status_id == "In a Meeting"
+    await wait_for_state(hass, select, "In a Meeting")
+
+
+async def test_options_follow_catalogue_and_access_changes(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The select's options change live when the catalogue or the access list does."""
+    select = entity_id(hass, init_integration, "select", "status")
+    simulator.status.revoke_access(USER, "At Lunch")
+    await wait_for_state(
+        hass, select, lambda state: "At Lunch" not in state.attributes["options"]
+    )
+    simulator.status.put_status_message(
+        SimulatedStatusMessage(status_id="Training", message_text={"en": "Training"})
+    )
+    simulator.status.grant_access(USER, "Training")
+    await wait_for_state(
+        hass, select, lambda state: "Training" in state.attributes["options"]
+    )
+
+
+async def test_action_sets_status_with_details(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The action takes a status by text or id, any case, with notes and an end."""
+    until = datetime(2026, 12, 24, 17, 0, tzinfo=UTC)
+    await set_status(
+        hass,
+        init_integration,
+        status="out of the office",
+        notes="Back Monday",
+        until=until,
+    )
+    current = simulator.status.user_status(USER)
+    assert current.status_id == "Out of the Office"
+    assert current.notes == "Back Monday"
+    assert current.until is not None
+    assert current.until.moment == until
+    sensor = entity_id(hass, init_integration, "sensor", "status")
+    state = await wait_for_state(hass, sensor, "Out of the Office")
+    assert state.attributes["until"] == until.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "key"),
+    [
+        ("Lounging", ServiceValidationError, "unknown_status"),
+        ("AcdAgentNotAnswering", ServiceValidationError, "status_not_allowed"),
+        ("On Vacation", ServiceValidationError, "status_not_allowed"),
+    ],
+)
+async def test_action_refuses_statuses_the_user_cannot_pick(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    status: str,
+    error: type[Exception],
+    key: str,
+) -> None:
+    """Unknown or not allowed statuses are refused before the server is asked."""
+    sensor = entity_id(hass, init_integration, "sensor", "status")
+    simulator.status.revoke_access(USER, "On Vacation")
+    await wait_for_state(
+        hass,
+        entity_id(hass, init_integration, "select", "status"),
+        lambda state: "On Vacation" not in state.attributes["options"],
+    )
+    requests = len(simulator.status.requests)
+    with pytest.raises(error) as raised:
+        await set_status(hass, init_integration, status=status)
+    assert raised.value.translation_key == key  # type: ignore[attr-defined]
+    assert len(simulator.status.requests) == requests
+    assert hass.states.get(sensor).state == "Available"  # type: ignore[union-attr]
+
+
+async def test_action_reports_a_server_refusal(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A status the server refuses (its list changed meanwhile) is a translated error."""
+    # The server forgets the access change message: Home Assistant still offers it.
+    simulator.status.unwatch_access(next(iter(simulator.sessions.values())))
+    simulator.status.revoke_access(USER, "At Lunch")
+    with pytest.raises(HomeAssistantError) as raised:
+        await set_status(hass, init_integration, status="At Lunch")
+    assert raised.value.translation_key == "status_refused"
+    assert simulator.status.requests[-1].status == 403
+
+
+async def test_action_needs_a_loaded_entry(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """An unloaded entry is a translated validation error."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as raised:
+        await set_status(hass, init_integration, status="Available")
+    assert raised.value.translation_key == "entry_not_loaded"
+
+
+async def test_status_messages_write_only_status_entities(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A status change writes status states only; repeats and station changes none."""
+    entry = init_integration
+    sensor = entity_id(hass, entry, "sensor", "status")
+    station = entity_id(hass, entry, "sensor", "station_id")
+    ring = entity_id(hass, entry, "binary_sensor", "ring_always")
+    writes = Writes(hass, [sensor, station, ring])
+    simulator.set_user_status(USER, "At Lunch")
+    await wait_for_state(hass, sensor, "At Lunch")
+    simulator.status.resend_user_status(USER)  # a repeat: nothing changes
+    simulator.update_station("WS-114", ring_always=True)
+    await wait_for_state(hass, ring, "on")
+    writes.stop()
+    assert writes.counts == {sensor: 1, station: 0, ring: 1}
+
+
+async def test_status_comes_back_after_the_session_is_lost(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """After the server ends the session, the new one shows the status set meanwhile."""
+    sensor = entity_id(hass, init_integration, "sensor", "status")
+    simulator.end_session()
+    await wait_for_state(hass, sensor, "unavailable")
+    simulator.set_user_status(USER, "Gone Home")
+    await wait_for_state(hass, sensor, "Gone Home")
+
+
+@pytest.mark.parametrize("simulator_options", [{"status_version": 0}])
+async def test_no_status_entities_without_the_feature(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A server without statuses gets no status entities and a clear action error."""
+    registry = er.async_get(hass)
+    entities = er.async_entries_for_config_entry(registry, init_integration.entry_id)
+    assert not [e for e in entities if e.unique_id.endswith("_status")]
+    assert init_integration.runtime_data.status is None
+    with pytest.raises(ServiceValidationError) as raised:
+        await set_status(hass, init_integration, status="Available")
+    assert raised.value.translation_key == "status_not_supported"
+
+
+@pytest.mark.parametrize("simulator_options", [{"messaging_version": 1}])
+async def test_status_works_when_polling(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A server that only polls brings status changes too."""
+    sensor = entity_id(hass, init_integration, "sensor", "status")
+    simulator.set_user_status(USER, "In a Meeting")
+    await wait_for_state(hass, sensor, "In a Meeting")
