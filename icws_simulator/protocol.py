@@ -174,7 +174,8 @@ def station_message(
     """Build a stationConnectionStateChangeMessage.
 
     Nested (``newStationInfo``, optional ``previousStationInfo``) is the SDK schema [doc];
-    ``flat`` puts the station fields beside ``isDelta`` as the seed's text shows them.
+    ``flat`` puts the station fields beside ``isDelta`` as the vendor's page shows them
+    (docs/icws-protocol.md §5 [doc]).
     ``info`` None sends ``newStationInfo: null`` (nested only), another "no station" shape
     clients should tolerate [guess]. ``reason`` says why the server changed the station
     (e.g. another logon took it) [guess: the field is not in the SDK schema].

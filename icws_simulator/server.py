@@ -391,7 +391,7 @@ class IcwsApi:
     async def unsubscribe(
         self, _request: web.Request, session: SimSession
     ) -> web.StreamResponse:
-        """``DELETE .../subscriptions/connection/station``: 204 [seed]."""
+        """``DELETE .../subscriptions/connection/station``: 204 (docs/icws-protocol.md §5)."""
         self.state.unsubscribe(session)
         return web.Response(status=204)
 

@@ -66,7 +66,7 @@ class SimulatorState(CallControls):
 
     Attributes meant to be changed by tests at any time: ``response_delay`` (seconds before
     every /icws answer), ``sse_chunk_size`` (write events in pieces of this many bytes),
-    ``flat_messages`` (station fields beside ``isDelta``, the seed's shape),
+    ``flat_messages`` (station fields beside ``isDelta``, docs/icws-protocol.md §5),
     ``no_station_as_null`` (``newStationInfo: null`` instead of a stationSetting 0 station),
     ``end_session_grace``, ``session_idle_timeout``, ``sse_retry_ms`` (``retry:`` field sent
     when a stream opens, None: none), ``sse_separator``, ``station_switch`` (see
@@ -613,9 +613,8 @@ class SimulatorState(CallControls):
 
         Each session of the user on a station is told "no station" by its station
         subscription, with ``reason`` beside it; ``GET /connection`` then carries the same
-        reason (where the notes put a connection-state reason, docs/icws-protocol.md §6
-        [guess]). Returns how many sessions lost a station; raises KeyError for an unknown
-        user.
+        reason (where docs/icws-protocol.md §6 puts a connection-state reason [guess]).
+        Returns how many sessions lost a station; raises KeyError for an unknown user.
         """
         taken = sum(
             self._drop_station(session, reason) for session in self._targets(None, user)

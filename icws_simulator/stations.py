@@ -8,15 +8,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final, TypedDict, cast
 
-# stationSetting values [doc][seed].
+# stationSetting values (docs/icws-protocol.md §5 [doc]).
 STATION_SETTING_NONE: Final = 0
 STATION_SETTING_WORKSTATION: Final = 1
 STATION_SETTING_REMOTE_WORKSTATION: Final = 2
 STATION_SETTING_REMOTE_NUMBER: Final = 3
 
-# Media types that exist only from connection 13 on (directMessage, socialConversation) [seed].
+# Media types that exist only from connection 13 on (directMessage, socialConversation)
+# (docs/icws-protocol.md §3 [doc]).
 MEDIA_TYPES_FROM_13: Final = frozenset({8, 9})
-# connection version that adds managedIPPhone and emergencyResponderLocationID [seed].
+# connection version that adds managedIPPhone and emergencyResponderLocationID
+# (docs/icws-protocol.md §3 [doc]).
 VERSION_WITH_PHONE_FIELDS: Final = 15
 VERSION_WITH_SOCIAL_MEDIA: Final = 13
 
@@ -104,8 +106,9 @@ def default_stations() -> list[SimulatedStation]:
 def required_fields(connection_version: int) -> tuple[str, ...]:
     """Return the wire names that every station message carries, delta or not.
 
-    The seed marks managedIPPhone and emergencyResponderLocationID "Required" (connection 15)
-    beside id and extension; stationSetting is required per the SDK schema.
+    The vendor's page marks managedIPPhone and emergencyResponderLocationID "Required"
+    (connection 15) beside id and extension; stationSetting is required per the SDK schema
+    (docs/icws-protocol.md §5 [doc]).
     """
     names: tuple[str, ...] = ("id", "extension", "stationSetting")
     if connection_version >= VERSION_WITH_PHONE_FIELDS:
@@ -142,8 +145,8 @@ def station_info(station: SimulatedStation, connection_version: int) -> dict[str
 def no_station_info(connection_version: int) -> dict[str, Any]:
     """Build the station object meaning "no station".
 
-    [guess] The notes say a removed station is a station with stationSetting 0; the other
-    required fields are sent empty.
+    [guess] A removed station is a station with stationSetting 0 (docs/icws-protocol.md §5);
+    the other required fields are sent empty.
     """
     info: dict[str, Any] = dict.fromkeys(required_fields(connection_version), "")
     info["stationSetting"] = STATION_SETTING_NONE

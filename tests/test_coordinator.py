@@ -34,12 +34,14 @@ SERVER_CONNECTION = "binary_sensor.jane_doe_cic01_server_connection"
 async def test_station_change_reaches_the_states(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    assert hass.states.get(EXTENSION).state == "114"  # type: ignore[union-attr]
+    assert (state := hass.states.get(EXTENSION))
+    assert state.state == "114"
 
     simulator.update_station("WS-114", extension="1140")
 
     await wait_for_state(hass, EXTENSION, "1140")
-    assert hass.states.get(STATION).state == "WS-114"  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION))
+    assert state.state == "WS-114"
 
 
 async def test_delta_merge_keeps_the_other_fields(
@@ -48,8 +50,10 @@ async def test_delta_merge_keeps_the_other_fields(
     simulator.update_station("WS-114", can_be_dialed=False)
 
     await wait_for_state(hass, CAN_BE_DIALED, STATE_OFF)
-    assert hass.states.get(EXTENSION).state == "114"  # type: ignore[union-attr]
-    assert hass.states.get(STATION_CONNECTED).state == STATE_ON  # type: ignore[union-attr]
+    assert (state := hass.states.get(EXTENSION))
+    assert state.state == "114"
+    assert (state := hass.states.get(STATION_CONNECTED))
+    assert state.state == STATE_ON
 
 
 async def test_repeats_write_no_state(
@@ -93,11 +97,16 @@ async def test_station_removed(
     simulator.remove_station()
 
     await wait_for_state(hass, STATION_CONNECTED, STATE_OFF)
-    assert hass.states.get(EXTENSION).state == STATE_UNKNOWN  # type: ignore[union-attr]
-    assert hass.states.get(STATION).state == STATE_UNKNOWN  # type: ignore[union-attr]
-    assert hass.states.get(STATION_TYPE).state == "none"  # type: ignore[union-attr]
-    assert hass.states.get(CAN_BE_DIALED).state == STATE_UNKNOWN  # type: ignore[union-attr]
-    assert hass.states.get(SERVER_CONNECTION).state == STATE_ON  # type: ignore[union-attr]
+    assert (state := hass.states.get(EXTENSION))
+    assert state.state == STATE_UNKNOWN
+    assert (state := hass.states.get(STATION))
+    assert state.state == STATE_UNKNOWN
+    assert (state := hass.states.get(STATION_TYPE))
+    assert state.state == "none"
+    assert (state := hass.states.get(CAN_BE_DIALED))
+    assert state.state == STATE_UNKNOWN
+    assert (state := hass.states.get(SERVER_CONNECTION))
+    assert state.state == STATE_ON
 
 
 @pytest.mark.parametrize("notify", [True, False])
@@ -131,13 +140,15 @@ async def test_server_down_then_back(
 ) -> None:
     await simulator.stop()
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
-    assert hass.states.get(SERVER_CONNECTION).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(SERVER_CONNECTION))
+    assert state.state == STATE_OFF
 
     await simulator.start()
     simulator.update_station("WS-114", extension="117")
 
     await wait_for_state(hass, EXTENSION, "117")
-    assert hass.states.get(STATION_CONNECTED).state == STATE_ON  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION_CONNECTED))
+    assert state.state == STATE_ON
 
 
 async def test_wrong_password_during_recovery_starts_reauth_once(
@@ -155,7 +166,8 @@ async def test_wrong_password_during_recovery_starts_reauth_once(
     assert simulator.login_attempts == logins + 1
     flows = init_integration.async_get_active_flows(hass, {SOURCE_REAUTH})
     assert len(list(flows)) == 1
-    assert hass.states.get(SERVER_CONNECTION).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(SERVER_CONNECTION))
+    assert state.state == STATE_OFF
 
 
 @pytest.mark.parametrize(
@@ -167,8 +179,10 @@ async def test_station_refused_is_a_repair_issue_not_a_failure(
     init_integration: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    assert hass.states.get(STATION_CONNECTED).state == STATE_OFF  # type: ignore[union-attr]
-    assert hass.states.get(SERVER_CONNECTION).state == STATE_ON  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION_CONNECTED))
+    assert state.state == STATE_OFF
+    assert (state := hass.states.get(SERVER_CONNECTION))
+    assert state.state == STATE_ON
     issue = issue_registry.async_get_issue(
         DOMAIN, f"station_{init_integration.entry_id}"
     )
@@ -180,8 +194,10 @@ async def test_station_refused_is_a_repair_issue_not_a_failure(
 async def test_no_station_chosen(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    assert hass.states.get(STATION_CONNECTED).state == STATE_OFF  # type: ignore[union-attr]
-    assert hass.states.get(STATION_TYPE).state == "none"  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION_CONNECTED))
+    assert state.state == STATE_OFF
+    assert (state := hass.states.get(STATION_TYPE))
+    assert state.state == "none"
     assert not any(
         method == "PUT" and path.split("/", 3)[-1] == "connection/station"
         for method, path, _ in simulator.requests

@@ -130,4 +130,5 @@ async def test_server_connection_keeps_its_entity(
     migrated = entity_registry.async_get(old.entity_id)
     assert migrated is not None
     assert migrated.unique_id == f"{mock_config_entry.unique_id}_server_connection"
-    assert hass.states.get(old.entity_id).state == "on"  # type: ignore[union-attr]
+    assert (state := hass.states.get(old.entity_id))
+    assert state.state == "on"

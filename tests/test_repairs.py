@@ -69,7 +69,8 @@ async def test_raised_once_across_reconnects(
     assert ours == [
         {"action": "create", "domain": DOMAIN, "issue_id": issue_id(init_integration)}
     ]
-    assert hass.states.get(STATION_CONNECTED).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION_CONNECTED))
+    assert state.state == STATE_OFF
 
 
 async def test_cleared_by_no_station_in_the_options(

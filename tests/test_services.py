@@ -79,8 +79,8 @@ async def test_switch_while_connected(
         CONF_WORKSTATION: "WS-115",
     }
     assert list(simulator.sessions) == [session_id]
-    assert simulator.sessions[session_id].station is not None
-    assert simulator.sessions[session_id].station.id == "WS-115"  # type: ignore[union-attr]
+    assert (station := simulator.sessions[session_id].station) is not None
+    assert station.id == "WS-115"
     # A switch the user asked for is no logoff by the server.
     state = hass.states.get(STATION_CONNECTED)
     assert state is not None
@@ -149,7 +149,8 @@ async def test_disconnect_sticks(
     await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
     await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
     assert len(simulator.station_requests) == puts
-    assert hass.states.get(STATION_CONNECTED).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION_CONNECTED))
+    assert state.state == STATE_OFF
 
 
 async def test_choice_survives_reconnect_reload_and_restart(
@@ -167,14 +168,16 @@ async def test_choice_survives_reconnect_reload_and_restart(
 
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get(STATION).state == "WS-115"  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION))
+    assert state.state == "WS-115"
 
     # A restart: the entry is unloaded and set up again from what was stored.
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert not simulator.sessions
     assert await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get(STATION).state == "WS-115"  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION))
+    assert state.state == "WS-115"
     assert station_puts(simulator)[-1]["workstation"] == "WS-115"
 
     # The options flow shows the choice.
@@ -212,7 +215,8 @@ async def test_unknown_station_is_refused_and_nothing_changes(
 
     assert err.value.translation_key == "station_not_found"
     assert init_integration.options == options
-    assert hass.states.get(STATION).state == "WS-114"  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION))
+    assert state.state == "WS-114"
     assert next(iter(simulator.sessions.values())).station is not None
     assert not issue_registry.issues  # an action's caller is told; no repair needed
 
@@ -342,7 +346,8 @@ async def test_station_taken_by_another_logon(
     await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
     await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
     assert len(simulator.station_requests) == puts
-    assert hass.states.get(STATION_CONNECTED).state == STATE_OFF  # type: ignore[union-attr]
+    assert (current := hass.states.get(STATION_CONNECTED))
+    assert current.state == STATE_OFF
 
     # Until the user chooses again.
     await connect(

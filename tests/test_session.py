@@ -30,6 +30,7 @@ from custom_components.icws_station.const import (
 )
 from custom_components.icws_station.icws import RetrievalMode
 from icws_simulator import IcwsSimulator
+from icws_simulator.state import Outage
 from icws_testing.entries import config_entry
 
 from .conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME
@@ -55,7 +56,7 @@ async def test_outage_keeps_the_session_and_the_station(
     hass: HomeAssistant,
     simulator: IcwsSimulator,
     init_integration: MockConfigEntry,
-    outage: str,
+    outage: Outage,
 ) -> None:
     """The network fails while the server keeps the session: the same session comes back.
 
@@ -65,15 +66,17 @@ async def test_outage_keeps_the_session_and_the_station(
     (session_id,) = simulator.sessions
     logins, since = simulator.login_attempts, len(simulator.requests)
 
-    simulator.set_outage(outage)  # type: ignore[arg-type]
+    simulator.set_outage(outage)
     if outage != "drop_streams":
         await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
-        assert hass.states.get(SERVER_CONNECTION).state == STATE_OFF  # type: ignore[union-attr]
+        assert (state := hass.states.get(SERVER_CONNECTION))
+        assert state.state == STATE_OFF
     simulator.update_station("WS-114", extension="1501")
     simulator.set_outage(None)
 
     await wait_for_state(hass, EXTENSION, "1501")
-    assert hass.states.get(SERVER_CONNECTION).state == STATE_ON  # type: ignore[union-attr]
+    assert (state := hass.states.get(SERVER_CONNECTION))
+    assert state.state == STATE_ON
     assert list(simulator.sessions) == [session_id]
     assert simulator.login_attempts == logins
     assert station_logoffs(simulator, since) == []
@@ -109,7 +112,9 @@ async def test_update_entity_during_an_outage_stays_unavailable(
         blocking=True,
     )
 
-    assert hass.states.get(EXTENSION).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    assert (state := hass.states.get(EXTENSION))
+
+    assert state.state == STATE_UNAVAILABLE
     # The refresh was refused, not answered from what the entities showed before.
     assert not init_integration.runtime_data.station.last_update_success
     simulator.set_outage(None)
@@ -133,7 +138,8 @@ async def test_update_entity_reads_the_server(
         (method, path.split("/", 3)[-1])
         for method, path, _ in simulator.requests[since:]
     ] == [("GET", "connection/station")]
-    assert hass.states.get(EXTENSION).state == "114"  # type: ignore[union-attr]
+    assert (state := hass.states.get(EXTENSION))
+    assert state.state == "114"
 
 
 async def test_should_not_reconnect_is_a_repair_that_reconnects(
@@ -156,8 +162,10 @@ async def test_should_not_reconnect_is_a_repair_that_reconnects(
         await task  # the loop ends: no login is tried
     assert simulator.login_attempts == logins
     assert not simulator.sessions
-    assert hass.states.get(EXTENSION).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
-    assert hass.states.get(SERVER_CONNECTION).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(EXTENSION))
+    assert state.state == STATE_UNAVAILABLE
+    assert (state := hass.states.get(SERVER_CONNECTION))
+    assert state.state == STATE_OFF
     issue_id = f"session_{init_integration.entry_id}"
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
@@ -204,7 +212,8 @@ async def test_session_ended_logs_in_again_on_the_chosen_station(
     assert simulator.login_attempts == logins + 1
     assert simulator.station_requests[-1]["workstation"] == "WS-114"
     assert station_logoffs(simulator, since) == []
-    assert hass.states.get(STATION_CONNECTED).state == STATE_ON  # type: ignore[union-attr]
+    assert (state := hass.states.get(STATION_CONNECTED))
+    assert state.state == STATE_ON
     assert live_sessions.most == 1
 
 
@@ -226,7 +235,8 @@ async def test_another_account_after_a_login_stops(
         await task
 
     assert not simulator.sessions  # the foreign session was ended again
-    assert hass.states.get(EXTENSION).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    assert (state := hass.states.get(EXTENSION))
+    assert state.state == STATE_UNAVAILABLE
     issue = issue_registry.async_get_issue(
         DOMAIN, f"session_{init_integration.entry_id}"
     )

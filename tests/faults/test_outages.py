@@ -14,6 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from icws_simulator import IcwsSimulator
+from icws_simulator.state import Outage
 from tests.conftest import USERNAME
 from tests.helpers import StateRecorder, wait_for_state
 
@@ -37,7 +38,7 @@ async def test_outage_keeps_the_session(
     init_integration: MockConfigEntry,
     backoff: BackoffSpy,
     live_sessions: LiveSessions,
-    mode: str,
+    mode: Outage,
 ) -> None:
     """Through the outage and after it: one session, the same one, station connected."""
     (session_id,) = simulator.live_session_ids(USERNAME)
@@ -45,7 +46,7 @@ async def test_outage_keeps_the_session(
     requested = list(simulator.station_requests)
     connected = StateRecorder(hass, STATION_CONNECTED)
 
-    simulator.set_outage(mode)  # type: ignore[arg-type]
+    simulator.set_outage(mode)
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
     simulator.update_station("WS-114", extension="7114")  # queued in the session
     await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)

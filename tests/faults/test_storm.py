@@ -463,5 +463,6 @@ async def test_odd_station_values_through_the_integration(
     assert errors == []
     assert listener is not None
     assert not listener.done()
-    assert hass.states.get(SERVER_CONNECTION).state == "on"  # type: ignore[union-attr]
+    assert (state := hass.states.get(SERVER_CONNECTION))
+    assert state.state == "on"
     assert simulator.login_attempts == logins

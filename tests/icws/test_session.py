@@ -134,7 +134,8 @@ async def test_switching_station_while_connected_replaces_it(
     station = await client.get_station()
     assert station is not None
     assert station.id == "WS-115"
-    # The simulator replaces the station, as the notes say servers do: no DELETE needed.
+    # The simulator replaces the station, as docs/icws-protocol.md §11 says servers do [guess]:
+    # no DELETE needed.
     assert calls(simulator, "DELETE", "connection/station") == 0
 
 

@@ -4,6 +4,7 @@ import aiohttp
 import pytest
 
 from icws_simulator import IcwsSimulator
+from icws_simulator.state import Outage
 
 from .helpers import (
     REMOTE_NUMBER,
@@ -85,7 +86,7 @@ async def test_cut_processes_requests_and_loses_answers(
 
 @pytest.mark.parametrize("mode", ["drop_streams", "cut", "refuse"])
 async def test_outage_drops_streams_without_a_down_message(
-    sim: IcwsSimulator, http: aiohttp.ClientSession, mode: str
+    sim: IcwsSimulator, http: aiohttp.ClientSession, mode: Outage
 ) -> None:
     """Open streams are dropped mid-air; queued messages wait for the next reader."""
     me = await login(http, sim.url)
@@ -93,7 +94,7 @@ async def test_outage_drops_streams_without_a_down_message(
     async with await open_stream(http, me) as stream:
         await stream.content.readuntil(b"\r\n\r\n")
         await wait_for(sim, lambda: sim.open_streams == 1)
-        sim.set_outage(mode)  # type: ignore[arg-type]
+        sim.set_outage(mode)
         with pytest.raises(aiohttp.ClientError):
             await read_to_end(stream, received)
     assert b"connectionStateChange" not in received

@@ -672,7 +672,7 @@ async def test_feature_versions_gate_fields(
 async def test_flat_and_null_shapes(
     sim: IcwsSimulator, http: aiohttp.ClientSession
 ) -> None:
-    """The seed's flat shape and the null "no station" shape are available."""
+    """The flat and the null "no station" shapes (docs/icws-protocol.md §5) are available."""
     me = await login(http, sim.url)
     await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-201"})
     sim.flat_messages = True

@@ -55,8 +55,8 @@ class Complaints:
 STATION_MESSAGE: Final = "urn:inin.com:connection:stationConnectionStateChangeMessage"
 CONNECTION_MESSAGE: Final = "urn:inin.com:connection:connectionStateChangeMessage"
 
-# Keys of a station message that are not station fields (the seed's flat shape puts the
-# station's fields beside these).
+# Keys of a station message that are not station fields (the flat shape of the vendor's page,
+# docs/icws-protocol.md §5, puts the station's fields beside these).
 _ENVELOPE_KEYS: Final = frozenset(
     {"__type", "isDelta", "previousStationInfo", "newStationInfo"}
 )
@@ -140,8 +140,8 @@ type Message = (
 
 
 def _is_empty(station: Station) -> bool:
-    # The notes guess that "station removed" comes as stationSetting 0; an empty id is
-    # tolerated as the same thing.
+    # "Station removed" comes as stationSetting 0 (docs/icws-protocol.md §5 [guess]); an
+    # empty id is tolerated as the same thing.
     return station.station_setting == StationSetting.NONE or not station.id
 
 
