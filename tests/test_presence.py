@@ -56,14 +56,16 @@ class Writes:
         self.counts = dict.fromkeys(entity_ids, 0)
 
         @callback
-        def written(
-            event: Event[EventStateChangedData | EventStateReportedData],
-        ) -> None:
+        def changed(event: Event[EventStateChangedData]) -> None:
+            self.counts[event.data["entity_id"]] += 1
+
+        @callback
+        def reported(event: Event[EventStateReportedData]) -> None:
             self.counts[event.data["entity_id"]] += 1
 
         self._unsubs = [
-            async_track_state_change_event(hass, entity_ids, written),
-            async_track_state_report_event(hass, entity_ids, written),
+            async_track_state_change_event(hass, entity_ids, changed),
+            async_track_state_report_event(hass, entity_ids, reported),
         ]
 
     def stop(self) -> dict[str, int]:

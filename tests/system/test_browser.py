@@ -18,6 +18,8 @@ import aiohttp
 from playwright.async_api import Locator, Page, async_playwright, expect
 import pytest
 
+from custom_components.icws_station.config_flow import ADDRESS_EXAMPLES
+
 from .conftest import OWNER, ROOT, SCREENSHOTS, RunningHomeAssistant
 
 CHROMIUM = shutil.which("chromium")
@@ -124,7 +126,7 @@ def step_texts(step: str, fields: list[str], **placeholders: str) -> list[str]:
         strings["title"],
         plain(strings["description"], placeholders),
         *(strings["data"][field] for field in fields),
-        *(plain(strings["data_description"][field]) for field in fields),
+        *(plain(strings["data_description"][field], placeholders) for field in fields),
     ]
 
 
@@ -274,7 +276,9 @@ async def test_add_through_the_frontend(
                 ).to_be_visible(timeout=STEP_MS)
             await expect(dialog.get_by_role("alert")).to_have_count(0, timeout=STEP_MS)
             fields = ["url", "username", "password", "verify_ssl"]
-            await assert_human_text(dialog, step_texts("user", fields))
+            await assert_human_text(
+                dialog, step_texts("user", fields, **ADDRESS_EXAMPLES)
+            )
             await screenshot(page, "config-flow-user.png")
 
             await dialog.get_by_role("textbox", name=user["data"]["url"]).fill(
@@ -291,7 +295,9 @@ async def test_add_through_the_frontend(
             await expect(dialog.get_by_role("alert")).to_match_aria_snapshot(
                 f"- alert: {json.dumps(refused)}", timeout=STEP_MS
             )
-            await assert_human_text(dialog, [*step_texts("user", fields), refused])
+            await assert_human_text(
+                dialog, [*step_texts("user", fields, **ADDRESS_EXAMPLES), refused]
+            )
             await screenshot(page, "config-flow-error.png")
 
             await password.fill("secret")
