@@ -261,8 +261,12 @@ class Burst:
     last_status: str
 
 
-def burst(index: int, messages: int, every: int, run: int, status: str) -> Burst:
+def burst(
+    index: int, messages: int, every: int, *, run: int, extension: str, status: str
+) -> Burst:
     """Return ``messages`` texts, station and status messages in turn.
+
+    ``extension`` and ``status`` are what the entities show before the burst.
 
     One message of each kind in ``every`` changes something the entities show (the
     extension; the status, through ``CYCLE``). The other station messages repeat the
@@ -271,7 +275,6 @@ def burst(index: int, messages: int, every: int, run: int, status: str) -> Burst
     """
     user = user_name(index)
     texts: list[str] = []
-    extension = f"{index:03d}"
     station_changes = status_changes = dnd_changes = 0
     on_phone = False
     half = messages // 2
@@ -325,13 +328,18 @@ async def status_burst(ctx: Context, fig: Figure) -> None:
         }
         writes = Writes(every_entity)
         listeners = writes.listen(hass)
-        status = "Available"
+        status, extension_now = "Available", f"{index:03d}"
         try:
             for run in range(sizes.burst_runs):
                 plan = burst(
-                    index, sizes.burst_messages, sizes.burst_change_every, run, status
+                    index,
+                    sizes.burst_messages,
+                    sizes.burst_change_every,
+                    run=run,
+                    extension=extension_now,
+                    status=status,
                 )
-                status = plan.last_status
+                status, extension_now = plan.last_status, plan.last_extension
                 await asyncio.sleep(0.2)
                 await hass.async_block_till_done()
                 writes.reset()
