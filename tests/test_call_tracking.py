@@ -316,11 +316,13 @@ def test_chats_and_emails_are_not_calls() -> None:
     assert (summary.state, summary.other_interactions) == (CallState.RINGING, 1)
 
 
-def test_chat_events_say_their_media_type(tracker: CallTracker, clock: Clock) -> None:
-    """Events of other interactions come with their media type, so automations can filter."""
-    [event] = tracker.update({"1": Item("A", object_type="Email")}, clock.tick())
-    assert event.event_type is E.RINGING
-    assert event.media_type == "email"
+def test_chats_and_emails_raise_no_events(tracker: CallTracker, clock: Clock) -> None:
+    """Other media are counted, never announced as calls."""
+    for letter in ("A", "C", "E"):
+        queue = {"1": Item(letter, object_type="Email"), "2": Item(letter, "Chat")}
+        assert tracker.update(queue, clock.tick()) == []
+    [event] = tracker.update({"3": Item("A", object_type="CALL")}, clock.tick())
+    assert (event.event_type, event.media_type) == (E.RINGING, "call")
 
 
 def test_since_follows_the_state(tracker: CallTracker, clock: Clock) -> None:

@@ -20,6 +20,7 @@ from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_state_report_event,
 )
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -139,6 +140,12 @@ async def test_entities_start_idle(
         "other_interactions": 0,
     }
     assert shown["options"] == ["idle", "ringing", "held", "dialing", "connected"]
+    # A manual refresh has nothing to read: the pushed state stays.
+    await async_setup_component(hass, "homeassistant", {})
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": CALL_STATE}, blocking=True
+    )
+    assert hass.states.get(CALL_STATE).state == "idle"  # type: ignore[union-attr]
     entry = entity_registry.async_get(CALL_EVENT)
     assert entry is not None
     assert entry.capabilities == {
@@ -286,7 +293,7 @@ async def test_chats_and_emails_are_not_calls(
     init_integration: MockConfigEntry,
     events: EventRecorder,
 ) -> None:
-    """A chat and an e-mail are counted and fire events, but never ring or make a call."""
+    """A chat and an e-mail are counted, but never ring, make a call or fire an event."""
     chat = simulator.start_chat(USERNAME, "Ada", "ada@example.com")
     simulator.start_email(USERNAME, "Grace", "grace@example.com")
     simulator.answer(chat)
@@ -296,12 +303,12 @@ async def test_chats_and_emails_are_not_calls(
     assert hass.states.get(CALL_STATE).state == "idle"  # type: ignore[union-attr]
     assert hass.states.get(ON_CALL).state == STATE_OFF  # type: ignore[union-attr]
     assert hass.states.get(RINGING).state == STATE_OFF  # type: ignore[union-attr]
-    await events.wait(3)
-    assert [(t, d["media_type"]) for t, d in events.events] == [
-        ("ringing", "chat"),
-        ("ringing", "email"),
-        ("answered", "chat"),
-    ]
+    simulator.disconnect(chat)
+    call = simulator.ring(USERNAME, *CALLER)  # the first event is the call's
+    assert await events.wait(1) == ["ringing"]
+    assert events.events[0][1]["media_type"] == "call"
+    assert attributes(hass)["other_interactions"] == 1
+    simulator.disconnect(call)
 
 
 @pytest.mark.parametrize("answered", [True, False])
@@ -482,3 +489,33 @@ async def test_entities_write_only_what_changed(
         await wait_for_state(hass, CALL_STATE, "connected")
     unsubscribe()
     assert reported == []
+
+
+async def test_server_without_queues_falls_back_to_on_phone(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Without the queue watch, on call follows the status's onPhone; nothing else exists."""
+    simulator.queues_version = 0
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    for entity_id in (CALL_STATE, RINGING, CALL_EVENT):
+        assert entity_registry.async_get(entity_id) is None
+    assert hass.states.get(ON_CALL).state == STATE_OFF  # type: ignore[union-attr]
+    call = simulator.ring(USERNAME, *CALLER)
+    simulator.answer(call)  # onPhone turns true [guess: connected and held]
+    await wait_for_state(hass, ON_CALL, STATE_ON)
+    simulator.hold(call)
+    simulator.disconnect(call)
+    await wait_for_state(hass, ON_CALL, STATE_OFF)
+    # onPhone set by the server for a call this session cannot see.
+    simulator.set_on_phone(USERNAME, True)
+    await wait_for_state(hass, ON_CALL, STATE_ON)
+    simulator.end_session(notify=False)
+    await wait_for_state(hass, ON_CALL, STATE_UNAVAILABLE)
+    await wait_for_state(hass, ON_CALL, STATE_ON)
+    assert not any("subscriptions/queues" in path for _, path, _ in simulator.requests)

@@ -246,19 +246,7 @@ def station_options() -> dict[str, object]:
 
 @pytest.mark.parametrize(
     "rule",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the diagnostics do not redact the remote number and URL yet",
-            ),
-        )
-        if name == "diagnostics"
-        else name
-        for name in sorted(CHECKS)
-        if _status(name) == "done"
-    ],
+    [name for name in sorted(CHECKS) if _status(name) == "done"],
 )
 async def test_done_rule_is_observed(
     hass: HomeAssistant,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from homeassistant.components.homeassistant import (
     DOMAIN as HOMEASSISTANT_DOMAIN,
@@ -22,10 +23,16 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.icws_station.const import DOMAIN
+from custom_components.icws_station.const import (
+    CONF_STATION_TYPE,
+    CONF_WORKSTATION,
+    DOMAIN,
+)
+from custom_components.icws_station.icws import RetrievalMode
 from icws_simulator import IcwsSimulator
+from icws_testing.entries import config_entry
 
-from .conftest import USERNAME
+from .conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME
 from .helpers import WAIT, LiveSessionWatch, StateRecorder, wait_for_state
 
 EXTENSION = "sensor.jane_doe_cic01_extension"
@@ -241,3 +248,64 @@ async def test_unload_and_stop_leave_no_session(
 
     await hass.async_stop()
     assert simulator.live_sessions(USERNAME) == 0
+
+
+async def test_reason_in_a_connection_state_message(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A server that explains the logoff in a connection state that stays up."""
+    reason = "Station logged on elsewhere"
+    simulator.inject_message(
+        {
+            "__type": "urn:inin.com:connection:connectionStateChangeMessage",
+            "isDelta": False,
+            "previousConnectionState": 1,
+            "newConnectionState": 1,
+            "reason": reason,
+            "shouldReconnect": True,
+        }
+    )
+    simulator.take_station(USERNAME, reason="")
+
+    state = await wait_for_state(hass, STATION_CONNECTED, STATE_OFF)
+    assert state.attributes["logged_off_reason"] == reason
+    assert f"off the station: {reason}" in caplog.text
+
+
+def entry_for(simulator: IcwsSimulator, **kwargs: Any) -> MockConfigEntry:
+    return config_entry(
+        simulator.url,
+        USERNAME,
+        PASSWORD,
+        title=f"{DISPLAY_NAME} ({SERVER_NAME})",
+        station={CONF_STATION_TYPE: "workstation", CONF_WORKSTATION: "WS-114"},
+        **kwargs,
+    )
+
+
+async def test_polling_chosen(hass: HomeAssistant, simulator: IcwsSimulator) -> None:
+    """Polling chosen in the options (a proxy that holds streams back) is used as is."""
+    entry = entry_for(simulator, retrieval_mode=RetrievalMode.POLL)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    simulator.update_station("WS-114", extension="1502")
+
+    await wait_for_state(hass, EXTENSION, "1502")
+    assert entry.runtime_data.session.effective_retrieval_mode is RetrievalMode.POLL
+    assert simulator.open_streams == 0
+
+
+async def test_another_account_at_setup(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    entry = entry_for(simulator, unique_id=f"someone-else@{simulator.host}")
+    entry.add_to_hass(hass)
+
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert not simulator.sessions

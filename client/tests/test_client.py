@@ -50,6 +50,7 @@ def test_installed_as_a_typed_package_without_home_assistant() -> None:
     assert {requirement.split(">")[0] for requirement in requires} == {
         "aiohttp",
         "multidict",
+        "orjson",
         "yarl",
     }
     assert importlib.resources.files("aioicws").joinpath("py.typed").is_file()

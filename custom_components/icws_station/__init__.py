@@ -39,7 +39,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
     entry.runtime_data = IcwsRuntimeData(
         session=session, station=station, status=status
     )
-    calls = CallsCoordinator(hass, entry, session)
+    calls = CallsCoordinator(hass, entry, session, status)
     entry.runtime_data.calls = calls
     await session.async_start()
     if not status.supported:

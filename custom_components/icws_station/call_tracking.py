@@ -135,7 +135,10 @@ class QueuedInteraction(Protocol):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallEvent:
-    """One event of the ``call`` event entity; ``duration`` (seconds) only on ``ended``."""
+    """One event of the ``call`` event entity; ``duration`` (seconds) only on ``ended``.
+
+    ``media_type`` is the interaction's object type in lower case; only calls raise events.
+    """
 
     event_type: CallEventType
     interaction_id: str
@@ -250,7 +253,9 @@ class CallTracker:
             }:
                 events.append(_ended(interaction_id, previous, now))
         self._seen = after
-        return events
+        # Chats, e-mails and other media are counted in the summary only: a "call" event
+        # for an e-mail would set off a busy light.
+        return [event for event in events if event.media_type == CALL_OBJECT_TYPE]
 
     def _follow(
         self,

@@ -20,10 +20,11 @@ from typing import Any, override
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .call_tracking import CallEvent, CallSummary, CallTracker
+from .call_tracking import CallEvent, CallState, CallSummary, CallTracker
 from .const import LOGGER
 from .coordinator import IcwsCoordinator, IcwsStationConfigEntry
 from .icws import IcwsClient, Interaction, Message, QueueContentsMessage
+from .presence import StatusCoordinator
 from .session import IcwsSession
 
 
@@ -45,11 +46,20 @@ class CallsCoordinator(IcwsCoordinator[CallSummary]):
     """
 
     def __init__(
-        self, hass: HomeAssistant, entry: IcwsStationConfigEntry, session: IcwsSession
+        self,
+        hass: HomeAssistant,
+        entry: IcwsStationConfigEntry,
+        session: IcwsSession,
+        status: StatusCoordinator,
     ) -> None:
-        """Start idle; the first login decides the source."""
+        """Start idle; the first login decides the source.
+
+        Register it after ``status``: the session sets the parts up in that order, so the
+        status knows whether the server has its feature when this decides.
+        """
         super().__init__(hass, entry, session, "calls")
         self.source: CallSource | None = None
+        self._status = status
         self._subscription_id: str | None = None
         self._status_listener: CALLBACK_TYPE | None = None
         self._queue: dict[str, Interaction] = {}
@@ -70,6 +80,16 @@ class CallsCoordinator(IcwsCoordinator[CallSummary]):
             self.source = CallSource.QUEUE
             self._stop_following_status()
             self._subscription_id = await client.subscribe_queue()
+            return
+        if self._status.supported:
+            # [guess] onPhone is true while a call is connected or held (§9): the only
+            # call fact such a server gives, so only "on call" is shown.
+            self.source = CallSource.STATUS
+            if self._status_listener is None:
+                self._status_listener = self._status.async_add_listener(
+                    self._status_changed
+                )
+            self._status_changed()
             return
         self.source = None
         self.ready = True
@@ -120,6 +140,16 @@ class CallsCoordinator(IcwsCoordinator[CallSummary]):
             for listener in list(self._event_listeners):
                 listener(event)
         self.async_publish(self._tracker.summary())
+
+    @callback
+    def _status_changed(self) -> None:
+        presence = self._status.data
+        if presence is None:
+            return
+        on_phone = bool(presence.status.on_phone)
+        self.async_publish(
+            CallSummary(state=CallState.CONNECTED if on_phone else CallState.IDLE)
+        )
 
     @callback
     def _stop_following_status(self) -> None:

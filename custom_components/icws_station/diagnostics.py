@@ -2,20 +2,21 @@
 
 Kept: feature versions, modes, timings, counts, and which fields are present. Redacted:
 secrets, the account, the server's address, remote numbers, the SIP identity, and the
-status's notes and forward number. Errors are
-kept by kind only: the server's own texts can quote personal data.
+status's notes and forward number (only whether they are set). Errors are kept by kind
+only: the server's own texts can quote personal data.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_REMOTE_NUMBER
 from .coordinator import IcwsStationConfigEntry
+from .icws import Station
 from .presence import Presence
 
 TO_REDACT = {
@@ -31,6 +32,16 @@ TO_REDACT = {
     "forward_number",
     "remote_name",
 }
+
+
+def _station(station: Station) -> dict[str, Any]:
+    """The station's fields; a remote-number station is named after its number too."""
+    fields = async_redact_data(station.as_dict(), TO_REDACT)
+    if station.remote_number:
+        for key, value in fields.items():
+            if value == station.remote_number:
+                fields[key] = REDACTED
+    return fields
 
 
 async def async_get_config_entry_diagnostics(
@@ -73,9 +84,7 @@ async def async_get_config_entry_diagnostics(
         "station": {
             "last_update_success": station.last_update_success,
             "logged_off_reason_given": station.logged_off_reason is not None,
-            "station": async_redact_data(station.data.as_dict(), TO_REDACT)
-            if station.data
-            else None,
+            "station": _station(station.data) if station.data else None,
         },
         "status": None
         if status is None
@@ -92,8 +101,8 @@ def _presence(presence: Presence) -> dict[str, Any]:
     user = presence.status
     return {
         "status_id": user.status_id,
-        "notes": user.notes,
-        "forward_number": user.forward_number,
+        "has_notes": bool(user.notes),
+        "has_forward_number": bool(user.forward_number),
         "until": user.until.isoformat() if user.until else None,
         "logged_in": user.logged_in,
         "on_phone": user.on_phone,
@@ -101,4 +110,4 @@ def _presence(presence: Presence) -> dict[str, Any]:
         "in_catalogue": presence.message is not None,
         "catalogue": len(presence.catalogue),
         "choices": len(presence.choices),
-    } | dict.fromkeys(("notes", "forward_number"), "**REDACTED**")
+    }

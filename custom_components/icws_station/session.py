@@ -313,7 +313,15 @@ class IcwsSession:
             except ConfigEntryError as err:
                 self._lost(err)
                 LOGGER.error("%s", err)
-                self._raise_issue("account_mismatch", fixable=False)
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    self.ended_issue_id,
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.ERROR,
+                    translation_key="account_mismatch",
+                    translation_placeholders=self.placeholders(),
+                )
                 return
             except IcwsSessionLostError as err:
                 await self._close_messages()
@@ -324,10 +332,17 @@ class IcwsSession:
                         self.client.url.host,
                         err.reason or "no reason given",
                     )
-                    self._raise_issue(
-                        "session_ended",
-                        fixable=True,
-                        reason=err.reason or "-",
+                    ir.async_create_issue(
+                        self.hass,
+                        DOMAIN,
+                        self.ended_issue_id,
+                        is_fixable=True,
+                        severity=ir.IssueSeverity.ERROR,
+                        translation_key="session_ended",
+                        translation_placeholders=self.placeholders(
+                            reason=err.reason or "-"
+                        ),
+                        data={"entry_id": self.entry.entry_id},
                     )
                     return
             except IcwsError as err:
@@ -384,20 +399,6 @@ class IcwsSession:
         self.live = live
         for part in self._parts:
             part.async_session_changed()
-
-    @callback
-    def _raise_issue(self, key: str, *, fixable: bool, **placeholders: str) -> None:
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self.ended_issue_id,
-            is_fixable=fixable,
-            is_persistent=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=key,
-            translation_placeholders=self.placeholders(**placeholders),
-            data={"entry_id": self.entry.entry_id},
-        )
 
     @property
     def ended_issue_id(self) -> str:

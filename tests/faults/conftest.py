@@ -276,6 +276,13 @@ def make_entry(url: str) -> MockConfigEntry:
 
 
 @pytest.fixture(autouse=True)
+def _one_live_session(request: pytest.FixtureRequest) -> None:
+    """Fail the test if the server ever held two sessions of the user at once."""
+    if "simulator" in request.fixturenames:
+        request.getfixturevalue("live_sessions")
+
+
+@pytest.fixture(autouse=True)
 def _quick_polling() -> Iterator[None]:
     """Poll every 0.1 s when the server offers no events, so that polling tests are quick."""
     with patch("custom_components.icws_station.session.POLL_INTERVAL", 0.1):
