@@ -7,9 +7,19 @@ from typing import Any
 
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_ENTITY_ID, STATE_UNKNOWN
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import (
+    async_track_state_change_event,
+    async_track_state_report_event,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -35,7 +45,11 @@ def entity_id(
 
 
 class Writes:
-    """Count the state writes of some entities (each state_changed event is one)."""
+    """Count every state write of some entities, whether or not it changed the state.
+
+    Home Assistant fires ``state_changed`` for a write that changes something and
+    ``state_reported`` for one that does not; counting both counts the writes themselves.
+    """
 
     def __init__(self, hass: HomeAssistant, entity_ids: list[str]) -> None:
         """Start counting."""
@@ -43,14 +57,22 @@ class Writes:
 
         @callback
         def changed(event: Event[EventStateChangedData]) -> None:
-            if event.data["entity_id"] in self.counts:
-                self.counts[event.data["entity_id"]] += 1
+            self.counts[event.data["entity_id"]] += 1
 
-        self._unsub = hass.bus.async_listen("state_changed", changed)
+        @callback
+        def reported(event: Event[EventStateReportedData]) -> None:
+            self.counts[event.data["entity_id"]] += 1
 
-    def stop(self) -> None:
-        """Stop counting."""
-        self._unsub()
+        self._unsubs = [
+            async_track_state_change_event(hass, entity_ids, changed),
+            async_track_state_report_event(hass, entity_ids, reported),
+        ]
+
+    def stop(self) -> dict[str, int]:
+        """Stop counting; return the counts."""
+        for unsub in self._unsubs:
+            unsub()
+        return self.counts
 
 
 async def set_status(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> None:
@@ -142,6 +164,12 @@ async def test_action_sets_status_with_details(
         notes="Back Monday",
         until=until,
     )
+    # A datetime has a date and a time: the server is told both.
+    assert simulator.status.requests[-1].body["until"] == {
+        "untilDateTime": "20261224T170000Z",
+        "hasDate": True,
+        "hasTime": True,
+    }
     current = simulator.status.user_status(USER)
     assert current.status_id == "Out of the Office"
     assert current.notes == "Back Monday"
@@ -210,19 +238,39 @@ async def test_action_needs_a_loaded_entry(
 async def test_status_messages_write_only_status_entities(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """A status change writes status states only; repeats and station changes none."""
+    """Each status entity writes once per change of what it shows; station messages none.
+
+    Writes are counted, not states: a write that repeats the state counts too.
+    """
     entry = init_integration
     sensor = entity_id(hass, entry, "sensor", "status")
-    station = entity_id(hass, entry, "sensor", "station_id")
+    select = entity_id(hass, entry, "select", "status")
+    dnd = entity_id(hass, entry, "binary_sensor", "do_not_disturb")
+    logged_in = entity_id(hass, entry, "binary_sensor", "logged_in")
     ring = entity_id(hass, entry, "binary_sensor", "ring_always")
-    writes = Writes(hass, [sensor, station, ring])
+    writes = Writes(hass, [sensor, select, dnd, logged_in, ring])
+
     simulator.set_user_status(USER, "At Lunch")
     await wait_for_state(hass, sensor, "At Lunch")
+    simulator.set_user_status(USER, "Do Not Disturb")
+    await wait_for_state(hass, dnd, "on")
     simulator.status.resend_user_status(USER)  # a repeat: nothing changes
-    simulator.update_station("WS-114", ring_always=True)
-    await wait_for_state(hass, ring, "on")
-    writes.stop()
-    assert writes.counts == {sensor: 1, station: 0, ring: 1}
+    simulator.status.set_on_phone(USER, True)  # a status message no entity shows
+    simulator.update_station("WS-114", ring_always=True)  # a station message
+    await wait_for_state(hass, ring, "on")  # after the messages before it
+    await hass.async_block_till_done()
+
+    status = entry.runtime_data.status
+    assert status is not None
+    assert status.data is not None
+    assert status.data.status.on_phone is True
+    assert writes.stop() == {
+        sensor: 2,
+        select: 2,
+        dnd: 1,
+        logged_in: 0,
+        ring: 1,
+    }
 
 
 async def test_status_comes_back_after_the_session_is_lost(

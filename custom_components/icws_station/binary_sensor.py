@@ -21,8 +21,9 @@ from .calls import CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import Station
-from .presence import Presence, StatusCoordinator
+from .presence import Presence
 from .session import IcwsSession
+from .status_entity import IcwsStatusEntity
 
 PARALLEL_UPDATES = 0
 
@@ -147,10 +148,13 @@ class IcwsBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
         return attributes_fn(self.coordinator)
 
 
-class IcwsStatusBinarySensor(IcwsEntity[StatusCoordinator], BinarySensorEntity):
+class IcwsStatusBinarySensor(IcwsStatusEntity, BinarySensorEntity):
     """A yes/no fact about the user's status."""
 
     entity_description: IcwsStatusBinarySensorEntityDescription
+
+    def _showing(self) -> Any:
+        return self.is_on
 
     @property
     def is_on(self) -> bool | None:

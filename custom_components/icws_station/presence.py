@@ -9,6 +9,7 @@ status state and a status message no station state. No station logon is needed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,16 +37,64 @@ from .session import IcwsSession
 
 
 @dataclass(frozen=True, slots=True)
-class Presence:
-    """The user's status with the catalogue and access list that give it meaning.
+class StatusOptions:
+    """The catalogue with the user's access list, and what they make: the user's choices.
 
-    ``catalogue`` and ``access`` are keyed by :func:`status_key` (status ids compare without
-    case, docs/icws-protocol.md §9).
+    Built once per catalogue or access change, not per status message: every status
+    message shares it. ``catalogue`` and ``access`` are keyed by :func:`status_key`
+    (status ids compare without case, docs/icws-protocol.md §9).
     """
 
-    status: UserStatus
     catalogue: Mapping[str, StatusMessage] = field(default_factory=dict)
     access: frozenset[str] = frozenset()
+    choices: Mapping[str, StatusMessage] = field(default_factory=dict)
+
+
+def status_options(
+    catalogue: Mapping[str, StatusMessage], access: Iterable[str]
+) -> StatusOptions:
+    """Return the statuses the user may pick, by the option text shown for each.
+
+    The access list filtered by ``isSelectableStatus``, as the vendor advises; an ACD
+    status the server set is shown by the sensor but never offered. Two statuses with the
+    same text are told apart by their ids.
+    """
+    keys = frozenset(status_key(status_id) for status_id in access)
+    pickable = [
+        message
+        for key, message in catalogue.items()
+        if key in keys and message.is_selectable
+    ]
+    texts = Counter(message.message_text for message in pickable)
+    choices = {
+        (
+            message.message_text
+            if texts[message.message_text] == 1
+            else f"{message.message_text} ({message.status_id})"
+        ): message
+        for message in pickable
+    }
+    return StatusOptions(
+        MappingProxyType(dict(catalogue)), keys, MappingProxyType(choices)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """The user's status with the catalogue and access list that give it meaning."""
+
+    status: UserStatus
+    options: StatusOptions = field(default_factory=StatusOptions)
+
+    @property
+    def catalogue(self) -> Mapping[str, StatusMessage]:
+        """Return the server's statuses by :func:`status_key`."""
+        return self.options.catalogue
+
+    @property
+    def choices(self) -> Mapping[str, StatusMessage]:
+        """Return the statuses the user may pick, by the option text shown for each."""
+        return self.options.choices
 
     @property
     def message(self) -> StatusMessage | None:
@@ -57,31 +106,6 @@ class Presence:
         """Return the current status's text in the session's language (else its id)."""
         message = self.message
         return message.message_text if message else self.status.status_id
-
-    @property
-    def choices(self) -> Mapping[str, StatusMessage]:
-        """Return the statuses the user may pick, by the option text shown for each.
-
-        The access list filtered by ``isSelectableStatus``, as the vendor advises; an ACD
-        status the server set is shown by the sensor but never offered. Two statuses with
-        the same text are told apart by their ids.
-        """
-        pickable = [
-            message
-            for key, message in self.catalogue.items()
-            if key in self.access and message.is_selectable
-        ]
-        texts = [message.message_text for message in pickable]
-        return MappingProxyType(
-            {
-                (
-                    message.message_text
-                    if texts.count(message.message_text) == 1
-                    else f"{message.message_text} ({message.status_id})"
-                ): message
-                for message in pickable
-            }
-        )
 
     def find(self, name: str) -> StatusMessage | None:
         """Return the catalogue status with this id or text, compared without case."""
@@ -125,6 +149,7 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
         self._statuses: dict[str, UserStatus] = {}
         self._catalogue: dict[str, StatusMessage] = {}
         self._access: dict[str, frozenset[str]] = {}
+        self._options = StatusOptions()
 
     @property
     @override
@@ -156,6 +181,7 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
         await client.subscribe_user_status_access()
         self._catalogue = _catalogue(await client.get_status_messages())
         self._access = {self._user_key: await client.get_user_status_access()}
+        self._rebuild()
         self._publish()
 
     @override
@@ -164,14 +190,13 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
         self._statuses[self._user_key] = status
         self._catalogue = _catalogue(await client.get_status_messages())
         self._access = {self._user_key: await client.get_user_status_access()}
-        return self._presence(status)
+        self._rebuild()
+        return Presence(status, self._options)
 
-    def _presence(self, status: UserStatus) -> Presence:
-        access = self._access.get(self._user_key, frozenset())
-        return Presence(
-            status,
-            MappingProxyType(dict(self._catalogue)),
-            frozenset(status_key(status_id) for status_id in access),
+    def _rebuild(self) -> None:
+        """Work out the choices again after the catalogue or the access list changed."""
+        self._options = status_options(
+            self._catalogue, self._access.get(self._user_key, frozenset())
         )
 
     @callback
@@ -179,7 +204,7 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
         """Publish once the user's own status is known (the first message brings it)."""
         status = self._statuses.get(self._user_key)
         if status is not None:
-            self.async_publish(self._presence(status))
+            self.async_publish(Presence(status, self._options))
 
     @callback
     def _status_message(self, message: UserStatusMessage) -> None:
@@ -189,11 +214,13 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
     @callback
     def _catalogue_message(self, message: StatusMessagesMessage) -> None:
         self._catalogue = message.apply(self._catalogue)
+        self._rebuild()
         self._publish()
 
     @callback
     def _access_message(self, message: UserStatusAccessMessage) -> None:
         self._access = message.apply(self._access)
+        self._rebuild()
         self._publish()
 
     async def async_set_status(

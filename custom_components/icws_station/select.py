@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import IcwsStationConfigEntry
-from .entity import IcwsEntity, IcwsEntityDescription
-from .presence import StatusCoordinator
+from .entity import IcwsEntityDescription
+from .status_entity import IcwsStatusEntity
 
 # Every option goes to the server and comes back as a message; one request at a time.
 PARALLEL_UPDATES = 1
@@ -34,7 +35,7 @@ async def async_setup_entry(
         async_add_entities([IcwsStatusSelect(coordinator, STATUS_SELECT)])
 
 
-class IcwsStatusSelect(IcwsEntity[StatusCoordinator], SelectEntity):
+class IcwsStatusSelect(IcwsStatusEntity, SelectEntity):
     """The statuses the user may pick (access list and selectable), by their text.
 
     A status the user cannot pick (one the ACD set) shows as unknown here and by its text
@@ -42,6 +43,9 @@ class IcwsStatusSelect(IcwsEntity[StatusCoordinator], SelectEntity):
     """
 
     entity_description: IcwsSelectEntityDescription
+
+    def _showing(self) -> Any:
+        return (self.current_option, self.options)
 
     @property
     def options(self) -> list[str]:

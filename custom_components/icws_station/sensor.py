@@ -22,8 +22,9 @@ from .calls import CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import LoginInfo, Station, StationSetting
-from .presence import Presence, StatusCoordinator
+from .presence import Presence
 from .station import STATION_TYPES, station_type_key
+from .status_entity import IcwsStatusEntity
 
 PARALLEL_UPDATES = 0
 
@@ -197,10 +198,13 @@ class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
         return attributes_fn(station)
 
 
-class IcwsStatusSensor(IcwsEntity[StatusCoordinator], SensorEntity):
+class IcwsStatusSensor(IcwsStatusEntity, SensorEntity):
     """The user's CIC status, by its text in the session's language."""
 
     entity_description: IcwsStatusSensorEntityDescription
+
+    def _showing(self) -> Any:
+        return (self.native_value, self.extra_state_attributes)
 
     @property
     def native_value(self) -> str | None:

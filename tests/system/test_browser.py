@@ -195,14 +195,16 @@ async def flows(home_assistant: RunningHomeAssistant) -> AsyncIterator[list[str]
     """
     ha = home_assistant
     await remove_integration(ha, [])
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http,
-        http.post(
-            f"{ha.simulator_url}/_simulator/stations/WS-114",
-            json={"extension": SIMULATED_EXTENSION},
-        ) as response,
-    ):
-        assert response.status == 200, await response.text()
+    # The station and the status as the screenshots show them.
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
+        for path, body in (
+            ("stations/WS-114", {"extension": SIMULATED_EXTENSION}),
+            ("status/users/jdoe", {"status_id": "Available"}),
+        ):
+            async with http.post(
+                f"{ha.simulator_url}/_simulator/{path}", json=body
+            ) as response:
+                assert response.status == 200, await response.text()
     started: list[str] = []
     try:
         yield started
@@ -378,5 +380,25 @@ async def test_add_through_the_frontend(
                 [DEVICE, *(f"{name}{state}" for name, state in rows.items())],
             )
             await screenshot(page, "device-page.png")
+
+            # The status select, among the device's controls, open on the statuses the
+            # user may pick.
+            select_name = STRINGS["entity"]["select"]["status"]["name"]
+            status_row = device_page.locator("hui-select-entity-row").filter(
+                has=page.get_by_text(select_name, exact=True)
+            )
+            await expect(status_row).to_contain_text("Available", timeout=STEP_MS)
+            await status_row.scroll_into_view_if_needed(timeout=STEP_MS)
+            await status_row.locator("ha-select").click()
+            # The open list: each option the user may pick, and nothing the server sets.
+            for option in ("Do Not Disturb", "In a Meeting", "Gone Home"):
+                await expect(page.get_by_text(option, exact=True).first).to_be_visible(
+                    timeout=STEP_MS
+                )
+            await expect(page.get_by_text("ACD - Agent Not Answering")).to_have_count(
+                0, timeout=STEP_MS
+            )
+            await screenshot(page, "device-page-status.png")
+            await page.keyboard.press("Escape")
         finally:
             await browser.close()
