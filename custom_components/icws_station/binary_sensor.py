@@ -15,15 +15,13 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .call_entity import IcwsCallEntity
 from .call_tracking import CallSummary
-from .calls import CallSource
+from .calls import CallsCoordinator, CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import Station
-from .presence import Presence
+from .presence import Presence, StatusCoordinator
 from .session import IcwsSession
-from .status_entity import IcwsStatusEntity
 
 PARALLEL_UPDATES = 0
 
@@ -148,13 +146,10 @@ class IcwsBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
         return attributes_fn(self.coordinator)
 
 
-class IcwsStatusBinarySensor(IcwsStatusEntity, BinarySensorEntity):
+class IcwsStatusBinarySensor(IcwsEntity[StatusCoordinator], BinarySensorEntity):
     """A yes/no fact about the user's status."""
 
     entity_description: IcwsStatusBinarySensorEntityDescription
-
-    def _showing(self) -> Any:
-        return self.is_on
 
     @property
     def is_on(self) -> bool | None:
@@ -191,13 +186,10 @@ CALL_BINARY_SENSORS: tuple[IcwsCallBinarySensorEntityDescription, ...] = (
 )
 
 
-class IcwsCallBinarySensor(IcwsCallEntity, BinarySensorEntity):
+class IcwsCallBinarySensor(IcwsEntity[CallsCoordinator], BinarySensorEntity):
     """Whether the user is on a call, or a call rings."""
 
     entity_description: IcwsCallBinarySensorEntityDescription
-
-    def _showing(self) -> Any:
-        return self.is_on
 
     @property
     def is_on(self) -> bool:

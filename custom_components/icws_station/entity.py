@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -28,10 +29,17 @@ class IcwsEntityDescription(EntityDescription):
 
 
 class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
-    """An entity of the user's session, on the service device that stands for it."""
+    """An entity of the user's session, on the service device that stands for it.
+
+    A coordinator publishes every change of its concern, and most changes concern few of
+    its entities (an extension change, a flip of ``onPhone``): each entity writes its state
+    only when what it shows (availability, state, attributes, options) changed, so an update
+    costs one write per entity that shows the change.
+    """
 
     _attr_has_entity_name = True
     entity_description: IcwsEntityDescription
+    _written: tuple[Any, ...] | None = None
 
     def __init__(
         self, coordinator: CoordinatorT, description: IcwsEntityDescription
@@ -60,3 +68,29 @@ class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[Coordinat
         if (available_fn := self.entity_description.available_fn) is not None:
             return available_fn(session)
         return session.live and super().available
+
+    def _shown(self) -> tuple[Any, ...]:
+        """Return what a state write would show, to compare with the last write."""
+        return (
+            self.available,
+            self.state,
+            self.extra_state_attributes,
+            self.capability_attributes,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Note what the first write, right after this, shows."""
+        await super().async_added_to_hass()
+        self._written = self._shown()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._async_write_if_changed()
+
+    @callback
+    def _async_write_if_changed(self) -> None:
+        """Write the state unless it would show exactly what the last write showed."""
+        shown = self._shown()
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()

@@ -8,11 +8,10 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .call_entity import IcwsCallEntity
 from .call_tracking import CallEvent, CallEventType
-from .calls import CallSource
+from .calls import CallsCoordinator, CallSource
 from .coordinator import IcwsStationConfigEntry
-from .entity import IcwsEntityDescription
+from .entity import IcwsEntity, IcwsEntityDescription
 
 PARALLEL_UPDATES = 0
 
@@ -40,7 +39,7 @@ async def async_setup_entry(
         async_add_entities([IcwsCallEvent(calls, CALL_EVENT)])
 
 
-class IcwsCallEvent(IcwsCallEntity, EventEntity):
+class IcwsCallEvent(IcwsEntity[CallsCoordinator], EventEntity):
     """Fires for each change of one of the user's interactions that a person notices.
 
     The event data (direction, remote name and number, media type, duration on ``ended``)
@@ -57,4 +56,4 @@ class IcwsCallEvent(IcwsCallEntity, EventEntity):
     @callback
     def _fire(self, event: CallEvent) -> None:
         self._trigger_event(event.event_type.value, event.data())
-        self.async_write_ha_state()
+        self._async_write_if_changed()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import IcwsStationConfigEntry
-from .entity import IcwsEntityDescription
-from .status_entity import IcwsStatusEntity
+from .entity import IcwsEntity, IcwsEntityDescription
+from .presence import StatusCoordinator
 
 # Every option goes to the server and comes back as a message; one request at a time.
 PARALLEL_UPDATES = 1
@@ -35,7 +34,7 @@ async def async_setup_entry(
         async_add_entities([IcwsStatusSelect(coordinator, STATUS_SELECT)])
 
 
-class IcwsStatusSelect(IcwsStatusEntity, SelectEntity):
+class IcwsStatusSelect(IcwsEntity[StatusCoordinator], SelectEntity):
     """The statuses the user may pick (access list and selectable), by their text.
 
     A status the user cannot pick (one the ACD set) shows as unknown here and by its text
@@ -43,9 +42,6 @@ class IcwsStatusSelect(IcwsStatusEntity, SelectEntity):
     """
 
     entity_description: IcwsSelectEntityDescription
-
-    def _showing(self) -> Any:
-        return (self.current_option, self.options)
 
     @property
     def options(self) -> list[str]:

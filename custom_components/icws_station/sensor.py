@@ -16,15 +16,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .call_entity import IcwsCallEntity
 from .call_tracking import CallState, CallSummary
-from .calls import CallSource
+from .calls import CallsCoordinator, CallSource
 from .coordinator import IcwsStationConfigEntry, StationCoordinator
 from .entity import IcwsEntity, IcwsEntityDescription
 from .icws import LoginInfo, Station, StationSetting
-from .presence import Presence
+from .presence import Presence, StatusCoordinator
 from .station import STATION_TYPES, station_type_key
-from .status_entity import IcwsStatusEntity
 
 PARALLEL_UPDATES = 0
 
@@ -198,13 +196,10 @@ class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
         return attributes_fn(station)
 
 
-class IcwsStatusSensor(IcwsStatusEntity, SensorEntity):
+class IcwsStatusSensor(IcwsEntity[StatusCoordinator], SensorEntity):
     """The user's CIC status, by its text in the session's language."""
 
     entity_description: IcwsStatusSensorEntityDescription
-
-    def _showing(self) -> Any:
-        return (self.native_value, self.extra_state_attributes)
 
     @property
     def native_value(self) -> str | None:
@@ -252,13 +247,10 @@ CALL_STATE = IcwsCallSensorEntityDescription(
 )
 
 
-class IcwsCallStateSensor(IcwsCallEntity, SensorEntity):
+class IcwsCallStateSensor(IcwsEntity[CallsCoordinator], SensorEntity):
     """The user's call state, the strongest over their calls (see ``CallState``)."""
 
     entity_description: IcwsCallSensorEntityDescription
-
-    def _showing(self) -> Any:
-        return (self.native_value, self.extra_state_attributes)
 
     @property
     def native_value(self) -> str:
