@@ -9,8 +9,15 @@ import re
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    STATE_OFF,
+    STATE_ON,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -37,6 +44,7 @@ from custom_components.icws_station.station import station_type_key
 from icws_simulator import IcwsSimulator
 
 from .conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME
+from .helpers import LiveSessionWatch, wait_for_state
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
@@ -830,6 +838,236 @@ async def test_options_offer_no_polling_interval(
     assert schema is not None
     selector = dict(schema.schema)[CONF_RETRIEVAL_MODE]
     assert selector.config["options"] == ["auto", "poll"]
+
+
+# ---- options and reconfiguration of a loaded entry ---------------------------------------
+
+SERVER_CONNECTION = "binary_sensor.jane_doe_cic01_server_connection"
+
+
+def server_station(simulator: IcwsSimulator) -> str | None:
+    """The station of the user's only session, as the server reports it."""
+    (session,) = simulator.sessions_of(USERNAME)
+    return None if session.station is None else session.station.id
+
+
+class TestLoadedEntry:
+    """The entry is set up for real: its session on the server is what these guard."""
+
+    @pytest.fixture
+    def mock_setup_entry(self) -> None:
+        """Let the entry set up; it logs in and connects WS-114."""
+
+    async def _station_details(
+        self, hass: HomeAssistant, entry: MockConfigEntry, retrieval_mode: str = "auto"
+    ) -> ConfigFlowResult:
+        result = await _options_init(hass, entry)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {CONF_STATION_TYPE: "workstation", CONF_RETRIEVAL_MODE: retrieval_mode},
+        )
+        assert_form(result, "station_details", flow="options")
+        return result
+
+    @pytest.mark.usefixtures("live_sessions")
+    async def test_options_change_station_in_the_session(
+        self,
+        hass: HomeAssistant,
+        simulator: IcwsSimulator,
+        init_integration: MockConfigEntry,
+    ) -> None:
+        """A new station is connected in the entry's session: no second one, no reload."""
+        (session_id,) = simulator.sessions
+        logins = simulator.login_attempts
+        result = await self._station_details(hass, init_integration)
+
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_WORKSTATION: "WS-115"}
+        )
+        await hass.async_block_till_done()
+
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert init_integration.options == {
+            CONF_STATION_TYPE: "workstation",
+            CONF_WORKSTATION: "WS-115",
+            **DEFAULT_RETRIEVAL,
+        }
+        assert list(simulator.sessions) == [session_id]
+        assert server_station(simulator) == "WS-115"
+        assert simulator.login_attempts == logins
+
+    @pytest.mark.usefixtures("live_sessions")
+    async def test_options_reload_after_a_new_update_method(
+        self,
+        hass: HomeAssistant,
+        simulator: IcwsSimulator,
+        init_integration: MockConfigEntry,
+    ) -> None:
+        """The reload logs the old session out before the new one logs in."""
+        (old_session,) = simulator.sessions
+        result = await self._station_details(hass, init_integration, "poll")
+
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_WORKSTATION: "WS-115"}
+        )
+        await hass.async_block_till_done()
+
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert init_integration.state is ConfigEntryState.LOADED
+        assert init_integration.options[CONF_RETRIEVAL_MODE] == "poll"
+        (new_session,) = simulator.sessions
+        assert new_session != old_session
+        assert server_station(simulator) == "WS-115"
+
+    @pytest.mark.usefixtures("live_sessions")
+    async def test_options_no_station_in_the_session(
+        self,
+        hass: HomeAssistant,
+        simulator: IcwsSimulator,
+        init_integration: MockConfigEntry,
+    ) -> None:
+        """No station disconnects it in the entry's session."""
+        (session_id,) = simulator.sessions
+        result = await _options_init(hass, init_integration)
+
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_STATION_TYPE: "none", CONF_RETRIEVAL_MODE: "auto"}
+        )
+        await hass.async_block_till_done()
+
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert init_integration.options == {
+            CONF_STATION_TYPE: "none",
+            **DEFAULT_RETRIEVAL,
+        }
+        assert list(simulator.sessions) == [session_id]
+        assert server_station(simulator) is None
+
+    @pytest.mark.usefixtures("live_sessions")
+    @pytest.mark.parametrize(
+        ("station_type", "details", "errors"),
+        [
+            (
+                "workstation",
+                {CONF_WORKSTATION: "WS-999"},
+                {CONF_WORKSTATION: "station_not_found"},
+            ),
+            (
+                "remote_workstation",
+                {CONF_WORKSTATION: "WS-115", CONF_REMOTE_NUMBER: " "},
+                {"base": "station_rejected"},
+            ),
+            (
+                "remote_number",
+                {CONF_REMOTE_NUMBER: " ", CONF_PERSISTENT: False},
+                {"base": "station_rejected"},
+            ),
+        ],
+    )
+    async def test_options_station_refused_in_the_session(
+        self,
+        hass: HomeAssistant,
+        simulator: IcwsSimulator,
+        init_integration: MockConfigEntry,
+        station_type: str,
+        details: dict[str, Any],
+        errors: dict[str, str],
+    ) -> None:
+        """A refused station changes nothing: the old one stays, on the server too."""
+        options = dict(init_integration.options)
+        logins = simulator.login_attempts
+        result = await _options_init(hass, init_integration)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {CONF_STATION_TYPE: station_type, CONF_RETRIEVAL_MODE: "auto"},
+        )
+
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], details
+        )
+
+        assert_form(result, "station_details", errors, flow="options")
+        if "base" in errors:
+            placeholders = result["description_placeholders"] or {}
+            assert "remoteNumber" in placeholders["error"]  # the server's reason
+        assert init_integration.options == options
+        assert server_station(simulator) == "WS-114"
+        assert simulator.login_attempts == logins
+
+    @pytest.mark.usefixtures("live_sessions")
+    @pytest.mark.parametrize(
+        ("station_type", "details", "step"),
+        [
+            ("workstation", {CONF_WORKSTATION: "WS-115"}, "station_details"),
+            ("none", None, "init"),
+        ],
+    )
+    async def test_options_station_during_an_outage(
+        self,
+        hass: HomeAssistant,
+        simulator: IcwsSimulator,
+        init_integration: MockConfigEntry,
+        station_type: str,
+        details: dict[str, Any] | None,
+        step: str,
+    ) -> None:
+        """The session lives on through an outage: no second login to try a station."""
+        options = dict(init_integration.options)
+        logins = simulator.login_attempts
+        result = await _options_init(hass, init_integration)
+        # Requests reach the server, answers are lost: a login would leave a session.
+        simulator.set_outage("cut")
+        await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
+
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {CONF_STATION_TYPE: station_type, CONF_RETRIEVAL_MODE: "auto"},
+        )
+        if details is not None:
+            result = await hass.config_entries.options.async_configure(
+                result["flow_id"], details
+            )
+
+        assert_form(result, step, {"base": "cannot_connect"}, flow="options")
+        assert init_integration.options == options
+        assert simulator.login_attempts == logins
+        simulator.set_outage(None)
+        await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
+        assert server_station(simulator) == "WS-114"
+
+    async def test_reconfigure_beside_the_session(
+        self,
+        hass: HomeAssistant,
+        simulator: IcwsSimulator,
+        init_integration: MockConfigEntry,
+    ) -> None:
+        """The check logs in beside the entry's session, on no station, and out again.
+
+        Two sessions for one login and logout are the accepted price of a check that
+        leaves a working entry alone when the input is wrong; the reload then keeps one.
+        """
+        requested = len(simulator.station_requests)
+        during_check = LiveSessionWatch(simulator, USERNAME)
+        result = await init_integration.start_reconfigure_flow(hass)
+
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _credentials(simulator, verify_ssl=False)
+        )
+        await during_check.stop()
+        # The check has logged out; the reload has not logged in yet.
+        assert simulator.live_sessions(USERNAME) <= 1
+        during_reload = LiveSessionWatch(simulator, USERNAME)
+        await hass.async_block_till_done()
+        await during_reload.stop()
+
+        assert_abort(result, "reconfigure_successful")
+        assert during_check.most == 2
+        assert during_reload.most == 1
+        assert init_integration.state is ConfigEntryState.LOADED
+        assert init_integration.data[CONF_VERIFY_SSL] is False
+        assert server_station(simulator) == "WS-114"
+        # Only the reloaded session logged on to the station; the check took nothing.
+        assert len(simulator.station_requests) == requested + 1
 
 
 # ---- the account -------------------------------------------------------------------------

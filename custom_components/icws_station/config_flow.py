@@ -1,7 +1,9 @@
 """Config flow of ICWS Station: sign in, pick a station, try both before saving.
 
-Every check logs in with a short-lived validation session and always logs it out again, so
-no step leaves a session (or a station logon) behind on the server.
+A check logs in with a short-lived validation session and always logs it out again, so no
+step leaves a session (or a station logon) behind on the server. The options flow of a
+loaded entry tries a new station in the entry's own session instead: a second session of
+the user would take the station from the first.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import logging
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import (
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.selector import (
     BooleanSelector,
     SelectSelector,
@@ -209,15 +213,7 @@ async def _async_validate(
         if settings is not None:
             await client.connect_station(settings)
     except IcwsStationError as err:
-        _LOGGER.debug("The server refused the station %s: %s", settings, err)
-        if err.not_found:
-            field = (
-                CONF_WORKSTATION if options and CONF_WORKSTATION in options else _BASE
-            )
-            raise _ValidationError("station_not_found", field) from err
-        raise _ValidationError(
-            "station_rejected", placeholders={"error": str(err)}
-        ) from err
+        raise _station_error(err, options or {}) from err
     except IcwsAuthenticationError as err:
         raise _ValidationError("invalid_auth") from err
     except IcwsSslError as err:
@@ -235,6 +231,35 @@ async def _async_validate(
         await client.close()
         http.detach()
     return info
+
+
+async def _async_choose_station(
+    entry: IcwsStationConfigEntry, options: Mapping[str, Any]
+) -> None:
+    """Connect the station in ``options`` (none: disconnect) in the entry's own session.
+
+    As the station actions do: the station stays connected and the choice is saved.
+    Raises :class:`_ValidationError` naming the form error.
+    """
+    try:
+        await entry.runtime_data.station.async_choose_station(options)
+    except HomeAssistantError as err:
+        # Raised from the client's error: a refusal names the station's form error.
+        if isinstance(err.__cause__, IcwsStationError):
+            raise _station_error(err.__cause__, options) from err
+        # No live session (an outage) or no answer: the station is as it was.
+        raise _ValidationError("cannot_connect") from err
+
+
+def _station_error(
+    err: IcwsStationError, options: Mapping[str, Any]
+) -> _ValidationError:
+    """Return the form error for the station in ``options`` that the server refused."""
+    _LOGGER.debug("The server refused the station: %s", err)
+    if err.not_found:
+        field = CONF_WORKSTATION if CONF_WORKSTATION in options else _BASE
+        return _ValidationError("station_not_found", field)
+    return _ValidationError("station_rejected", placeholders={"error": str(err)})
 
 
 class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -382,6 +407,11 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
             password = user_input.get(CONF_PASSWORD) or entry.data[CONF_PASSWORD]
             try:
                 data = _connection_data({**user_input, CONF_PASSWORD: password})
+                # Beside a loaded entry's session this is a second one of the user, for
+                # one login and logout only: it logs on to no station, so it takes nothing
+                # from the entry's session, and it has logged out before the reload (whose
+                # unload logs out before its setup logs in). Unloading first would cost a
+                # working entry its station for a mistyped address.
                 info = await _async_validate(self.hass, data)
             except _ValidationError as err:
                 errors = err.errors
@@ -412,7 +442,11 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class IcwsStationOptionsFlow(OptionsFlowWithReload):
-    """Change the station and how messages are fetched; the entry reloads afterwards."""
+    """Change the station and how messages are fetched.
+
+    The entry reloads when the saved options change. A station chosen while the entry is
+    loaded is already connected and saved by then, so only a new update method reloads it.
+    """
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
@@ -423,19 +457,25 @@ class IcwsStationOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the station type and the message retrieval."""
+        errors: dict[str, str] = {}
         if user_input is not None:
             self._station_type = station_type(user_input)
             self._options = {CONF_RETRIEVAL_MODE: user_input[CONF_RETRIEVAL_MODE]}
-            if self._station_type is StationSetting.NONE:
-                return self.async_create_entry(
-                    data=self._options | station_options(self._station_type, user_input)
-                )
-            return await self.async_step_station_details()
+            if self._station_type is not StationSetting.NONE:
+                return await self.async_step_station_details()
+            station = station_options(self._station_type, user_input)
+            try:
+                await self._async_try_station(station)
+            except _ValidationError as err:
+                errors = err.errors
+            else:
+                return self.async_create_entry(data=self._options | station)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, self.config_entry.options
+                OPTIONS_SCHEMA, user_input or self.config_entry.options
             ),
+            errors=errors,
         )
 
     async def async_step_station_details(
@@ -445,19 +485,14 @@ class IcwsStationOptionsFlow(OptionsFlowWithReload):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            options = self._options | station_options(self._station_type, user_input)
+            station = station_options(self._station_type, user_input)
             try:
-                # The running entry already proved an unchanged station; trying it again
-                # would take the station away from the entry's own session.
-                if station_settings(options) != station_settings(
-                    self.config_entry.options
-                ):
-                    await _async_validate(self.hass, self.config_entry.data, options)
+                await self._async_try_station(station)
             except _ValidationError as err:
                 errors = err.errors
                 placeholders = err.placeholders
             else:
-                return self.async_create_entry(data=options)
+                return self.async_create_entry(data=self._options | station)
         return self.async_show_form(
             step_id="station_details",
             data_schema=self.add_suggested_values_to_schema(
@@ -467,3 +502,21 @@ class IcwsStationOptionsFlow(OptionsFlowWithReload):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    async def _async_try_station(self, station: Mapping[str, Any]) -> None:
+        """Try a changed station, keeping at most one session of the user on the server.
+
+        A loaded entry keeps its session on the server even through an outage, so the
+        station is tried in it (and stays); during an outage the form asks to try again
+        rather than log in a second session. An entry that is not loaded holds no session,
+        so a validation login tries the station.
+        """
+        entry = self.config_entry
+        settings = station_settings(station)
+        if settings == station_settings(entry.options):
+            # Unchanged: nothing to try, and a second session trying it would take it.
+            return
+        if entry.state is ConfigEntryState.LOADED:
+            await _async_choose_station(entry, station)
+        elif settings is not None:
+            await _async_validate(self.hass, entry.data, station)
