@@ -23,7 +23,11 @@ from homeassistant.helpers.event import (
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.icws_station.const import DOMAIN
+from custom_components.icws_station.const import (
+    CONF_STATION_TYPE,
+    CONF_WORKSTATION,
+    DOMAIN,
+)
 from icws_simulator import IcwsSimulator, SimulatedStatusMessage
 
 from .helpers import wait_for_state
@@ -99,12 +103,14 @@ async def test_entities_show_the_status_and_follow_other_clients(
     assert state.state == "Available"
     assert state.attributes["status_id"] == "Available"
     assert state.attributes["stations"] == ["WS-114"]
-    options = hass.states.get(select).attributes["options"]  # type: ignore[union-attr]
-    assert "Do Not Disturb" in options
-    assert "ACD - Agent Not Answering" not in options
-    assert hass.states.get(select).state == "Available"  # type: ignore[union-attr]
-    assert hass.states.get(dnd).state == "off"  # type: ignore[union-attr]
-    assert hass.states.get(logged_in).state == "on"  # type: ignore[union-attr]
+    assert (select_state := hass.states.get(select))
+    assert "Do Not Disturb" in select_state.attributes["options"]
+    assert "ACD - Agent Not Answering" not in select_state.attributes["options"]
+    assert select_state.state == "Available"
+    assert (dnd_state := hass.states.get(dnd))
+    assert dnd_state.state == "off"
+    assert (logged_in_state := hass.states.get(logged_in))
+    assert logged_in_state.state == "on"
 
     simulator.set_user_status(USER, "Do Not Disturb", notes="Focus")
     state = await wait_for_state(hass, sensor, "Do Not Disturb")
@@ -116,13 +122,29 @@ async def test_entities_show_the_status_and_follow_other_clients(
     simulator.set_user_status(USER, "AcdAgentNotAnswering")
     await wait_for_state(hass, sensor, "ACD - Agent Not Answering")
     await wait_for_state(hass, select, STATE_UNKNOWN)
-    assert "Available" in hass.states.get(select).attributes["options"]  # type: ignore[union-attr]
+    assert (select_state := hass.states.get(select))
+    assert "Available" in select_state.attributes["options"]
 
 
+@pytest.mark.parametrize(
+    "station_options",
+    [
+        {CONF_STATION_TYPE: "workstation", CONF_WORKSTATION: "WS-114"},
+        {CONF_STATION_TYPE: "none"},
+    ],
+    ids=["workstation", "no_station"],
+)
 async def test_select_sets_the_status_on_the_server(
-    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    station_options: dict[str, object],
 ) -> None:
-    """Choosing an option sets it on the server; the state follows the server."""
+    """Choosing an option sets it on the server, with or without a station logon."""
+    has_station = station_options[CONF_STATION_TYPE] != "none"
+    assert (
+        any(session.station for session in simulator.sessions_of(USER)) is has_station
+    )
     select = entity_id(hass, init_integration, "select", "status")
     await hass.services.async_call(
         "select",
@@ -193,7 +215,7 @@ async def test_action_refuses_statuses_the_user_cannot_pick(
     simulator: IcwsSimulator,
     init_integration: MockConfigEntry,
     status: str,
-    error: type[Exception],
+    error: type[HomeAssistantError],
     key: str,
 ) -> None:
     """Unknown or not allowed statuses are refused before the server is asked."""
@@ -207,9 +229,10 @@ async def test_action_refuses_statuses_the_user_cannot_pick(
     requests = len(simulator.status.requests)
     with pytest.raises(error) as raised:
         await set_status(hass, init_integration, status=status)
-    assert raised.value.translation_key == key  # type: ignore[attr-defined]
+    assert raised.value.translation_key == key
     assert len(simulator.status.requests) == requests
-    assert hass.states.get(sensor).state == "Available"  # type: ignore[union-attr]
+    assert (state := hass.states.get(sensor))
+    assert state.state == "Available"
 
 
 async def test_action_reports_a_server_refusal(
