@@ -126,10 +126,14 @@ async def test_entities_start_idle(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """An idle user: idle, off, off, and an event entity that never fired."""
-    assert hass.states.get(CALL_STATE).state == "idle"  # type: ignore[union-attr]
-    assert hass.states.get(ON_CALL).state == STATE_OFF  # type: ignore[union-attr]
-    assert hass.states.get(RINGING).state == STATE_OFF  # type: ignore[union-attr]
-    assert hass.states.get(CALL_EVENT).state == STATE_UNKNOWN  # type: ignore[union-attr]
+    assert (state := hass.states.get(CALL_STATE))
+    assert state.state == "idle"
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == STATE_OFF
+    assert (state := hass.states.get(RINGING))
+    assert state.state == STATE_OFF
+    assert (state := hass.states.get(CALL_EVENT))
+    assert state.state == STATE_UNKNOWN
     shown = attributes(hass)
     assert {key: shown[key] for key in CALL_ATTRIBUTES} == {
         "calls": 0,
@@ -145,7 +149,8 @@ async def test_entities_start_idle(
     await hass.services.async_call(
         "homeassistant", "update_entity", {"entity_id": CALL_STATE}, blocking=True
     )
-    assert hass.states.get(CALL_STATE).state == "idle"  # type: ignore[union-attr]
+    assert (state := hass.states.get(CALL_STATE))
+    assert state.state == "idle"
     entry = entity_registry.async_get(CALL_EVENT)
     assert entry is not None
     assert entry.capabilities == {
@@ -171,8 +176,10 @@ async def test_inbound_call_every_transition(
     simulator.calls.removal_delay = 0.01
     call = simulator.ring(USERNAME, *CALLER)
     await wait_for_state(hass, CALL_STATE, "ringing")
-    assert hass.states.get(RINGING).state == STATE_ON  # type: ignore[union-attr]
-    assert hass.states.get(ON_CALL).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(RINGING))
+    assert state.state == STATE_ON
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == STATE_OFF
     assert await events.wait(1) == ["ringing"]
     assert events.events[0][1] == {
         "direction": "inbound",
@@ -187,16 +194,20 @@ async def test_inbound_call_every_transition(
 
     simulator.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
-    assert hass.states.get(ON_CALL).state == STATE_ON  # type: ignore[union-attr]
-    assert hass.states.get(RINGING).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == STATE_ON
+    assert (state := hass.states.get(RINGING))
+    assert state.state == STATE_OFF
     simulator.hold(call)
     await wait_for_state(hass, CALL_STATE, "held")
-    assert hass.states.get(ON_CALL).state == STATE_ON  # type: ignore[union-attr]
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == STATE_ON
     simulator.resume(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     simulator.disconnect(call)
     await wait_for_state(hass, CALL_STATE, "idle")
-    assert hass.states.get(ON_CALL).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == STATE_OFF
     assert await events.wait(5) == ["ringing", "answered", "held", "resumed", "ended"]
     assert events.events[-1][1]["duration"] >= 0
 
@@ -205,7 +216,8 @@ async def test_inbound_call_every_transition(
         await simulator.wait_until(lambda: not simulator.calls.interactions)
     await hass.async_block_till_done()
     assert events.types == ["ringing", "answered", "held", "resumed", "ended"]
-    assert hass.states.get(CALL_STATE).state == "idle"  # type: ignore[union-attr]
+    assert (state := hass.states.get(CALL_STATE))
+    assert state.state == "idle"
 
 
 async def test_outbound_call(
@@ -217,8 +229,10 @@ async def test_outbound_call(
     """A call the user places: dialing and on a call, answered by the far end, ended."""
     call = simulator.place_call(USERNAME, "+1 555 0199")
     await wait_for_state(hass, CALL_STATE, "dialing")
-    assert hass.states.get(ON_CALL).state == STATE_ON  # type: ignore[union-attr]
-    assert hass.states.get(RINGING).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == STATE_ON
+    assert (state := hass.states.get(RINGING))
+    assert state.state == STATE_OFF
     assert attributes(hass)["direction"] == "outbound"
     simulator.calls.proceed(call)
     simulator.answer(call)
@@ -259,7 +273,8 @@ async def test_two_calls_at_once(
     second = simulator.ring(USERNAME, "Grace Hopper", "+1 555 0101")
     await wait_for_state(hass, RINGING, STATE_ON)
     shown = attributes(hass)
-    assert hass.states.get(CALL_STATE).state == "connected"  # type: ignore[union-attr]
+    assert (state := hass.states.get(CALL_STATE))
+    assert state.state == "connected"
     assert shown["calls"] == 2
     assert shown["remote_name"] == "Ada Lovelace"  # the connected call gives the state
 
@@ -268,10 +283,12 @@ async def test_two_calls_at_once(
     await wait_for_state(
         hass, CALL_STATE, lambda s: s.attributes["remote_name"] == "Grace Hopper"
     )
-    assert hass.states.get(RINGING).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(RINGING))
+    assert state.state == STATE_OFF
     simulator.disconnect(second)
     await wait_for_state(hass, CALL_STATE, "held")
-    assert hass.states.get(ON_CALL).state == STATE_ON  # type: ignore[union-attr]
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == STATE_ON
     simulator.resume(first)
     simulator.disconnect(first, by="local")
     await wait_for_state(hass, CALL_STATE, "idle")
@@ -300,9 +317,12 @@ async def test_chats_and_emails_are_not_calls(
     await wait_for_state(
         hass, CALL_STATE, lambda s: s.attributes["other_interactions"] == 2
     )
-    assert hass.states.get(CALL_STATE).state == "idle"  # type: ignore[union-attr]
-    assert hass.states.get(ON_CALL).state == STATE_OFF  # type: ignore[union-attr]
-    assert hass.states.get(RINGING).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(CALL_STATE))
+    assert state.state == "idle"
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == STATE_OFF
+    assert (state := hass.states.get(RINGING))
+    assert state.state == STATE_OFF
     simulator.disconnect(chat)
     call = simulator.ring(USERNAME, *CALLER)  # the first event is the call's
     assert await events.wait(1) == ["ringing"]
@@ -327,9 +347,9 @@ async def test_call_in_progress_at_start(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert hass.states.get(CALL_STATE).state == (  # type: ignore[union-attr]
-        "connected" if answered else "ringing"
-    )
+    assert (state := hass.states.get(CALL_STATE))
+
+    assert state.state == ("connected" if answered else "ringing")
     assert attributes(hass)["remote_name"] == CALLER[0]
     assert events.events == []
     simulator.disconnect(call)
@@ -354,7 +374,8 @@ async def test_session_lost_mid_call_recovers_the_true_state(
     simulator.set_outage("refuse")
     simulator.end_session(notify=False)
     await wait_for_state(hass, CALL_STATE, STATE_UNAVAILABLE)
-    assert hass.states.get(CALL_EVENT).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    assert (state := hass.states.get(CALL_EVENT))
+    assert state.state == STATE_UNAVAILABLE
     # Meanwhile: the first call ends, a third rings, the held one stays held.
     simulator.disconnect(first)
     simulator.calls.remove(first)
@@ -362,7 +383,8 @@ async def test_session_lost_mid_call_recovers_the_true_state(
     simulator.set_outage(None)
 
     await wait_for_state(hass, CALL_STATE, "held")
-    assert hass.states.get(RINGING).state == STATE_ON  # type: ignore[union-attr]
+    assert (state := hass.states.get(RINGING))
+    assert state.state == STATE_ON
     assert attributes(hass)["calls"] == 2
     assert await events.wait(7) == [
         "ringing",
@@ -505,7 +527,8 @@ async def test_server_without_queues_falls_back_to_on_phone(
 
     for entity_id in (CALL_STATE, RINGING, CALL_EVENT):
         assert entity_registry.async_get(entity_id) is None
-    assert hass.states.get(ON_CALL).state == STATE_OFF  # type: ignore[union-attr]
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == STATE_OFF
     call = simulator.ring(USERNAME, *CALLER)
     simulator.answer(call)  # onPhone turns true [guess: connected and held]
     await wait_for_state(hass, ON_CALL, STATE_ON)

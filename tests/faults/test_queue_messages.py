@@ -109,7 +109,8 @@ async def test_hostile_queue_messages(
     simulator.inject_message(other)
     simulator.hold(call)
     await wait_for_state(hass, CALL_STATE, "held")
-    assert hass.states.get(CALL_STATE).attributes["calls"] == 1  # type: ignore[union-attr]
+    assert (state := hass.states.get(CALL_STATE))
+    assert state.attributes["calls"] == 1
 
     for _, message in HOSTILE:
         if isinstance(message, str):
@@ -137,9 +138,12 @@ async def test_hostile_queue_messages(
     assert state is not None
     assert state.attributes["calls"] == 1
     assert state.attributes["remote_name"] == "Ada Lovelace"
-    assert hass.states.get(ON_CALL).state == "on"  # type: ignore[union-attr]
-    assert hass.states.get(RINGING).state == "off"  # type: ignore[union-attr]
-    assert hass.states.get(SERVER_CONNECTION).state == "on"  # type: ignore[union-attr]
+    assert (state := hass.states.get(ON_CALL))
+    assert state.state == "on"
+    assert (state := hass.states.get(RINGING))
+    assert state.state == "off"
+    assert (state := hass.states.get(SERVER_CONNECTION))
+    assert state.state == "on"
     errors = [
         record.getMessage()
         for record in caplog.records
