@@ -74,6 +74,7 @@ class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[Coordinat
         return (
             self.available,
             self.state,
+            self.state_attributes,
             self.extra_state_attributes,
             self.capability_attributes,
         )
@@ -85,12 +86,11 @@ class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[Coordinat
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        self._async_write_if_changed()
+        if self._shown() != self._written:
+            self._async_write_state()
 
     @callback
-    def _async_write_if_changed(self) -> None:
-        """Write the state unless it would show exactly what the last write showed."""
-        shown = self._shown()
-        if shown != self._written:
-            self._written = shown
-            self.async_write_ha_state()
+    def _async_write_state(self) -> None:
+        """Write the state and note what it shows."""
+        self._written = self._shown()
+        self.async_write_ha_state()

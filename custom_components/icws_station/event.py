@@ -55,5 +55,7 @@ class IcwsCallEvent(IcwsEntity[CallsCoordinator], EventEntity):
 
     @callback
     def _fire(self, event: CallEvent) -> None:
+        # Every event is written, even one that repeats the last within its timestamp's
+        # precision.
         self._trigger_event(event.event_type.value, event.data())
-        self._async_write_if_changed()
+        self._async_write_state()
