@@ -7,7 +7,7 @@ its REST API, as the frontend does on a first visit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 import json
@@ -35,6 +35,7 @@ LEG = os.environ.get("ICWS_TEST_LEG")
 SCREENSHOTS = ROOT / "screenshots" / LEG if LEG else ROOT / "docs" / "screenshots"
 START_BOUND = 180.0  # seconds Home Assistant may take to answer after start
 STOP_BOUND = 30.0
+WAIT = 30.0  # seconds for any one step of a test
 OWNER = {"name": "Owner", "username": "owner", "password": "owner-Pw-8812"}
 
 
@@ -212,3 +213,12 @@ def home_assistant(
     finally:
         stop(hass)
         stop(simulator)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP session for the test's calls."""
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=WAIT)
+    ) as session:
+        yield session

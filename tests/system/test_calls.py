@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from .conftest import RunningHomeAssistant
-from .test_system import (
-    PREFIX,
-    WAIT,
-    HomeAssistantSocket,
-    add_integration,
-    call,
-    control,
-)
+from .conftest import WAIT, RunningHomeAssistant
+from .test_system import PREFIX, HomeAssistantSocket, add_integration, call, control
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("socket_enabled")]
 
@@ -25,15 +17,6 @@ CALL_STATE = f"sensor.{PREFIX}_call_state"
 RINGING = f"binary_sensor.{PREFIX}_ringing"
 ON_CALL = f"binary_sensor.{PREFIX}_on_call"
 CALL_EVENT = f"event.{PREFIX}_call"
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    """An HTTP session for the test's calls."""
-    async with aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=WAIT)
-    ) as session:
-        yield session
 
 
 async def event_attributes(socket: HomeAssistantSocket) -> dict[str, Any]:

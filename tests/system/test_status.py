@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from .conftest import RunningHomeAssistant
-from .test_system import (
-    PREFIX,
-    WAIT,
-    HomeAssistantSocket,
-    add_integration,
-    call,
-    control,
-)
+from .conftest import WAIT, RunningHomeAssistant
+from .test_system import PREFIX, HomeAssistantSocket, add_integration, call, control
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("socket_enabled")]
 
 STATUS = f"sensor.{PREFIX}_status"
 STATUS_SELECT = f"select.{PREFIX}_status"
 DO_NOT_DISTURB = f"binary_sensor.{PREFIX}_do_not_disturb"
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    """An HTTP session for the test's calls."""
-    async with aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=WAIT)
-    ) as session:
-        yield session
 
 
 async def server_status(http: aiohttp.ClientSession, ha: RunningHomeAssistant) -> Any:

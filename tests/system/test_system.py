@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any, Self
 
 import aiohttp
 import pytest
 
-from .conftest import RunningHomeAssistant
+from .conftest import WAIT, RunningHomeAssistant
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("socket_enabled")]
 
-WAIT = 30.0
 PREFIX = "jane_doe_cic01"
 EXTENSION = f"sensor.{PREFIX}_extension"
 STATION_CONNECTED = f"binary_sensor.{PREFIX}_station_connected"
@@ -84,15 +82,6 @@ class HomeAssistantSocket:
                     seen.append(new)
                     if new == state:
                         return seen
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    """An HTTP session for the test's calls."""
-    async with aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=WAIT)
-    ) as session:
-        yield session
 
 
 async def call(
