@@ -8,99 +8,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
 import random
 import time
 
-from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import (
-    Event,
-    EventStateChangedData,
-    EventStateReportedData,
-    HomeAssistant,
-    callback,
-)
-from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.event import async_track_state_report_event
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.home_assistant import add_entry, set_up
+from bench.home_assistant import Writes, add_entry, entity_of, set_up, stop
 from bench.registry import Context, figure
 from bench.results import Figure, ms, percentile, spread
 from bench.settings import ARRIVAL_LIMIT
 from bench.simulator import make_simulator, running, user_name
 from bench.test_instance import home_assistant
-from custom_components.icws_station.const import DOMAIN
 from icws_simulator import IcwsSimulator
 
 GOAL = 0.010  # seconds: p99 of both latencies
 STORM_CALLS = 1000
 STORM_SECONDS = 10.0
+CALL_KEYS = (
+    ("sensor", "call_state"),
+    ("binary_sensor", "ringing"),
+    ("binary_sensor", "on_call"),
+    ("event", "call"),
+)
 
 
 def call_entities(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
     """Return the entry's call entities by key (call_state, ringing, on_call, call)."""
-    registry = er.async_get(hass)
-    found: dict[str, str] = {}
-    for domain, key in (
-        ("sensor", "call_state"),
-        ("binary_sensor", "ringing"),
-        ("binary_sensor", "on_call"),
-        ("event", "call"),
-    ):
-        entity_id = registry.async_get_entity_id(
-            domain, DOMAIN, f"{entry.unique_id}_{key}"
-        )
-        if entity_id is None:
-            raise RuntimeError(f"no {key} entity")
-        found[key] = entity_id
-    return found
-
-
-@dataclass
-class Writes:
-    """Every write of the watched entities: changes, and writes that changed nothing."""
-
-    watched: set[str]
-    changed: dict[str, int] = field(default_factory=dict)
-    reported: int = 0
-    arrivals: list[tuple[str, str, float]] = field(default_factory=list)
-    _waiter: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @callback
-    def on_changed(self, event: Event[EventStateChangedData]) -> None:
-        """Count a state change and note when it arrived."""
-        entity_id = event.data["entity_id"]
-        new = event.data["new_state"]
-        if entity_id not in self.watched or new is None:
-            return
-        self.changed[entity_id] = self.changed.get(entity_id, 0) + 1
-        self.arrivals.append((entity_id, new.state, time.perf_counter()))
-        self._waiter.set()
-
-    @callback
-    def on_reported(self, event: Event[EventStateReportedData]) -> None:
-        """Count a write that changed nothing (Home Assistant reports it apart)."""
-        if event.data["entity_id"] in self.watched:
-            self.reported += 1
-
-    def mark(self) -> int:
-        """Return a position in the arrivals, for :meth:`until`."""
-        return len(self.arrivals)
-
-    async def until(
-        self, entity_id: str, state: str | None, after: int, limit: float
-    ) -> float:
-        """Wait (bounded) for ``entity_id`` to change (to ``state``) after ``after``."""
-        start = after
-        async with asyncio.timeout(limit):
-            while True:
-                for seen_id, seen_state, at in self.arrivals[start:]:
-                    if seen_id == entity_id and state in {None, seen_state}:
-                        return at
-                start = len(self.arrivals)
-                self._waiter.clear()
-                await self._waiter.wait()
+    return {key: entity_of(hass, entry, domain, key) for domain, key in CALL_KEYS}
 
 
 async def _with_entry(
@@ -120,9 +55,7 @@ async def ringing_latencies(
         sim.calls.removal_delay = None
         entry, entities = await _with_entry(hass, sim, index)
         writes = Writes(set(entities.values()))
-        listeners = [
-            hass.bus.async_listen(EVENT_STATE_CHANGED, writes.on_changed),
-        ]
+        listeners = writes.listen(hass)
         states: list[float] = []
         events: list[float] = []
         try:
@@ -142,8 +75,7 @@ async def ringing_latencies(
                 sim.calls.remove(call)
                 await writes.until(entities["ringing"], "off", mark, ARRIVAL_LIMIT)
         finally:
-            for remove in listeners:
-                remove()
+            stop(listeners)
             await hass.config_entries.async_unload(entry.entry_id)
     return states, events
 
@@ -203,12 +135,7 @@ async def call_storm(ctx: Context, fig: Figure) -> None:
         sim.calls.removal_delay = 0.0
         entry, entities = await _with_entry(hass, sim, index)
         writes = Writes(set(entities.values()))
-        listeners = [
-            hass.bus.async_listen(EVENT_STATE_CHANGED, writes.on_changed),
-            async_track_state_report_event(
-                hass, list(entities.values()), writes.on_reported
-            ),
-        ]
+        listeners = writes.listen(hass)
         user = user_name(index)
         gap = STORM_SECONDS / STORM_CALLS
         try:
@@ -228,8 +155,7 @@ async def call_storm(ctx: Context, fig: Figure) -> None:
                     )
         finally:
             drained = time.perf_counter() - begin
-            for remove in listeners:
-                remove()
+            stop(listeners)
             await hass.config_entries.async_unload(entry.entry_id)
     expected = {
         entities["call_state"]: 2 * STORM_CALLS,  # ringing, idle
@@ -237,6 +163,7 @@ async def call_storm(ctx: Context, fig: Figure) -> None:
         entities["on_call"]: 0,
         entities["call"]: 2 * STORM_CALLS,  # ringing, missed
     }
+    reported = sum(writes.reported.values())
     got = {entity_id: writes.changed.get(entity_id, 0) for entity_id in expected}
     fig.add(
         "rung and ended / drained",
@@ -250,13 +177,13 @@ async def call_storm(ctx: Context, fig: Figure) -> None:
             f"{key} {got[entity_id]} ({expected[entity_id]})"
             for key, entity_id in entities.items()
         )
-        + f" / {writes.reported}",
-        reported=writes.reported,
+        + f" / {reported}",
+        reported=reported,
         **{f"changes_{key}": got[entity_id] for key, entity_id in entities.items()},
     )
     fig.judge(
         every_change_shown=got == expected,
-        no_write_without_change=writes.reported == 0,
+        no_write_without_change=reported == 0,
         within_time=rung <= STORM_SECONDS * 1.05,
     )
     fig.notes.append(

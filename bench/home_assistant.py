@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 import time
+from typing import Any
 
 from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    callback,
+)
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_report_event
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from bench.settings import ARRIVAL_LIMIT
@@ -57,14 +66,21 @@ def entity_ids(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
     ]
 
 
-def extension_entity(hass: HomeAssistant, entry: MockConfigEntry) -> str:
-    """Return the entity id of the entry's extension sensor."""
+def entity_of(
+    hass: HomeAssistant, entry: MockConfigEntry, domain: str, key: str
+) -> str:
+    """Return the entity id of the entry's ``domain`` entity with translation key ``key``."""
     entity_id = er.async_get(hass).async_get_entity_id(
-        "sensor", DOMAIN, f"{entry.unique_id}_extension"
+        domain, DOMAIN, f"{entry.unique_id}_{key}"
     )
     if entity_id is None:
-        raise RuntimeError("no extension sensor")
+        raise RuntimeError(f"no {domain} {key} entity")
     return entity_id
+
+
+def extension_entity(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """Return the entity id of the entry's extension sensor."""
+    return entity_of(hass, entry, "sensor", "extension")
 
 
 class StateWatch:
@@ -109,3 +125,76 @@ class StateWatch:
     def stop(self) -> None:
         """Stop listening."""
         self._unsubscribe()
+
+
+@dataclass
+class Writes:
+    """Every write of some entities, and when each new state first arrived.
+
+    Counted as Home Assistant sees them: ``state_changed`` for a write that changed the
+    state or its attributes, ``state_reported`` for one that changed nothing.
+    """
+
+    watched: set[str]
+    changed: dict[str, int] = field(default_factory=dict)
+    reported: dict[str, int] = field(default_factory=dict)
+    arrivals: list[tuple[str, str, float]] = field(default_factory=list)
+    _waiter: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def listen(self, hass: HomeAssistant) -> list[Any]:
+        """Start counting; return the functions that stop it."""
+        return [
+            hass.bus.async_listen(EVENT_STATE_CHANGED, self.on_changed),
+            async_track_state_report_event(hass, list(self.watched), self.on_reported),
+        ]
+
+    @callback
+    def on_changed(self, event: Event[EventStateChangedData]) -> None:
+        """Count a write that changed the state or its attributes."""
+        entity_id = event.data["entity_id"]
+        new = event.data["new_state"]
+        if entity_id not in self.watched or new is None:
+            return
+        self.changed[entity_id] = self.changed.get(entity_id, 0) + 1
+        self.arrivals.append((entity_id, new.state, time.perf_counter()))
+        self._waiter.set()
+
+    @callback
+    def on_reported(self, event: Event[EventStateReportedData]) -> None:
+        """Count a write that changed nothing."""
+        entity_id = event.data["entity_id"]
+        self.reported[entity_id] = self.reported.get(entity_id, 0) + 1
+
+    def reset(self) -> None:
+        """Forget what was counted."""
+        self.changed.clear()
+        self.reported.clear()
+        self.arrivals.clear()
+
+    def mark(self) -> int:
+        """Return a position in the arrivals, for :meth:`until`."""
+        return len(self.arrivals)
+
+    async def until(
+        self,
+        entity_id: str,
+        state: str | None,
+        after: int,
+        limit: float = ARRIVAL_LIMIT,
+    ) -> float:
+        """Wait (bounded) for ``entity_id`` to change (to ``state``) after ``after``."""
+        start = after
+        async with asyncio.timeout(limit):
+            while True:
+                for seen_id, seen_state, at in self.arrivals[start:]:
+                    if seen_id == entity_id and state in {None, seen_state}:
+                        return at
+                start = len(self.arrivals)
+                self._waiter.clear()
+                await self._waiter.wait()
+
+
+def stop(listeners: Iterable[Any]) -> None:
+    """Stop the listeners."""
+    for remove in listeners:
+        remove()

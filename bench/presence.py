@@ -12,33 +12,31 @@ Home Assistant sees them: ``state_changed`` for a write that changed something,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import random
 import statistics
 import time
 from typing import Any
 
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
-from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED
-from homeassistant.core import (
-    Event,
-    EventStateChangedData,
-    EventStateReportedData,
-    HomeAssistant,
-    callback,
-)
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.event import async_track_state_report_event
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.home_assistant import add_entry, extension_entity, set_up
+from bench.home_assistant import (
+    Writes,
+    add_entry,
+    entity_of,
+    extension_entity,
+    set_up,
+    stop,
+)
 from bench.registry import Context, figure
 from bench.results import Figure, percentile, spread
-from bench.settings import ARRIVAL_LIMIT, PHASE_LIMIT
+from bench.settings import PHASE_LIMIT
 from bench.simulator import delta_text, make_simulator, running, session_of, user_name
 from bench.test_instance import home_assistant
-from custom_components.icws_station.const import DOMAIN
 from icws_simulator import IcwsSimulator, protocol
 from icws_simulator.status import TYPE_USER_STATUS
 
@@ -58,81 +56,10 @@ STATUS_KEYS = (
 
 def status_entities(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
     """Return the entry's status entities by ``platform.key``."""
-    registry = er.async_get(hass)
-    found: dict[str, str] = {}
-    for domain, key in STATUS_KEYS:
-        entity_id = registry.async_get_entity_id(
-            domain, DOMAIN, f"{entry.unique_id}_{key}"
-        )
-        if entity_id is None:
-            raise RuntimeError(f"no {domain} {key} entity")
-        found[f"{domain}.{key}"] = entity_id
-    return found
-
-
-@dataclass
-class Writes:
-    """Every write of some entities, and when each new state first arrived."""
-
-    watched: set[str]
-    changed: dict[str, int] = field(default_factory=dict)
-    reported: dict[str, int] = field(default_factory=dict)
-    arrivals: list[tuple[str, str, float]] = field(default_factory=list)
-    _waiter: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def listen(self, hass: HomeAssistant) -> list[Any]:
-        """Start counting; return the functions that stop it."""
-        return [
-            hass.bus.async_listen(EVENT_STATE_CHANGED, self.on_changed),
-            async_track_state_report_event(hass, list(self.watched), self.on_reported),
-        ]
-
-    @callback
-    def on_changed(self, event: Event[EventStateChangedData]) -> None:
-        """Count a write that changed the state or its attributes."""
-        entity_id = event.data["entity_id"]
-        new = event.data["new_state"]
-        if entity_id not in self.watched or new is None:
-            return
-        self.changed[entity_id] = self.changed.get(entity_id, 0) + 1
-        self.arrivals.append((entity_id, new.state, time.perf_counter()))
-        self._waiter.set()
-
-    @callback
-    def on_reported(self, event: Event[EventStateReportedData]) -> None:
-        """Count a write that changed nothing."""
-        entity_id = event.data["entity_id"]
-        self.reported[entity_id] = self.reported.get(entity_id, 0) + 1
-
-    def reset(self) -> None:
-        """Forget what was counted."""
-        self.changed.clear()
-        self.reported.clear()
-        self.arrivals.clear()
-
-    def mark(self) -> int:
-        """Return a position in the arrivals, for :meth:`until`."""
-        return len(self.arrivals)
-
-    async def until(
-        self, entity_id: str, state: str, after: int, limit: float = ARRIVAL_LIMIT
-    ) -> float:
-        """Wait (bounded) for ``entity_id`` to change to ``state`` after ``after``."""
-        start = after
-        async with asyncio.timeout(limit):
-            while True:
-                for seen_id, seen_state, at in self.arrivals[start:]:
-                    if seen_id == entity_id and seen_state == state:
-                        return at
-                start = len(self.arrivals)
-                self._waiter.clear()
-                await self._waiter.wait()
-
-
-def stop(listeners: Iterable[Any]) -> None:
-    """Stop the listeners."""
-    for remove in listeners:
-        remove()
+    return {
+        f"{domain}.{key}": entity_of(hass, entry, domain, key)
+        for domain, key in STATUS_KEYS
+    }
 
 
 async def _status_latencies(
