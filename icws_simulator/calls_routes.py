@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .calls import CALL, SimInteraction, wire_time
-from .protocol import bad_request
+from .protocol import bad_request, read_json_object
 from .sessions import SimSession
 
 if TYPE_CHECKING:
@@ -103,9 +103,6 @@ class CallsApi:
         self, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
         """``PUT .../subscriptions/queues/{id}``: 200, then the ``isDelta: false`` message."""
-        # The server module imports this one to list it among its APIs.
-        from .server import read_json_object  # noqa: PLC0415
-
         self._check_feature()
         body = await read_json_object(request)
         queues = _queue_ids(body)

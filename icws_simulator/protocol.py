@@ -4,11 +4,13 @@ One place for the wire vocabulary so the HTTP handlers only decide *which* answe
 Marks follow ``docs/icws-protocol.md``: [doc], [seen], [guess].
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 import json
 from typing import Any, Final
 
 from aiohttp import web
+
+from .sessions import SimSession
 
 CONTENT_TYPE: Final = "application/vnd.inin.icws+JSON"  # with charset=utf-8 [doc][seen]
 CSRF_HEADER: Final = "ININ-ICWS-CSRF-Token"
@@ -39,6 +41,8 @@ NOT_ACCEPTING_ID: Final = "error.server.notAcceptingConnections"  # [doc][seen]
 INVALID_REQUEST_ID: Final = "error.request.invalidRepresentation"
 MISSING_HEADER_ID: Final = "error.request.missingHeader"
 NOT_FOUND_ID: Final = "error.request.notFound"
+
+type SessionHandler = Callable[[web.Request, SimSession], Awaitable[web.StreamResponse]]
 
 
 def is_icws_path(path: str) -> bool:
@@ -223,3 +227,40 @@ def server_version() -> dict[str, str]:
         "codebaseId": "icws-sim",
         "productReleaseDisplayString": "2018 R5",
     }
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """Read a JSON object body.
+
+    Any ``*json*`` content type is accepted [doc][seen], and so is a body sent without a
+    Content-Type: real servers read it as JSON [seen]. [guess] Another declared type is
+    refused.
+    """
+    text = await request.text()
+    if not text.strip():
+        raise bad_request("The request body is missing.")
+    declared = "Content-Type" in request.headers
+    if declared and "json" not in request.content_type.lower():
+        raise bad_request("The request body must be JSON.")
+    return parse_json_object(text)
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    """Parse a request body that must be a JSON object (else 400)."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise bad_request("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+    return body
+
+
+def ends_subscription(unwatch: Callable[[SimSession], object]) -> SessionHandler:
+    """Build a ``DELETE .../messaging/subscriptions/...`` handler: ``unwatch``, then 204 (§5)."""
+
+    async def handle(_request: web.Request, session: SimSession) -> web.StreamResponse:
+        unwatch(session)
+        return web.Response(status=204)
+
+    return handle

@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-import json
 from typing import Any, Final, Protocol
 
 from aiohttp import web
@@ -26,9 +25,12 @@ from .cors import add_cors_headers, answer_preflight
 from .outage import is_lost, outage_middleware
 from .protocol import (
     IcwsError,
+    SessionHandler,
     bad_request,
+    ends_subscription,
     is_icws_path,
     json_response,
+    read_json_object,
     station_not_found,
     unauthorized,
 )
@@ -62,28 +64,6 @@ def request_cookie(request: web.Request, name: str) -> str | None:
     return None
 
 
-async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """Read a JSON object body.
-
-    Any ``*json*`` content type is accepted [doc][seen], and so is a body sent without a
-    Content-Type: real servers read it as JSON [seen]. [guess] Another declared type is
-    refused.
-    """
-    text = await request.text()
-    if not text.strip():
-        raise bad_request("The request body is missing.")
-    declared = "Content-Type" in request.headers
-    if declared and "json" not in request.content_type.lower():
-        raise bad_request("The request body must be JSON.")
-    try:
-        body = json.loads(text)
-    except ValueError:
-        raise bad_request("The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise bad_request("The request body must be a JSON object.")
-    return body
-
-
 def _required_string(body: dict[str, Any], key: str) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value:
@@ -92,7 +72,6 @@ def _required_string(body: dict[str, Any], key: str) -> str:
 
 
 type Handler0 = Callable[[web.Request], Awaitable[web.StreamResponse]]
-type SessionHandler = Callable[[web.Request, SimSession], Awaitable[web.StreamResponse]]
 
 _SESSION_KEY: Final = "icws_simulator.session"
 # The paths under /icws that need no session start with this segment.
@@ -179,7 +158,10 @@ class IcwsApi:
         icws.add_session("POST", "/messaging/heartbeat", self.heartbeat)
         subscription = "/messaging/subscriptions/connection/station"
         icws.add_session("PUT", subscription, self.subscribe)
-        icws.add_session("DELETE", subscription, self.unsubscribe)
+        # docs/icws-protocol.md §5
+        icws.add_session(
+            "DELETE", subscription, ends_subscription(self.state.unsubscribe)
+        )
         icws.add_session("PUT", "/connection/station", self.put_station)
         icws.add_session("GET", "/connection/station", self.get_station)
         icws.add_session("DELETE", "/connection/station", self.delete_station)
@@ -387,13 +369,6 @@ class IcwsApi:
         """
         self.state.subscribe(session)
         return web.Response(status=200)
-
-    async def unsubscribe(
-        self, _request: web.Request, session: SimSession
-    ) -> web.StreamResponse:
-        """``DELETE .../subscriptions/connection/station``: 204 (docs/icws-protocol.md §5)."""
-        self.state.unsubscribe(session)
-        return web.Response(status=204)
 
     # ---- station connection ------------------------------------------------------------
 

@@ -5,14 +5,20 @@ the session before routing). The control routes under ``/_simulator/status`` let
 process (demo, system tests) change statuses as the server, the ACD or another client would.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
-import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
 from . import protocol
-from .protocol import IcwsError, bad_request, json_response
+from .protocol import (
+    IcwsError,
+    SessionHandler,
+    bad_request,
+    ends_subscription,
+    json_response,
+    parse_json_object,
+)
 from .sessions import SimSession
 from .status import StatusChange, StatusState
 from .status_data import SimulatedStatusMessage, Until, parse_date
@@ -30,10 +36,6 @@ _ICON: Final = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
-
-type _SessionHandler = Callable[
-    [web.Request, SimSession], Awaitable[web.StreamResponse]
-]
 
 
 def _forbidden(message: str) -> IcwsError:
@@ -87,17 +89,19 @@ class StatusApi:
     def add_routes(self, icws: IcwsRoutes, control: ControlApi) -> None:
         """Register the ICWS routes (404 while the feature is off) and the control routes."""
         subscriptions = "/messaging/subscriptions/status"
-        for method, path, handler in (
-            ("PUT", f"{subscriptions}/user-statuses", self.watch_statuses),
-            ("DELETE", f"{subscriptions}/user-statuses", self.unwatch_statuses),
-            ("PUT", f"{subscriptions}/status-messages", self.watch_catalogue),
-            ("DELETE", f"{subscriptions}/status-messages", self.unwatch_catalogue),
-            ("PUT", f"{subscriptions}/status-messages-user-access", self.watch_access),
+        for name, watch, unwatch in (
+            ("user-statuses", self.watch_statuses, self.status.unwatch_user_statuses),
+            ("status-messages", self.watch_catalogue, self.status.unwatch_catalogue),
             (
-                "DELETE",
-                f"{subscriptions}/status-messages-user-access",
-                self.unwatch_access,
+                "status-messages-user-access",
+                self.watch_access,
+                self.status.unwatch_access,
             ),
+        ):
+            path = f"{subscriptions}/{name}"
+            icws.add_session("PUT", path, self._gated(watch))
+            icws.add_session("DELETE", path, self._gated(ends_subscription(unwatch)))
+        for method, path, handler in (
             ("GET", "/status/status-messages", self.catalogue),
             ("GET", "/status/status-messages-user-access/{user_id}", self.access),
             ("GET", "/status/status-message-icons/{status_id}", self.icon),
@@ -107,7 +111,7 @@ class StatusApi:
             icws.add_session(method, path, self._gated(handler))
         StatusControl(self.status).add_routes(control)
 
-    def _gated(self, handler: _SessionHandler) -> _SessionHandler:
+    def _gated(self, handler: SessionHandler) -> SessionHandler:
         """Answer 404 while the server has no status feature, as if the route did not exist."""
 
         async def run(request: web.Request, session: SimSession) -> web.StreamResponse:
@@ -121,15 +125,7 @@ class StatusApi:
     async def _body(request: web.Request) -> dict[str, Any]:
         """Read an optional JSON object body (absent: empty)."""
         text = await request.text()
-        if not text.strip():
-            return {}
-        try:
-            body = json.loads(text)
-        except ValueError:
-            raise bad_request("The request body is not valid JSON.") from None
-        if not isinstance(body, dict):
-            raise bad_request("The request body must be a JSON object.")
-        return body
+        return parse_json_object(text) if text.strip() else {}
 
     # ---- subscriptions ---------------------------------------------------------------
 
@@ -145,13 +141,6 @@ class StatusApi:
         self.status.watch_user_statuses(session, user_ids, properties)
         return web.Response(status=200)
 
-    async def unwatch_statuses(
-        self, request: web.Request, session: SimSession
-    ) -> web.StreamResponse:
-        """``DELETE .../subscriptions/status/user-statuses``: 204."""
-        self.status.unwatch_user_statuses(session)
-        return web.Response(status=204)
-
     async def watch_catalogue(
         self, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
@@ -160,13 +149,6 @@ class StatusApi:
         self.status.watch_catalogue(session)
         return web.Response(status=200)
 
-    async def unwatch_catalogue(
-        self, request: web.Request, session: SimSession
-    ) -> web.StreamResponse:
-        """``DELETE .../subscriptions/status/status-messages``: 204."""
-        self.status.unwatch_catalogue(session)
-        return web.Response(status=204)
-
     async def watch_access(
         self, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
@@ -174,13 +156,6 @@ class StatusApi:
         body = await self._body(request)
         self.status.watch_access(session, _string_list(body.get("userIds"), "userIds"))
         return web.Response(status=200)
-
-    async def unwatch_access(
-        self, request: web.Request, session: SimSession
-    ) -> web.StreamResponse:
-        """``DELETE .../subscriptions/status/status-messages-user-access``: 204."""
-        self.status.unwatch_access(session)
-        return web.Response(status=204)
 
     # ---- reads -----------------------------------------------------------------------
 
