@@ -6,11 +6,17 @@ differ.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
+import logging
 from typing import Any
 
 from .models import ConnectionState
+
+_LOGGER = logging.getLogger(__name__)
+
+# Wire name -> (attribute, parser): how :func:`attributes` reads an object.
+type FieldTable = Mapping[str, tuple[str, Callable[[object], Any]]]
 
 
 class InvalidFieldError(Exception):
@@ -90,3 +96,29 @@ def connection_state(value: object) -> ConnectionState | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return ConnectionState(value)
     return None
+
+
+def attributes(
+    wire: Mapping[str, Any],
+    table: FieldTable,
+    required: Collection[str],
+    what: str,
+) -> dict[str, Any]:
+    """Read the fields ``table`` knows into attributes; others are ignored.
+
+    A wrongly typed field raises :class:`InvalidFieldError` if its attribute is
+    ``required`` and is otherwise skipped (logged at debug with ``what`` it belongs to).
+    """
+    found: dict[str, Any] = {}
+    for name, value in wire.items():
+        spec = table.get(name)
+        if spec is None:
+            continue
+        attribute, parse = spec
+        try:
+            found[attribute] = parse(value)
+        except InvalidFieldError:
+            if attribute in required:
+                raise
+            _LOGGER.debug("Ignoring %s field %s of unexpected type", what, name)
+    return found

@@ -11,7 +11,15 @@ from dataclasses import dataclass, replace
 import logging
 from typing import Any, Final
 
-from .fields import InvalidFieldError, boolean, connection_state, integer, string
+from .fields import (
+    FieldTable,
+    InvalidFieldError,
+    attributes,
+    boolean,
+    connection_state,
+    integer,
+    string,
+)
 from .models import ConnectionState, MediaType, Secret, Station, StationSetting
 from .presence import (
     STATUS_MESSAGES_MESSAGE,
@@ -77,7 +85,7 @@ def _secret(value: object) -> Secret:
 
 
 # Wire name -> (attribute of Station, parser).
-_FIELDS: Final[Mapping[str, tuple[str, Callable[[object], object]]]] = {
+_FIELDS: Final[FieldTable] = {
     "id": ("id", string),
     "extension": ("extension", string),
     "stationSetting": ("station_setting", _setting),
@@ -157,20 +165,9 @@ def _station_changes(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
         info = {key: value for key, value in raw.items() if key not in _ENVELOPE_KEYS}
     if not info:
         return None
-    changes: dict[str, Any] = {}
-    for wire_name, value in info.items():
-        spec = _FIELDS.get(wire_name)
-        if spec is None:
-            continue
-        attribute, parse = spec
-        if value is None:
-            continue
-        try:
-            changes[attribute] = parse(value)
-        except InvalidFieldError:
-            if attribute in _REQUIRED:
-                raise
-            _LOGGER.debug("Ignoring station field %s of unexpected type", wire_name)
+    # A null field is left out, as if absent.
+    present = {name: value for name, value in info.items() if value is not None}
+    changes = attributes(present, _FIELDS, _REQUIRED, "station")
     setting = changes.get("station_setting")
     if setting == StationSetting.NONE or changes.get("id") == "":
         return None

@@ -8,14 +8,16 @@ whole message.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 import logging
 from typing import Any, Final
 
 from .fields import (
+    FieldTable,
     InvalidFieldError,
+    attributes,
     boolean,
     folded,
     object_list,
@@ -89,7 +91,7 @@ def _optional_text(value: object) -> str | None:
 
 
 # Case-folded wire name -> (attribute of UserStatus, parser). Nullable values clear.
-_STATUS_FIELDS: Final[Mapping[str, tuple[str, Callable[[object], Any]]]] = {
+_STATUS_FIELDS: Final[FieldTable] = {
     "statusid": ("status_id", string),
     "notes": ("notes", _optional_text),
     "forwardnumber": ("forward_number", _optional_text),
@@ -115,18 +117,7 @@ def user_status_change(raw: Mapping[str, Any]) -> UserStatusChange:
     """Read one ``userStatus``; a wrongly typed optional field is ignored."""
     wire = folded(raw)
     user_id = string(wire.get("userid"))
-    changes: dict[str, Any] = {}
-    for name, value in wire.items():
-        spec = _STATUS_FIELDS.get(name)
-        if spec is None:
-            continue
-        attribute, parse = spec
-        try:
-            changes[attribute] = parse(value)
-        except InvalidFieldError:
-            if attribute == "status_id":
-                raise
-            _LOGGER.debug("Ignoring user status field %s of unexpected type", name)
+    changes = attributes(wire, _STATUS_FIELDS, {"status_id"}, "user status")
     return UserStatusChange(user_id, changes)
 
 
