@@ -273,18 +273,14 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
                 forward_number=forward_number,
                 until=until,
             )
-        except IcwsStatusError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="status_refused",
-                translation_placeholders=self.session.placeholders(
-                    status=message.message_text
-                ),
-            ) from err
         except IcwsError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
-                translation_key="status_request_failed",
+                translation_key=(
+                    "status_refused"
+                    if isinstance(err, IcwsStatusError)
+                    else "status_request_failed"
+                ),
                 translation_placeholders=self.session.placeholders(
                     status=message.message_text
                 ),
