@@ -1105,47 +1105,31 @@ async def test_user_flow_partner_is_the_same_account(
     assert_abort(result, "already_configured")
 
 
+@pytest.mark.parametrize(
+    ("taken", "reason"),
+    [(False, "reconfigure_successful"), (True, "already_configured")],
+)
 async def test_reconfigure_new_address_keeps_the_unique_id(
-    hass: HomeAssistant, simulator: IcwsSimulator
+    hass: HomeAssistant, simulator: IcwsSimulator, taken: bool, reason: str
 ) -> None:
-    """The entities and the device are keyed by the unique ID: a new address keeps it."""
-    entry = _add_entry(
-        hass,
-        simulator,
-        unique_id=f"{USERNAME}@cic01.invalid",
-        data=_credentials(simulator, url="http://cic01.invalid:8018"),
-    )
+    """A new address keeps the unique ID (entities and device are keyed by it).
+
+    Two entries cannot end up as the same account: an address another entry has is
+    refused and changes nothing.
+    """
+    if taken:
+        _add_entry(hass, simulator)
+    old = _credentials(simulator, url="http://cic01.invalid:8018")
+    entry = _add_entry(hass, simulator, unique_id=f"{USERNAME}@cic01.invalid", data=old)
 
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _credentials(simulator)
     )
 
-    assert_abort(result, "reconfigure_successful")
+    assert_abort(result, reason)
     assert entry.unique_id == f"{USERNAME}@cic01.invalid"
-    assert entry.data == _credentials(simulator)
-
-
-async def test_reconfigure_to_an_address_another_entry_has(
-    hass: HomeAssistant, simulator: IcwsSimulator
-) -> None:
-    """Two entries cannot end up as the same account."""
-    _add_entry(hass, simulator)
-    entry = _add_entry(
-        hass,
-        simulator,
-        unique_id=f"{USERNAME}@cic01.invalid",
-        data=_credentials(simulator, url="http://cic01.invalid:8018"),
-    )
-
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(simulator)
-    )
-
-    assert_abort(result, "already_configured")
-    assert entry.unique_id == f"{USERNAME}@cic01.invalid"
-    assert entry.data[CONF_URL] == "http://cic01.invalid:8018"
+    assert entry.data == (old if taken else _credentials(simulator))
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from custom_components.icws_station.icws import (
 from icws_simulator import IcwsSimulator
 from icws_simulator.server import IcwsApi
 from icws_simulator.sessions import SimSession
+from icws_simulator.state import StationSwitch
 from tests.conftest import PASSWORD, USERNAME, make_stations
 
 from .conftest import APP, WAIT, next_station_message
@@ -123,9 +124,24 @@ async def test_check_session_reports_a_down_session(
     assert not client.logged_in
 
 
-async def test_switching_station_while_connected_replaces_it(
-    client: IcwsClient, simulator: IcwsSimulator
+@pytest.mark.parametrize(
+    ("switch", "deletes", "puts"),
+    [
+        # The simulator's default, as docs/icws-protocol.md §11 says servers do [guess]:
+        # the new station replaces the old one, no DELETE needed.
+        ("replace", 0, ["WS-114", "WS-115"]),
+        # A server that asks to disconnect first: DELETE, then the PUT again.
+        ("disconnect_first", 1, ["WS-114", "WS-115", "WS-115"]),
+    ],
+)
+async def test_switching_station_while_connected(
+    client: IcwsClient,
+    simulator: IcwsSimulator,
+    switch: StationSwitch,
+    deletes: int,
+    puts: list[str],
 ) -> None:
+    simulator.station_switch = switch
     await client.login()
     await client.connect_station(WorkstationSettings("WS-114"))
 
@@ -134,29 +150,8 @@ async def test_switching_station_while_connected_replaces_it(
     station = await client.get_station()
     assert station is not None
     assert station.id == "WS-115"
-    # The simulator replaces the station, as docs/icws-protocol.md §11 says servers do [guess]:
-    # no DELETE needed.
-    assert calls(simulator, "DELETE", "connection/station") == 0
-
-
-async def test_switching_tolerates_a_server_that_asks_to_disconnect_first(
-    client: IcwsClient, simulator: IcwsSimulator
-) -> None:
-    simulator.station_switch = "disconnect_first"
-    await client.login()
-    await client.connect_station(WorkstationSettings("WS-114"))
-
-    await client.connect_station(WorkstationSettings("WS-115"))
-
-    station = await client.get_station()
-    assert station is not None
-    assert station.id == "WS-115"
-    assert calls(simulator, "DELETE", "connection/station") == 1
-    assert [body.get("workstation") for body in simulator.station_requests] == [
-        "WS-114",
-        "WS-115",
-        "WS-115",
-    ]
+    assert calls(simulator, "DELETE", "connection/station") == deletes
+    assert [body.get("workstation") for body in simulator.station_requests] == puts
 
 
 async def test_an_unknown_station_never_costs_the_current_one(
