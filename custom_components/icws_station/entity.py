@@ -86,11 +86,11 @@ class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[Coordinat
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        if self._shown() != self._written:
-            self._async_write_state()
+        if (shown := self._shown()) != self._written:
+            self._async_write_state(shown)
 
     @callback
-    def _async_write_state(self) -> None:
-        """Write the state and note what it shows."""
-        self._written = self._shown()
+    def _async_write_state(self, shown: tuple[Any, ...] | None = None) -> None:
+        """Write the state and note what it shows (``shown``, when already worked out)."""
+        self._written = self._shown() if shown is None else shown
         self.async_write_ha_state()
