@@ -179,19 +179,21 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
         await client.subscribe_user_statuses()
         await client.subscribe_status_messages()
         await client.subscribe_user_status_access()
-        self._catalogue = _catalogue(await client.get_status_messages())
-        self._access = {self._user_key: await client.get_user_status_access()}
-        self._rebuild()
+        await self._async_read_options(client)
         self._publish()
 
     @override
     async def _async_read(self, client: IcwsClient) -> Presence | None:
         status = await client.get_user_status()
         self._statuses[self._user_key] = status
+        await self._async_read_options(client)
+        return Presence(status, self._options)
+
+    async def _async_read_options(self, client: IcwsClient) -> None:
+        """Read the catalogue and the user's access list, and work out the choices."""
         self._catalogue = _catalogue(await client.get_status_messages())
         self._access = {self._user_key: await client.get_user_status_access()}
         self._rebuild()
-        return Presence(status, self._options)
 
     def _rebuild(self) -> None:
         """Work out the choices again after the catalogue or the access list changed."""
