@@ -13,7 +13,6 @@ events, never into a log line above debug.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, override
 
@@ -125,12 +124,7 @@ class CallsCoordinator(IcwsCoordinator[CallSummary]):
                 self.config_entry.title,
             )
         self._queue = message.apply(self._queue)
-        self._track(dt_util.utcnow())
-
-    @callback
-    def _track(self, now: datetime) -> None:
-        events = self._tracker.update(self._queue, now)
-        for event in events:
+        for event in self._tracker.update(self._queue, dt_util.utcnow()):
             LOGGER.debug(
                 "Call %s: %s (%s)",
                 event.interaction_id,
