@@ -28,7 +28,7 @@ from bench.simulator import (
     station_name,
     user_name,
 )
-from custom_components.icws_station.coordinator import StationCoordinator
+from custom_components.icws_station.station import StationCoordinator
 
 
 async def ha_latency(

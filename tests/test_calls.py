@@ -448,7 +448,7 @@ async def test_server_without_queues_or_status_has_no_call_entities(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert mock_config_entry.runtime_data.calls is None
+    assert not mock_config_entry.runtime_data.calls.supported
     for entity_id in CALL_ENTITIES:
         assert hass.states.get(entity_id) is None
         assert entity_registry.async_get(entity_id) is None

@@ -433,7 +433,7 @@ async def test_user_flow_already_configured(
         (
             StationSetting.REMOTE_NUMBER,
             {CONF_REMOTE_NUMBER: "  ", CONF_PERSISTENT: False},
-            {"base": "station_rejected"},
+            {"base": "station_refused"},
         ),
     ],
 )
@@ -802,7 +802,7 @@ async def test_options_station_errors(
     assert not simulator.sessions
 
 
-async def test_options_station_rejected(
+async def test_options_station_refused(
     hass: HomeAssistant, simulator: IcwsSimulator
 ) -> None:
     """The server's reason for refusing a station is shown."""
@@ -820,7 +820,7 @@ async def test_options_station_rejected(
         result["flow_id"], {CONF_WORKSTATION: "WS-114", CONF_REMOTE_NUMBER: " "}
     )
 
-    assert_form(result, "station_details", {"base": "station_rejected"}, flow="options")
+    assert_form(result, "station_details", {"base": "station_refused"}, flow="options")
     placeholders = result["description_placeholders"] or {}
     assert "remoteNumber" in placeholders["error"]
     assert not simulator.sessions
@@ -955,12 +955,12 @@ class TestLoadedEntry:
             (
                 "remote_workstation",
                 {CONF_WORKSTATION: "WS-115", CONF_REMOTE_NUMBER: " "},
-                {"base": "station_rejected"},
+                {"base": "station_refused"},
             ),
             (
                 "remote_number",
                 {CONF_REMOTE_NUMBER: " ", CONF_PERSISTENT: False},
-                {"base": "station_rejected"},
+                {"base": "station_refused"},
             ),
         ],
     )

@@ -8,10 +8,8 @@ from unittest.mock import patch
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.icws_station.const import DOMAIN
 from custom_components.icws_station.icws import IcwsClient, Message
 from icws_simulator import IcwsSimulator
 
@@ -106,29 +104,3 @@ async def test_no_initial_station_message_is_not_ready(
     assert mock_config_entry.reason is not None
     assert "did not report the session's state in time" in mock_config_entry.reason
     assert not simulator.sessions
-
-
-async def test_server_connection_keeps_its_entity(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    simulator: IcwsSimulator,
-    mock_config_entry: MockConfigEntry,
-) -> None:
-    """The entity registered under the sensor's former key is the one the entry uses."""
-    mock_config_entry.add_to_hass(hass)
-    old = entity_registry.async_get_or_create(
-        "binary_sensor",
-        DOMAIN,
-        f"{mock_config_entry.unique_id}_server_connected",
-        config_entry=mock_config_entry,
-        suggested_object_id="my_cic_link",
-    )
-
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    migrated = entity_registry.async_get(old.entity_id)
-    assert migrated is not None
-    assert migrated.unique_id == f"{mock_config_entry.unique_id}_server_connection"
-    assert (state := hass.states.get(old.entity_id))
-    assert state.state == "on"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_ENTITY_ID, STATE_UNKNOWN
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_ENTITY_ID
 from homeassistant.core import (
     Event,
     EventStateChangedData,
@@ -118,12 +118,29 @@ async def test_entities_show_the_status_and_follow_other_clients(
     await wait_for_state(hass, dnd, "on")
     await wait_for_state(hass, select, "Do Not Disturb")
 
-    # An ACD status the user cannot pick: shown by the sensor, unknown on the select.
+    # An ACD status the user cannot pick: shown by its text on both, offered as the
+    # current option only.
     simulator.set_user_status(USER, "AcdAgentNotAnswering")
     await wait_for_state(hass, sensor, "ACD - Agent Not Answering")
-    await wait_for_state(hass, select, STATE_UNKNOWN)
-    assert (select_state := hass.states.get(select))
+    select_state = await wait_for_state(hass, select, "ACD - Agent Not Answering")
     assert "Available" in select_state.attributes["options"]
+    assert select_state.attributes["options"][-1] == "ACD - Agent Not Answering"
+
+    # Picking it again asks the server nothing; the user stays in it.
+    sent = len(simulator.requests)
+    await hass.services.async_call(
+        "select",
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: select, ATTR_OPTION: "ACD - Agent Not Answering"},
+        blocking=True,
+    )
+    assert simulator.requests[sent:] == []
+    assert simulator.status.user_status(USER).status_id == "AcdAgentNotAnswering"
+
+    # Back in a status the user may pick: the ACD status is no longer offered.
+    simulator.set_user_status(USER, "Available")
+    select_state = await wait_for_state(hass, select, "Available")
+    assert "ACD - Agent Not Answering" not in select_state.attributes["options"]
 
 
 @pytest.mark.parametrize(
@@ -255,7 +272,7 @@ async def test_action_needs_a_loaded_entry(
     await hass.config_entries.async_unload(init_integration.entry_id)
     with pytest.raises(ServiceValidationError) as raised:
         await set_status(hass, init_integration, status="Available")
-    assert raised.value.translation_key == "entry_not_loaded"
+    assert raised.value.translation_key == "service_config_entry_not_loaded"
 
 
 async def test_status_messages_write_only_status_entities(
@@ -315,7 +332,7 @@ async def test_no_status_entities_without_the_feature(
     registry = er.async_get(hass)
     entities = er.async_entries_for_config_entry(registry, init_integration.entry_id)
     assert not [e for e in entities if e.unique_id.endswith("_status")]
-    assert init_integration.runtime_data.status is None
+    assert not init_integration.runtime_data.status.supported
     with pytest.raises(ServiceValidationError) as raised:
         await set_status(hass, init_integration, status="Available")
     assert raised.value.translation_key == "status_not_supported"

@@ -23,8 +23,8 @@ from custom_components.icws_station.const import (
 )
 from custom_components.icws_station.icws import (
     IcwsClient,
-    IcwsConnectionError,
     IcwsStationError,
+    IcwsTimeoutError,
 )
 from icws_simulator import IcwsSimulator
 
@@ -225,7 +225,7 @@ async def test_unknown_station_is_refused_and_nothing_changes(
     ("error", "key"),
     [
         (IcwsStationError("refused", status=403), "station_refused"),
-        (IcwsConnectionError("no answer"), "request_failed"),
+        (IcwsTimeoutError("no answer"), "request_failed"),
     ],
 )
 async def test_other_refusals(
@@ -290,7 +290,7 @@ async def test_entry_not_found(
             {ATTR_CONFIG_ENTRY_ID: "no-such-entry"},
             blocking=True,
         )
-    assert err.value.translation_key == "entry_not_found"
+    assert err.value.translation_key == "service_config_entry_not_found"
 
 
 async def test_entry_not_loaded(
@@ -301,7 +301,7 @@ async def test_entry_not_loaded(
 
     with pytest.raises(ServiceValidationError) as err:
         await disconnect(hass, init_integration)
-    assert err.value.translation_key == "entry_not_loaded"
+    assert err.value.translation_key == "service_config_entry_not_loaded"
 
 
 async def test_not_connected(

@@ -122,10 +122,27 @@ def _used() -> dict[str, set[str]]:
             use("issues", _constants(call.args[0]))
         if name in IMPLIED_ABORTS:
             use("config.abort", {IMPLIED_ABORTS[name]})
+        if name == "translated_errors" and (refused := _keyword(call, "refused")):
+            # A constant, or the function that picks the key for a refusal.
+            use("exceptions", _constants(refused) or _returned(module, refused))
     for node in ast.walk(SOURCES["config_flow"]):
         if isinstance(node, ast.AsyncFunctionDef) and node.name in IMPLIED_ABORTS:
             use("config.abort", {IMPLIED_ABORTS[node.name]})
     return used
+
+
+def _returned(module: str, function: ast.expr) -> set[str]:
+    """Return the string constants the module's function ``function`` names returns."""
+    name = _name(function)
+    for node in ast.walk(SOURCES[module]):
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return {
+                constant
+                for sub in ast.walk(node)
+                if isinstance(sub, ast.Return) and sub.value is not None
+                for constant in _constants(sub.value)
+            }
+    pytest.fail(f"{module}: no function {name} picks the translation key")
 
 
 def _module(name: str) -> ModuleType:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.typing import ConfigType
 
 from .calls import CallsCoordinator
 from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE, DOMAIN
-from .coordinator import IcwsRuntimeData, IcwsStationConfigEntry, StationCoordinator
 from .icws import RetrievalMode
-from .presence import StatusCoordinator
+from .models import IcwsRuntimeData, IcwsStationConfigEntry
 from .repairs import session_issue_id, station_issue_id
 from .services import async_setup_services
 from .session import IcwsSession
+from .station import StationCoordinator
+from .status import StatusCoordinator
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -22,6 +27,8 @@ PLATFORMS = [
     Platform.SELECT,
     Platform.SENSOR,
 ]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -31,23 +38,17 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) -> bool:
-    """Log in, let each coordinator set up its part, and keep the session live."""
-    await _async_migrate_unique_ids(hass, entry)
+    """Log in, let each concern set up its part, and keep the session live."""
     session = IcwsSession(hass, entry)
-    station = StationCoordinator(hass, entry, session)
     status = StatusCoordinator(hass, entry, session)
-    entry.runtime_data = IcwsRuntimeData(
-        session=session, station=station, status=status
+    runtime_data = IcwsRuntimeData(
+        session=session,
+        station=StationCoordinator(hass, entry, session),
+        status=status,
+        calls=CallsCoordinator(hass, entry, session, status),
     )
-    calls = CallsCoordinator(hass, entry, session, status)
-    entry.runtime_data.calls = calls
-    await session.async_start()
-    if not status.supported:
-        # The server has no status feature: no status entities, nothing else changes.
-        entry.runtime_data.status = None
-    if calls.source is None:
-        # Neither the queue watch nor the status: no call entities.
-        entry.runtime_data.calls = None
+    await session.async_start(runtime_data.coordinators)
+    entry.runtime_data = runtime_data
 
     async def stop(_event: Event) -> None:
         await session.async_stop()
@@ -79,36 +80,36 @@ async def async_remove_entry(
         ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
-async def _async_migrate_unique_ids(
-    hass: HomeAssistant, entry: IcwsStationConfigEntry
-) -> None:
-    """Keep the server connection's entity when its key became its name."""
-
-    @callback
-    def migrate(entity: er.RegistryEntry) -> dict[str, str] | None:
-        if entity.unique_id == f"{entry.unique_id}_server_connected":
-            return {"new_unique_id": f"{entry.unique_id}_server_connection"}
-        return None
-
-    await er.async_migrate_entries(hass, entry.entry_id, migrate)
-
-
 async def async_migrate_entry(
     hass: HomeAssistant, entry: IcwsStationConfigEntry
 ) -> bool:
-    """Bring a 1.1 entry to 1.2.
+    """Bring an entry of version 1.1 or 1.2 to 1.3.
 
     1.2: the polling interval is fixed, so its option goes; forced streaming becomes
-    Automatic, which streams wherever the server can. The unique ID stays as it was, even in
-    the older form (``<user>@<icServer>``): the entities and the device are keyed by it.
+    Automatic, which streams wherever the server can. 1.3: the server connection's entity,
+    keyed by its name now, keeps its history. The unique ID stays as it was, even in the
+    older form (``<user>@<icServer>``): the entities and the device are keyed by it.
     """
     if entry.version > 1:
         # From a later release; older Home Assistant releases ask to migrate it down.
         return False
-    options = {
-        key: value for key, value in entry.options.items() if key != CONF_POLL_INTERVAL
-    }
-    if options.get(CONF_RETRIEVAL_MODE) == RetrievalMode.SSE:
-        options[CONF_RETRIEVAL_MODE] = RetrievalMode.AUTO.value
-    hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    if entry.minor_version < 2:
+        options = {
+            key: value
+            for key, value in entry.options.items()
+            if key != CONF_POLL_INTERVAL
+        }
+        if options.get(CONF_RETRIEVAL_MODE) == RetrievalMode.SSE:
+            options[CONF_RETRIEVAL_MODE] = RetrievalMode.AUTO.value
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    if entry.minor_version < 3:
+
+        @callback
+        def migrate(entity: er.RegistryEntry) -> dict[str, str] | None:
+            if entity.unique_id == f"{entry.unique_id}_server_connected":
+                return {"new_unique_id": f"{entry.unique_id}_server_connection"}
+            return None
+
+        await er.async_migrate_entries(hass, entry.entry_id, migrate)
+        hass.config_entries.async_update_entry(entry, minor_version=3)
     return True

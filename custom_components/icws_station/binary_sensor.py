@@ -1,4 +1,4 @@
-"""Binary sensors: whether the station is there and reachable, and the server connection."""
+"""Binary sensors: the station, the server connection, the user's status and calls."""
 
 from __future__ import annotations
 
@@ -17,32 +17,31 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .call_tracking import CallSummary
 from .calls import CallsCoordinator, CallSource
-from .coordinator import IcwsStationConfigEntry, StationCoordinator
-from .entity import IcwsEntity, IcwsEntityDescription
+from .entity import IcwsEntity, IcwsEntityDescription, supported
 from .icws import Station
-from .presence import Presence, StatusCoordinator
-from .session import IcwsSession
+from .models import IcwsStationConfigEntry
+from .station import StationCoordinator
+from .status import StatusCoordinator, StatusData
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class IcwsBinarySensorEntityDescription(
-    IcwsEntityDescription, BinarySensorEntityDescription
+class IcwsStationBinarySensorEntityDescription(
+    IcwsEntityDescription[StationCoordinator], BinarySensorEntityDescription
 ):
-    """A binary sensor of the station, or of the session when ``session_fn`` is set.
+    """A yes/no fact about the station.
 
     ``value_fn`` reads a station; ``no_station`` is the value while the session has none.
     """
 
-    value_fn: Callable[[Station], bool | None] = lambda _: None
+    value_fn: Callable[[Station], bool | None]
     no_station: bool | None = None
-    session_fn: Callable[[IcwsSession], bool] | None = None
     attributes_fn: Callable[[StationCoordinator], dict[str, Any]] | None = None
 
 
-BINARY_SENSORS: tuple[IcwsBinarySensorEntityDescription, ...] = (
-    IcwsBinarySensorEntityDescription(
+STATION_BINARY_SENSORS: tuple[IcwsStationBinarySensorEntityDescription, ...] = (
+    IcwsStationBinarySensorEntityDescription(
         key="station_connected",
         translation_key="station_connected",
         value_fn=lambda _: True,
@@ -53,49 +52,87 @@ BINARY_SENSORS: tuple[IcwsBinarySensorEntityDescription, ...] = (
             "logged_off_reason": coordinator.logged_off_reason
         },
     ),
-    IcwsBinarySensorEntityDescription(
+    IcwsStationBinarySensorEntityDescription(
         key="can_be_dialed",
         translation_key="can_be_dialed",
         value_fn=lambda station: station.can_be_dialed,
     ),
-    IcwsBinarySensorEntityDescription(
+    IcwsStationBinarySensorEntityDescription(
         key="ring_always",
         translation_key="ring_always",
         value_fn=lambda station: station.ring_always,
-    ),
-    IcwsBinarySensorEntityDescription(
-        key="server_connection",
-        translation_key="server_connection",
-        device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        available_fn=lambda _: True,
-        session_fn=lambda session: session.live,
     ),
 )
 
 
 @dataclass(frozen=True, kw_only=True)
-class IcwsStatusBinarySensorEntityDescription(
-    IcwsEntityDescription, BinarySensorEntityDescription
+class IcwsConnectionBinarySensorEntityDescription(
+    IcwsEntityDescription[StationCoordinator], BinarySensorEntityDescription
 ):
-    """A binary sensor of the user's status; ``value_fn`` reads it."""
+    """The server connection's description.
 
-    value_fn: Callable[[Presence], bool | None]
+    The connection is what tells the user why every other entity is unavailable, so it is
+    always available itself. Any coordinator hears of the session's changes; it takes the
+    station's, which every server offers.
+    """
+
+
+SERVER_CONNECTION = IcwsConnectionBinarySensorEntityDescription(
+    key="server_connection",
+    translation_key="server_connection",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    available_fn=lambda _: True,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IcwsStatusBinarySensorEntityDescription(
+    IcwsEntityDescription[StatusCoordinator], BinarySensorEntityDescription
+):
+    """A yes/no fact about the user's status; ``value_fn`` reads it."""
+
+    value_fn: Callable[[StatusData], bool | None]
 
 
 STATUS_BINARY_SENSORS: tuple[IcwsStatusBinarySensorEntityDescription, ...] = (
     IcwsStatusBinarySensorEntityDescription(
         key="do_not_disturb",
         translation_key="do_not_disturb",
-        value_fn=lambda presence: (
-            presence.message.is_do_not_disturb if presence.message else None
+        value_fn=lambda current: (
+            current.message.is_do_not_disturb if current.message else None
         ),
     ),
     IcwsStatusBinarySensorEntityDescription(
         key="logged_in",
         translation_key="logged_in",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda presence: presence.status.logged_in,
+        value_fn=lambda current: current.status.logged_in,
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IcwsCallBinarySensorEntityDescription(
+    IcwsEntityDescription[CallsCoordinator], BinarySensorEntityDescription
+):
+    """A yes/no fact about the user's calls; ``value_fn`` reads them."""
+
+    value_fn: Callable[[CallSummary], bool]
+
+
+CALL_BINARY_SENSORS: tuple[IcwsCallBinarySensorEntityDescription, ...] = (
+    # Connected, held or being placed; from onPhone when there is no queue watch.
+    IcwsCallBinarySensorEntityDescription(
+        key="on_call",
+        translation_key="on_call",
+        value_fn=lambda summary: summary.on_call,
+    ),
+    IcwsCallBinarySensorEntityDescription(
+        key="ringing",
+        translation_key="ringing",
+        value_fn=lambda summary: summary.ringing,
+        supported_fn=lambda calls: calls.source is CallSource.QUEUE,
     ),
 )
 
@@ -105,38 +142,51 @@ async def async_setup_entry(
     entry: IcwsStationConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the station's binary sensors, the server connection and the status's."""
-    coordinator = entry.runtime_data.station
+    """Add the binary sensors the server offers, and the server connection."""
+    data = entry.runtime_data
     async_add_entities(
-        IcwsBinarySensor(coordinator, description) for description in BINARY_SENSORS
+        [
+            IcwsServerConnectionBinarySensor(data.station, SERVER_CONNECTION),
+            *(
+                IcwsStationBinarySensor(data.station, description)
+                for description in supported(data.station, STATION_BINARY_SENSORS)
+            ),
+            *(
+                IcwsStatusBinarySensor(data.status, description)
+                for description in supported(data.status, STATUS_BINARY_SENSORS)
+            ),
+            *(
+                IcwsCallBinarySensor(data.calls, description)
+                for description in supported(data.calls, CALL_BINARY_SENSORS)
+            ),
+        ]
     )
-    if (status := entry.runtime_data.status) is not None:
-        async_add_entities(
-            IcwsStatusBinarySensor(status, description)
-            for description in STATUS_BINARY_SENSORS
-        )
-    if (calls := entry.runtime_data.calls) is not None:
-        async_add_entities(
-            IcwsCallBinarySensor(calls, description)
-            for description in CALL_BINARY_SENSORS
-            if calls.source in description.sources
-        )
 
 
-class IcwsBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
-    """A yes/no fact about the station or the session."""
+class IcwsServerConnectionBinarySensor(
+    IcwsEntity[StationCoordinator], BinarySensorEntity
+):
+    """Whether Home Assistant's session on the CIC server is live."""
 
-    entity_description: IcwsBinarySensorEntityDescription
+    entity_description: IcwsConnectionBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether the session is live."""
+        return self.coordinator.session.live
+
+
+class IcwsStationBinarySensor(IcwsEntity[StationCoordinator], BinarySensorEntity):
+    """A yes/no fact about the station."""
+
+    entity_description: IcwsStationBinarySensorEntityDescription
 
     @property
     def is_on(self) -> bool | None:
         """Return the fact, or the description's value without a station."""
-        description = self.entity_description
-        if description.session_fn is not None:
-            return description.session_fn(self.coordinator.session)
         if (station := self.coordinator.data) is None:
-            return description.no_station
-        return description.value_fn(station)
+            return self.entity_description.no_station
+        return self.entity_description.value_fn(station)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
@@ -154,36 +204,9 @@ class IcwsStatusBinarySensor(IcwsEntity[StatusCoordinator], BinarySensorEntity):
     @property
     def is_on(self) -> bool | None:
         """Return the fact; unknown before the first status."""
-        if (presence := self.coordinator.data) is None:
+        if (current := self.coordinator.data) is None:
             return None
-        return self.entity_description.value_fn(presence)
-
-
-@dataclass(frozen=True, kw_only=True)
-class IcwsCallBinarySensorEntityDescription(
-    IcwsEntityDescription, BinarySensorEntityDescription
-):
-    """A yes/no fact about the user's calls, from the ``sources`` that can tell it."""
-
-    value_fn: Callable[[CallSummary], bool]
-    sources: frozenset[CallSource]
-
-
-CALL_BINARY_SENSORS: tuple[IcwsCallBinarySensorEntityDescription, ...] = (
-    # Connected, held or being placed; from onPhone when there is no queue watch.
-    IcwsCallBinarySensorEntityDescription(
-        key="on_call",
-        translation_key="on_call",
-        value_fn=lambda summary: summary.on_call,
-        sources=frozenset(CallSource),
-    ),
-    IcwsCallBinarySensorEntityDescription(
-        key="ringing",
-        translation_key="ringing",
-        value_fn=lambda summary: summary.ringing,
-        sources=frozenset({CallSource.QUEUE}),
-    ),
-)
+        return self.entity_description.value_fn(current)
 
 
 class IcwsCallBinarySensor(IcwsEntity[CallsCoordinator], BinarySensorEntity):

@@ -16,15 +16,16 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, override
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .call_tracking import CallEvent, CallState, CallSummary, CallTracker
 from .const import LOGGER
-from .coordinator import IcwsCoordinator, IcwsStationConfigEntry
+from .coordinator import IcwsCoordinator
 from .icws import IcwsClient, Interaction, Message, QueueContentsMessage
-from .presence import StatusCoordinator
 from .session import IcwsSession
+from .status import StatusCoordinator
 
 
 class CallSource(StrEnum):
@@ -47,14 +48,14 @@ class CallsCoordinator(IcwsCoordinator[CallSummary]):
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: IcwsStationConfigEntry,
+        entry: ConfigEntry,
         session: IcwsSession,
         status: StatusCoordinator,
     ) -> None:
         """Start idle; the first login decides the source.
 
-        Register it after ``status``: the session sets the parts up in that order, so the
-        status knows whether the server has its feature when this decides.
+        The session must set ``status`` up first: the source depends on whether the server
+        has the status feature.
         """
         super().__init__(hass, entry, session, "calls")
         self.source: CallSource | None = None
@@ -74,24 +75,30 @@ class CallsCoordinator(IcwsCoordinator[CallSummary]):
 
     @override
     async def async_session_started(self, client: IcwsClient) -> None:
-        info = client.login_info
-        if info is not None and info.supports_queues:
-            self.source = CallSource.QUEUE
+        self.source = self._source(client)
+        self.supported = self.source is not None
+        if self.source is CallSource.QUEUE:
             self._stop_following_status()
             self._subscription_id = await client.subscribe_queue()
             return
-        if self._status.supported:
+        if self.source is CallSource.STATUS:
             # [guess] onPhone is true while a call is connected or held (§9): the only
             # call fact such a server gives, so only "on call" is shown.
-            self.source = CallSource.STATUS
             if self._status_listener is None:
                 self._status_listener = self._status.async_add_listener(
                     self._status_changed
                 )
             self._status_changed()
             return
-        self.source = None
         self.ready = True
+
+    def _source(self, client: IcwsClient) -> CallSource | None:
+        info = client.login_info
+        if info is not None and info.supports_queues:
+            return CallSource.QUEUE
+        if self._status.supported:
+            return CallSource.STATUS
+        return None
 
     @override
     async def _async_read(self, client: IcwsClient) -> CallSummary:
@@ -137,10 +144,10 @@ class CallsCoordinator(IcwsCoordinator[CallSummary]):
 
     @callback
     def _status_changed(self) -> None:
-        presence = self._status.data
-        if presence is None:
+        current = self._status.data
+        if current is None:
             return
-        on_phone = bool(presence.status.on_phone)
+        on_phone = bool(current.status.on_phone)
         self.async_publish(
             CallSummary(state=CallState.CONNECTED if on_phone else CallState.IDLE)
         )

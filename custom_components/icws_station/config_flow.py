@@ -20,7 +20,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.selector import (
     BooleanSelector,
     SelectSelector,
@@ -40,7 +39,6 @@ from .const import (
     CONF_WORKSTATION,
     DOMAIN,
 )
-from .coordinator import IcwsStationConfigEntry
 from .icws import (
     IcwsAuthenticationError,
     IcwsError,
@@ -51,6 +49,7 @@ from .icws import (
     StationSetting,
     server_url,
 )
+from .models import IcwsStationConfigEntry
 from .session import create_client, create_http_session
 from .station import (
     STATION_FIELDS,
@@ -243,10 +242,9 @@ async def _async_choose_station(
     """
     try:
         await entry.runtime_data.station.async_choose_station(options)
-    except HomeAssistantError as err:
-        # Raised from the client's error: a refusal names the station's form error.
-        if isinstance(err.__cause__, IcwsStationError):
-            raise _station_error(err.__cause__, options) from err
+    except IcwsStationError as err:
+        raise _station_error(err, options) from err
+    except IcwsError as err:
         # No live session (an outage) or no answer: the station is as it was.
         raise _ValidationError("cannot_connect") from err
 
@@ -259,14 +257,14 @@ def _station_error(
     if err.not_found:
         field = CONF_WORKSTATION if CONF_WORKSTATION in options else _BASE
         return _ValidationError("station_not_found", field)
-    return _ValidationError("station_rejected", placeholders={"error": str(err)})
+    return _ValidationError("station_refused", placeholders={"error": str(err)})
 
 
 class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
     """Sign in to the CIC server, then pick the station to log on to."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     def __init__(self) -> None:
         """Start with nothing known."""

@@ -16,6 +16,9 @@ CONF_WORKSTATION: Final = "workstation"
 CONF_REMOTE_NUMBER: Final = "remote_number"
 CONF_PERSISTENT: Final = "persistent"
 CONF_RETRIEVAL_MODE: Final = "retrieval_mode"
+# Set when the server gave the chosen station to another logon: not taken back until the
+# user chooses a station again.
+CONF_STATION_TAKEN: Final = "station_taken"
 # An option of entries before version 1.2, which the migration drops.
 CONF_POLL_INTERVAL: Final = "poll_interval"
 

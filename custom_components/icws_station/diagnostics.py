@@ -15,9 +15,9 @@ from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_REMOTE_NUMBER
-from .coordinator import IcwsStationConfigEntry
 from .icws import Station
-from .presence import Presence
+from .models import IcwsStationConfigEntry
+from .status import StatusData
 
 TO_REDACT = {
     CONF_PASSWORD,
@@ -48,10 +48,13 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: IcwsStationConfigEntry
 ) -> dict[str, Any]:
     """Return the entry, the server's features, the session, the station and its errors."""
-    session = entry.runtime_data.session
-    station = entry.runtime_data.station
-    status = entry.runtime_data.status
-    calls = entry.runtime_data.calls
+    data = entry.runtime_data
+    session, station, status, calls = (
+        data.session,
+        data.station,
+        data.status,
+        data.calls,
+    )
     info = session.client.login_info
     return {
         "entry": async_redact_data(
@@ -83,22 +86,22 @@ async def async_get_config_entry_diagnostics(
         },
         "station": {
             "last_update_success": station.last_update_success,
-            "logged_off_reason_given": station.logged_off_reason is not None,
+            "logged_off_by_server": station.logged_off_reason is not None,
             "station": _station(station.data) if station.data else None,
         },
-        "status": None
-        if status is None
-        else {
+        "status": {
             "last_update_success": status.last_update_success,
-            "status": _presence(status.data) if status.data else None,
-        },
-        "calls": calls.diagnostics() if calls else None,
+            "status": _status(status.data) if status.data else None,
+        }
+        if status.supported
+        else None,
+        "calls": calls.diagnostics() if calls.supported else None,
     }
 
 
-def _presence(presence: Presence) -> dict[str, Any]:
+def _status(current: StatusData) -> dict[str, Any]:
     """Describe the status without its personal details (notes, forward number)."""
-    user = presence.status
+    user = current.status
     return {
         "status_id": user.status_id,
         "has_notes": bool(user.notes),
@@ -107,7 +110,7 @@ def _presence(presence: Presence) -> dict[str, Any]:
         "logged_in": user.logged_in,
         "on_phone": user.on_phone,
         "stations": len(user.stations),
-        "in_catalogue": presence.message is not None,
-        "catalogue": len(presence.catalogue),
-        "choices": len(presence.choices),
+        "in_catalogue": current.message is not None,
+        "catalogue": len(current.catalogue),
+        "choices": len(current.choices),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +16,40 @@ from .coordinator import IcwsCoordinator
 from .session import IcwsSession
 
 
+def _offered(coordinator: IcwsCoordinator[Any]) -> bool:
+    return coordinator.supported
+
+
 @dataclass(frozen=True, kw_only=True)
-class IcwsEntityDescription(EntityDescription):
+class IcwsEntityDescription[CoordinatorT: IcwsCoordinator[Any]](EntityDescription):
     """What every entity description of the integration shares.
+
+    ``supported_fn`` decides, after the login, whether the entity exists: by default when
+    the server offers its concern at all; a description narrows it (a field a server
+    version reports, a source of the facts). A later login that finds other features
+    reloads the entry, so this is decided anew.
 
     ``available_fn``: when unset, an entity is available only while the session is live and
     its coordinator's last update worked, since nothing it shows can be trusted during an
     outage. The server connection sets it: it is what tells the user why.
     """
 
+    supported_fn: Callable[[CoordinatorT], bool] = _offered
     available_fn: Callable[[IcwsSession], bool] | None = None
+
+
+def supported[
+    CoordinatorT: IcwsCoordinator[Any],
+    DescriptionT: IcwsEntityDescription[Any],
+](
+    coordinator: CoordinatorT, descriptions: Iterable[DescriptionT]
+) -> list[DescriptionT]:
+    """Return the descriptions of the entities the server offers to this coordinator."""
+    return [
+        description
+        for description in descriptions
+        if description.supported_fn(coordinator)
+    ]
 
 
 class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
@@ -38,11 +62,13 @@ class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[Coordinat
     """
 
     _attr_has_entity_name = True
-    entity_description: IcwsEntityDescription
+    entity_description: IcwsEntityDescription[CoordinatorT]
     _written: tuple[Any, ...] | None = None
 
     def __init__(
-        self, coordinator: CoordinatorT, description: IcwsEntityDescription
+        self,
+        coordinator: CoordinatorT,
+        description: IcwsEntityDescription[CoordinatorT],
     ) -> None:
         """Describe the entity and its device from the entry and the server's login answer."""
         super().__init__(coordinator)

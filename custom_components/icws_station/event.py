@@ -10,21 +10,26 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .call_tracking import CallEvent, CallEventType
 from .calls import CallsCoordinator, CallSource
-from .coordinator import IcwsStationConfigEntry
-from .entity import IcwsEntity, IcwsEntityDescription
+from .entity import IcwsEntity, IcwsEntityDescription, supported
+from .models import IcwsStationConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class IcwsEventEntityDescription(IcwsEntityDescription, EventEntityDescription):
-    """An event entity of the user's session."""
+class IcwsCallEventEntityDescription(
+    IcwsEntityDescription[CallsCoordinator], EventEntityDescription
+):
+    """An event entity of the user's calls."""
 
 
-CALL_EVENT = IcwsEventEntityDescription(
-    key="call",
-    translation_key="call",
-    event_types=[event_type.value for event_type in CallEventType],
+CALL_EVENTS: tuple[IcwsCallEventEntityDescription, ...] = (
+    IcwsCallEventEntityDescription(
+        key="call",
+        translation_key="call",
+        event_types=[event_type.value for event_type in CallEventType],
+        supported_fn=lambda calls: calls.source is CallSource.QUEUE,
+    ),
 )
 
 
@@ -35,8 +40,10 @@ async def async_setup_entry(
 ) -> None:
     """Add the call event entity when the server reports the user's queue."""
     calls = entry.runtime_data.calls
-    if calls is not None and calls.source is CallSource.QUEUE:
-        async_add_entities([IcwsCallEvent(calls, CALL_EVENT)])
+    async_add_entities(
+        IcwsCallEvent(calls, description)
+        for description in supported(calls, CALL_EVENTS)
+    )
 
 
 class IcwsCallEvent(IcwsEntity[CallsCoordinator], EventEntity):
@@ -46,7 +53,7 @@ class IcwsCallEvent(IcwsEntity[CallsCoordinator], EventEntity):
     is the user's own: it stays in this entity's state.
     """
 
-    entity_description: IcwsEventEntityDescription
+    entity_description: IcwsCallEventEntityDescription
 
     async def async_added_to_hass(self) -> None:
         """Start receiving the coordinator's call events."""

@@ -8,20 +8,27 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import IcwsStationConfigEntry
-from .entity import IcwsEntity, IcwsEntityDescription
-from .presence import StatusCoordinator
+from .entity import IcwsEntity, IcwsEntityDescription, supported
+from .exceptions import translated_errors
+from .models import IcwsStationConfigEntry
+from .status import StatusCoordinator
 
 # Every option goes to the server and comes back as a message; one request at a time.
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class IcwsSelectEntityDescription(IcwsEntityDescription, SelectEntityDescription):
+class IcwsStatusSelectEntityDescription(
+    IcwsEntityDescription[StatusCoordinator], SelectEntityDescription
+):
     """The status select's description."""
 
 
-STATUS_SELECT = IcwsSelectEntityDescription(key="status", translation_key="status")
+# Its own name ("Set status"), so that the logbook tells it from the status sensor; the
+# key, and with it the unique ID, stays.
+STATUS_SELECTS: tuple[IcwsStatusSelectEntityDescription, ...] = (
+    IcwsStatusSelectEntityDescription(key="status", translation_key="set_status"),
+)
 
 
 async def async_setup_entry(
@@ -30,36 +37,37 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the status select when the server has the status feature."""
-    if (coordinator := entry.runtime_data.status) is not None:
-        async_add_entities([IcwsStatusSelect(coordinator, STATUS_SELECT)])
+    status = entry.runtime_data.status
+    async_add_entities(
+        IcwsStatusSelect(status, description)
+        for description in supported(status, STATUS_SELECTS)
+    )
 
 
 class IcwsStatusSelect(IcwsEntity[StatusCoordinator], SelectEntity):
     """The statuses the user may pick (access list and selectable), by their text.
 
-    A status the user cannot pick (one the ACD set) shows as unknown here and by its text
-    on the status sensor; the options stay what the user may choose.
+    A status the user cannot pick (one the ACD set) still shows as the current option, by
+    its text; picking it again changes nothing.
     """
 
-    entity_description: IcwsSelectEntityDescription
+    entity_description: IcwsStatusSelectEntityDescription
 
     @property
     def options(self) -> list[str]:
-        """Return the texts of the statuses the user may pick, in catalogue order."""
-        presence = self.coordinator.data
-        return list(presence.choices) if presence else []
+        """Return the texts of the statuses the user may pick, and the current one."""
+        current = self.coordinator.data
+        return current.options if current else []
 
     @property
     def current_option(self) -> str | None:
-        """Return the option of the current status, if the user could pick it."""
-        if (presence := self.coordinator.data) is None:
-            return None
-        current = presence.message
-        return next(
-            (text for text, message in presence.choices.items() if message == current),
-            None,
-        )
+        """Return the current status's option."""
+        current = self.coordinator.data
+        return current.option if current else None
 
     async def async_select_option(self, option: str) -> None:
         """Set the status on the server; the state follows the server's message."""
-        await self.coordinator.async_set_status(option)
+        with translated_errors(
+            self.coordinator.session, refused="status_refused", status=option
+        ):
+            await self.coordinator.async_set_status(option)

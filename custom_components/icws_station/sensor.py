@@ -1,4 +1,4 @@
-"""Sensors of the user's station: what it is and how it can be reached."""
+"""Sensors: the station's fields, the user's status, and the call state."""
 
 from __future__ import annotations
 
@@ -18,18 +18,20 @@ from homeassistant.helpers.typing import StateType
 
 from .call_tracking import CallState, CallSummary
 from .calls import CallsCoordinator, CallSource
-from .coordinator import IcwsStationConfigEntry, StationCoordinator
-from .entity import IcwsEntity, IcwsEntityDescription
-from .icws import LoginInfo, Station, StationSetting
-from .presence import Presence, StatusCoordinator
-from .station import STATION_TYPES, station_type_key
+from .entity import IcwsEntity, IcwsEntityDescription, supported
+from .icws import Station, StationSetting
+from .models import IcwsStationConfigEntry
+from .station import STATION_TYPES, StationCoordinator, station_type_key
+from .status import StatusCoordinator, StatusData
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class IcwsSensorEntityDescription(IcwsEntityDescription, SensorEntityDescription):
-    """A station sensor: its value, extra attributes, and when the server offers it.
+class IcwsStationSensorEntityDescription(
+    IcwsEntityDescription[StationCoordinator], SensorEntityDescription
+):
+    """A sensor of one station field.
 
     ``value_fn`` and ``attributes_fn`` read a station; ``no_station`` is the value while
     the session has none.
@@ -37,8 +39,12 @@ class IcwsSensorEntityDescription(IcwsEntityDescription, SensorEntityDescription
 
     value_fn: Callable[[Station], StateType]
     attributes_fn: Callable[[Station], dict[str, Any]] | None = None
-    exists_fn: Callable[[LoginInfo], bool] = lambda _: True
     no_station: StateType = None
+
+
+def _reports_managed_ip_phone(coordinator: StationCoordinator) -> bool:
+    info = coordinator.session.client.login_info
+    return info is not None and info.reports_managed_ip_phone
 
 
 def _text(read: Callable[[Station], str | None]) -> Callable[[Station], StateType]:
@@ -66,23 +72,23 @@ def _media_types(station: Station) -> dict[str, Any]:
     }
 
 
-SENSORS: tuple[IcwsSensorEntityDescription, ...] = (
-    IcwsSensorEntityDescription(
+STATION_SENSORS: tuple[IcwsStationSensorEntityDescription, ...] = (
+    IcwsStationSensorEntityDescription(
         key="station_id",
         translation_key="station_id",
         value_fn=_text(lambda station: station.id),
     ),
-    IcwsSensorEntityDescription(
+    IcwsStationSensorEntityDescription(
         key="extension",
         translation_key="extension",
         value_fn=_text(lambda station: station.extension),
     ),
-    IcwsSensorEntityDescription(
+    IcwsStationSensorEntityDescription(
         key="remote_number",
         translation_key="remote_number",
         value_fn=_text(lambda station: station.remote_number),
     ),
-    IcwsSensorEntityDescription(
+    IcwsStationSensorEntityDescription(
         key="station_type",
         translation_key="station_type",
         device_class=SensorDeviceClass.ENUM,
@@ -90,47 +96,47 @@ SENSORS: tuple[IcwsSensorEntityDescription, ...] = (
         value_fn=_station_type,
         no_station=station_type_key(StationSetting.NONE),
     ),
-    IcwsSensorEntityDescription(
+    IcwsStationSensorEntityDescription(
         key="sip_address",
         translation_key="sip_address",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_text(lambda station: station.sip_address),
     ),
-    IcwsSensorEntityDescription(
+    IcwsStationSensorEntityDescription(
         key="sip_user",
         translation_key="sip_user",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_text(lambda station: station.sip_user),
     ),
-    IcwsSensorEntityDescription(
+    IcwsStationSensorEntityDescription(
         key="allowed_media_types",
         translation_key="allowed_media_types",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda station: len(station.allowed_media_types),
         attributes_fn=_media_types,
     ),
-    IcwsSensorEntityDescription(
+    IcwsStationSensorEntityDescription(
         key="managed_ip_phone",
         translation_key="managed_ip_phone",
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=_text(lambda station: station.managed_ip_phone),
-        exists_fn=lambda info: info.reports_managed_ip_phone,
+        supported_fn=_reports_managed_ip_phone,
     ),
-    IcwsSensorEntityDescription(
+    IcwsStationSensorEntityDescription(
         key="emergency_responder_location_id",
         translation_key="emergency_responder_location_id",
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=_text(lambda station: station.emergency_responder_location_id),
-        exists_fn=lambda info: info.reports_managed_ip_phone,
+        supported_fn=_reports_managed_ip_phone,
     ),
 )
 
 
-def _status_attributes(presence: Presence) -> dict[str, Any]:
+def _status_attributes(current: StatusData) -> dict[str, Any]:
     """Describe the status: its id, details set with it, and what it means."""
-    status, message = presence.status, presence.message
+    status, message = current.status, current.message
     return {
         "status_id": status.status_id,
         "notes": status.notes or None,
@@ -145,78 +151,30 @@ def _status_attributes(presence: Presence) -> dict[str, Any]:
     }
 
 
+def _status_text(current: StatusData) -> str:
+    """The status's text; its id when the text is too long for a state."""
+    text = current.text
+    return text if len(text) <= MAX_LENGTH_STATE_STATE else current.status.status_id
+
+
 @dataclass(frozen=True, kw_only=True)
-class IcwsStatusSensorEntityDescription(IcwsEntityDescription, SensorEntityDescription):
-    """The status sensor's description."""
+class IcwsStatusSensorEntityDescription(
+    IcwsEntityDescription[StatusCoordinator], SensorEntityDescription
+):
+    """A sensor of the user's status; ``value_fn`` and ``attributes_fn`` read it."""
+
+    value_fn: Callable[[StatusData], StateType]
+    attributes_fn: Callable[[StatusData], dict[str, Any]]
 
 
-STATUS_SENSOR = IcwsStatusSensorEntityDescription(
-    key="status", translation_key="status"
+STATUS_SENSORS: tuple[IcwsStatusSensorEntityDescription, ...] = (
+    IcwsStatusSensorEntityDescription(
+        key="status",
+        translation_key="status",
+        value_fn=_status_text,
+        attributes_fn=_status_attributes,
+    ),
 )
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: IcwsStationConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add the sensors the server's features allow."""
-    coordinator = entry.runtime_data.station
-    info = entry.runtime_data.session.client.login_info
-    async_add_entities(
-        IcwsStationSensor(coordinator, description)
-        for description in SENSORS
-        if info is None or description.exists_fn(info)
-    )
-    if (status := entry.runtime_data.status) is not None:
-        async_add_entities([IcwsStatusSensor(status, STATUS_SENSOR)])
-    calls = entry.runtime_data.calls
-    if calls is not None and calls.source is CallSource.QUEUE:
-        async_add_entities([IcwsCallStateSensor(calls, CALL_STATE)])
-
-
-class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
-    """A sensor of one station field."""
-
-    entity_description: IcwsSensorEntityDescription
-
-    @property
-    def native_value(self) -> StateType:
-        """Return the field's value, or the description's value without a station."""
-        if (station := self.coordinator.data) is None:
-            return self.entity_description.no_station
-        return self.entity_description.value_fn(station)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the field's details, such as the names of the media types."""
-        attributes_fn = self.entity_description.attributes_fn
-        if attributes_fn is None or (station := self.coordinator.data) is None:
-            return None
-        return attributes_fn(station)
-
-
-class IcwsStatusSensor(IcwsEntity[StatusCoordinator], SensorEntity):
-    """The user's CIC status, by its text in the session's language."""
-
-    entity_description: IcwsStatusSensorEntityDescription
-
-    @property
-    def native_value(self) -> str | None:
-        """Return the status's text (its id when the catalogue lacks it)."""
-        if (presence := self.coordinator.data) is None:
-            return None
-        text = presence.text
-        return (
-            text if len(text) <= MAX_LENGTH_STATE_STATE else presence.status.status_id
-        )
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the status's id, notes, end, forward number and flags."""
-        if (presence := self.coordinator.data) is None:
-            return None
-        return _status_attributes(presence)
 
 
 def _call_attributes(summary: CallSummary) -> dict[str, Any]:
@@ -235,29 +193,107 @@ def _call_attributes(summary: CallSummary) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class IcwsCallSensorEntityDescription(IcwsEntityDescription, SensorEntityDescription):
-    """A sensor of the user's calls."""
+class IcwsCallSensorEntityDescription(
+    IcwsEntityDescription[CallsCoordinator], SensorEntityDescription
+):
+    """A sensor of the user's calls; ``value_fn`` and ``attributes_fn`` read them."""
+
+    value_fn: Callable[[CallSummary], StateType]
+    attributes_fn: Callable[[CallSummary], dict[str, Any]]
 
 
-CALL_STATE = IcwsCallSensorEntityDescription(
-    key="call_state",
-    translation_key="call_state",
-    device_class=SensorDeviceClass.ENUM,
-    options=[state.value for state in CallState],
+CALL_SENSORS: tuple[IcwsCallSensorEntityDescription, ...] = (
+    IcwsCallSensorEntityDescription(
+        key="call_state",
+        translation_key="call_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in CallState],
+        value_fn=lambda summary: summary.state.value,
+        attributes_fn=_call_attributes,
+        supported_fn=lambda calls: calls.source is CallSource.QUEUE,
+    ),
 )
 
 
-class IcwsCallStateSensor(IcwsEntity[CallsCoordinator], SensorEntity):
-    """The user's call state, the strongest over their calls (see ``CallState``)."""
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: IcwsStationConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors the server offers."""
+    data = entry.runtime_data
+    async_add_entities(
+        [
+            *(
+                IcwsStationSensor(data.station, description)
+                for description in supported(data.station, STATION_SENSORS)
+            ),
+            *(
+                IcwsStatusSensor(data.status, description)
+                for description in supported(data.status, STATUS_SENSORS)
+            ),
+            *(
+                IcwsCallSensor(data.calls, description)
+                for description in supported(data.calls, CALL_SENSORS)
+            ),
+        ]
+    )
+
+
+class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
+    """A sensor of one station field."""
+
+    entity_description: IcwsStationSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the field's value, or the description's value without a station."""
+        if (station := self.coordinator.data) is None:
+            return self.entity_description.no_station
+        return self.entity_description.value_fn(station)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the field's details, such as the names of the media types."""
+        attributes_fn = self.entity_description.attributes_fn
+        if attributes_fn is None or (station := self.coordinator.data) is None:
+            return None
+        return attributes_fn(station)
+
+
+class IcwsStatusSensor(IcwsEntity[StatusCoordinator], SensorEntity):
+    """A sensor of the user's CIC status; the status shows by its text."""
+
+    entity_description: IcwsStatusSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the description's value of the status; unknown before the first."""
+        if (current := self.coordinator.data) is None:
+            return None
+        return self.entity_description.value_fn(current)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the status's id, notes, end, forward number and flags."""
+        if (current := self.coordinator.data) is None:
+            return None
+        return self.entity_description.attributes_fn(current)
+
+
+class IcwsCallSensor(IcwsEntity[CallsCoordinator], SensorEntity):
+    """A sensor of the user's calls, such as the call state (see ``CallState``)."""
 
     entity_description: IcwsCallSensorEntityDescription
 
     @property
-    def native_value(self) -> str:
-        """Return the strongest state over the user's calls."""
-        return (self.coordinator.data or CallSummary()).state.value
+    def native_value(self) -> StateType:
+        """Return the description's value over the user's calls now."""
+        return self.entity_description.value_fn(self.coordinator.data or CallSummary())
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return how many calls, and who is on the one that gives the state, since when."""
-        return _call_attributes(self.coordinator.data or CallSummary())
+        return self.entity_description.attributes_fn(
+            self.coordinator.data or CallSummary()
+        )

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -28,8 +27,9 @@ from .const import (
     CONF_WORKSTATION,
     DOMAIN,
 )
-from .coordinator import IcwsStationConfigEntry
-from .icws import StationSetting
+from .exceptions import translated_errors
+from .icws import IcwsResponseError, IcwsStationError, StationSetting
+from .models import IcwsStationConfigEntry
 from .station import STATION_FIELDS, station_options, station_type_key
 
 if TYPE_CHECKING:
@@ -73,29 +73,31 @@ SET_STATUS_SCHEMA: Final = vol.Schema(
 
 
 @callback
-def async_get_loaded_entry(
-    hass: HomeAssistant, call: ServiceCall
-) -> IcwsStationConfigEntry:
+def _loaded_entry(call: ServiceCall) -> IcwsStationConfigEntry:
     """Return the call's entry; a translated error when there is none or it is not loaded."""
-    entry_id: str = call.data[ATTR_CONFIG_ENTRY_ID]
-    entry: IcwsStationConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"title": entry.title},
-        )
+    entry: IcwsStationConfigEntry = service.async_get_config_entry(
+        call.hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+    )
     return entry
 
 
+def _station_refusal(err: IcwsResponseError) -> str:
+    if isinstance(err, IcwsStationError) and err.not_found:
+        return "station_not_found"
+    return "station_refused"
+
+
+async def _async_choose_station(
+    entry: IcwsStationConfigEntry, call: ServiceCall, setting: StationSetting
+) -> None:
+    with translated_errors(entry.runtime_data.session, refused=_station_refusal):
+        await entry.runtime_data.station.async_choose_station(
+            station_options(setting, call.data)
+        )
+
+
 async def _async_connect_station(call: ServiceCall) -> None:
-    entry = async_get_loaded_entry(call.hass, call)
+    entry = _loaded_entry(call)
     setting = StationSetting[call.data[CONF_STATION_TYPE].upper()]
     for field in STATION_FIELDS[setting]:
         if field != CONF_PERSISTENT and not str(call.data.get(field, "")).strip():
@@ -107,34 +109,35 @@ async def _async_connect_station(call: ServiceCall) -> None:
                     "station_type": call.data[CONF_STATION_TYPE],
                 },
             )
-    await entry.runtime_data.station.async_choose_station(
-        station_options(setting, call.data)
-    )
+    await _async_choose_station(entry, call, setting)
 
 
 async def _async_disconnect_station(call: ServiceCall) -> None:
-    entry = async_get_loaded_entry(call.hass, call)
-    await entry.runtime_data.station.async_choose_station(
-        station_options(StationSetting.NONE, {})
-    )
+    await _async_choose_station(_loaded_entry(call), call, StationSetting.NONE)
 
 
 async def _async_set_status(call: ServiceCall) -> None:
-    entry = async_get_loaded_entry(call.hass, call)
-    if (status := entry.runtime_data.status) is None:
+    entry = _loaded_entry(call)
+    status = entry.runtime_data.status
+    if not status.supported:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="status_not_supported",
             translation_placeholders={"title": entry.title},
         )
     until = call.data.get(ATTR_UNTIL)
-    await status.async_set_status(
-        call.data[ATTR_STATUS],
-        notes=call.data.get(ATTR_NOTES),
-        forward_number=call.data.get(ATTR_FORWARD_NUMBER),
-        # A time without zone is Home Assistant's local time.
-        until=dt_util.as_utc(until) if until is not None else None,
-    )
+    with translated_errors(
+        entry.runtime_data.session,
+        refused="status_refused",
+        status=call.data[ATTR_STATUS],
+    ):
+        await status.async_set_status(
+            call.data[ATTR_STATUS],
+            notes=call.data.get(ATTR_NOTES),
+            forward_number=call.data.get(ATTR_FORWARD_NUMBER),
+            # A time without zone is Home Assistant's local time.
+            until=dt_util.as_utc(until) if until is not None else None,
+        )
 
 
 @callback

@@ -3,7 +3,7 @@
 Why one session owner and one coordinator per concern: CIC allows one message stream per
 session, so one reader must take every message; but a station message must not rewrite the
 status entities, nor a status message the station's. So the session reads and routes each
-message type to the coordinator that registered for it, and each coordinator notifies only
+message type to the coordinator that takes it, and each coordinator notifies only
 its own entities. The session alone decides when to log in, reopen the stream or log out,
 so no coordinator can leave a second session on the server.
 
@@ -25,15 +25,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing, suppress
 from datetime import UTC, datetime
 import random
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Final, Protocol
 
 import aiohttp
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryError,
@@ -56,9 +57,6 @@ from .icws import (
 )
 from .repairs import session_issue_id
 
-if TYPE_CHECKING:
-    from .coordinator import IcwsStationConfigEntry
-
 INITIAL_MESSAGE_TIMEOUT: Final = 15.0
 BACKOFF_MIN: Final = 1.0
 BACKOFF_MAX: Final = 300.0
@@ -78,9 +76,7 @@ def _refused(err: BaseException) -> bool:
 
 
 class SessionPart(Protocol):
-    """What a coordinator gives the session it registers with (see ``IcwsCoordinator``)."""
-
-    name: str
+    """What a coordinator gives the session that runs it (see ``IcwsCoordinator``)."""
 
     @property
     def message_handlers(self) -> Mapping[type[Message], Callable[[Any], None]]:
@@ -135,7 +131,7 @@ def create_client(
 class IcwsSession:
     """Owns the client, the login, the message loop and the fault handling of one entry."""
 
-    def __init__(self, hass: HomeAssistant, entry: IcwsStationConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Create the HTTP session and the client; nothing is sent yet."""
         self.hass = hass
         self.entry = entry
@@ -148,11 +144,11 @@ class IcwsSession:
         # The kind of each recent error, never its text: the server's texts can quote
         # personal data, and the kind is what a maintainer acts on.
         self.errors: deque[tuple[datetime, str]] = deque(maxlen=ERROR_HISTORY)
-        self.last_error: Exception | None = None
         self.outages = 0
         self.logins = 0
-        self._parts: list[SessionPart] = []
+        self._parts: tuple[SessionPart, ...] = ()
         self._handlers: dict[type[Message], list[Callable[[Any], None]]] = {}
+        self._features: Mapping[str, int] | None = None
         self._messages: AsyncGenerator[Message] | None = None
         self._prepared = False
         self._outage_began = False
@@ -166,61 +162,68 @@ class IcwsSession:
         info = self.client.login_info
         return RetrievalMode.SSE if info and info.supports_sse else RetrievalMode.POLL
 
-    @callback
-    def register(self, part: SessionPart) -> CALLBACK_TYPE:
-        """Route the part's message types to it and set it up in every new session."""
-        self._parts.append(part)
-        for message_type, handler in part.message_handlers.items():
-            self._handlers.setdefault(message_type, []).append(handler)
+    def live_client(self) -> IcwsClient:
+        """Return the client while the session is live, for a request a user asked for.
 
-        @callback
-        def unregister() -> None:
-            self._parts.remove(part)
-            for message_type, handler in part.message_handlers.items():
-                self._handlers[message_type].remove(handler)
-
-        return unregister
-
-    async def async_start(self) -> None:
-        """Log in, let every part set up, and wait for each part's first full message.
-
-        Raises what ``async_setup_entry`` should: not ready (retried by Home Assistant),
-        auth failed (reauth) or an error (a different account).
+        Raises :class:`IcwsConnectionError` during an outage: a request then would either
+        fail or, worse, be the first of a second session.
         """
+        if not self.live:
+            raise IcwsConnectionError("No live session")
+        return self.client
+
+    async def async_start(self, parts: Sequence[SessionPart]) -> None:
+        """Log in, set the parts up in this order, and wait for each one's first message.
+
+        The order matters where a part decides from another's state (the calls follow the
+        status when the server has no queue watch), so the caller states it here. Raises
+        what ``async_setup_entry`` should: not ready (retried by Home Assistant), auth
+        failed (reauth) or an error (a different account). On every way out but success
+        the session is logged out and the HTTP session detached, so a failed setup leaves
+        nothing on the server, cancellation included.
+        """
+        self._parts = tuple(parts)
+        self._handlers = {}
+        for part in self._parts:
+            for message_type, handler in part.message_handlers.items():
+                self._handlers.setdefault(message_type, []).append(handler)
         try:
             await self._login()
             await self._prepare()
             async with asyncio.timeout(INITIAL_MESSAGE_TIMEOUT):
                 await self._read(until_ready=True)
-        except IcwsAuthenticationError as err:
+        except BaseException as err:
             await self._close()
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_auth",
-                translation_placeholders=self.placeholders(),
-            ) from err
-        except IcwsError as err:
-            await self._close()
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders=self.placeholders(error=str(err)),
-            ) from err
-        except TimeoutError as err:
-            await self._close()
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="no_initial_message",
-                translation_placeholders=self.placeholders(),
-            ) from err
-        except ConfigEntryError:
-            await self._close()
-            raise
+            if (error := self._setup_error(err)) is err:
+                raise
+            raise error from err
         self._set_live(True)
         ir.async_delete_issue(self.hass, DOMAIN, self.ended_issue_id)
         self._task = self.entry.async_create_background_task(
             self.hass, self._run(), f"{DOMAIN} messages of {self.entry.title}"
         )
+
+    def _setup_error(self, err: BaseException) -> BaseException:
+        """Return what setup raises for ``err``: Home Assistant's kinds, or ``err`` itself."""
+        if isinstance(err, IcwsAuthenticationError):
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders=self.placeholders(),
+            )
+        if isinstance(err, IcwsError):
+            return ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders=self.placeholders(error=str(err)),
+            )
+        if isinstance(err, TimeoutError):
+            return ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="no_initial_message",
+                translation_placeholders=self.placeholders(),
+            )
+        return err
 
     async def async_stop(self) -> None:
         """Stop reading, let the parts undo their setup, log out and close, bounded."""
@@ -233,7 +236,19 @@ class IcwsSession:
         await self._close()
 
     async def _close(self) -> None:
-        """Close the stream, end the session on the server and close the HTTP session."""
+        """Close the stream, end the session on the server and close the HTTP session.
+
+        Shielded: a setup or unload that is cancelled still logs out, bounded by the
+        shutdown timeout, rather than leave the session (and its station) on the server.
+        """
+        closing = asyncio.ensure_future(self._async_close())
+        try:
+            await asyncio.shield(closing)
+        except asyncio.CancelledError:
+            await closing
+            raise
+
+    async def _async_close(self) -> None:
         await self._close_messages()
         try:
             async with asyncio.timeout(SHUTDOWN_TIMEOUT):
@@ -254,7 +269,11 @@ class IcwsSession:
                 pass
 
     async def _login(self) -> None:
-        """Log in and check that the server still knows the user as the same account."""
+        """Log in and check that the server still knows the user as the same account.
+
+        A later login that finds other features (a switchover partner on another release)
+        reloads the entry, so that the entities follow what the server offers now.
+        """
         self._prepared = False
         info = await self.client.login()
         self.logins += 1
@@ -266,9 +285,18 @@ class IcwsSession:
                 translation_key="account_mismatch",
                 translation_placeholders=self.placeholders(),
             )
+        if self._features is None:
+            self._features = dict(info.features)
+        elif info.features != self._features:
+            LOGGER.info(
+                "%s offers other features than before; reloading %s",
+                self.client.url.host,
+                self.entry.title,
+            )
+            self.hass.config_entries.async_schedule_reload(self.entry.entry_id)
 
     async def _prepare(self) -> None:
-        """Let every part set itself up in the new session, in registration order."""
+        """Let every part set itself up in the new session, in the order given."""
         for part in self._parts:
             await part.async_session_started(self.client)
         self._prepared = True
@@ -385,7 +413,6 @@ class IcwsSession:
     def _lost(self, err: Exception) -> None:
         """Mark every entity unavailable at once, and log the first loss of an outage."""
         self.errors.append((datetime.now(UTC), type(err).__name__))
-        self.last_error = err
         if self.live:
             self._outage_began = True
             self.outages += 1

@@ -27,7 +27,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
-from custom_components.icws_station.binary_sensor import BINARY_SENSORS
+from custom_components.icws_station.binary_sensor import STATION_BINARY_SENSORS
 from custom_components.icws_station.const import APPLICATION_NAME
 from custom_components.icws_station.icws import (
     IcwsClient,
@@ -38,7 +38,7 @@ from custom_components.icws_station.icws import (
 from custom_components.icws_station.icws.codec import decode_json
 from custom_components.icws_station.icws.messages import parse_message
 from custom_components.icws_station.icws.sse import SseDecoder
-from custom_components.icws_station.sensor import SENSORS
+from custom_components.icws_station.sensor import STATION_SENSORS
 from icws_simulator import IcwsSimulator, SimulatedStation
 from icws_simulator.sse import encode_event
 from icws_simulator.stations import station_delta, station_info
@@ -111,14 +111,14 @@ def full_message(station: SimulatedStation) -> str:
 def assert_presentable(station: Station | None) -> None:
     """Every entity can show this station: a valid state, JSON-safe attributes."""
     assert station is not None
-    for description in SENSORS:
+    for description in STATION_SENSORS:
         value = description.value_fn(station)
         assert value is None or isinstance(value, str | int), value
         if isinstance(value, str):
             assert 0 < len(value) <= MAX_LENGTH_STATE_STATE, description.key
         if description.attributes_fn is not None:
             dumps(description.attributes_fn(station))
-    for binary_description in BINARY_SENSORS:
+    for binary_description in STATION_BINARY_SENSORS:
         assert binary_description.value_fn(station) in (True, False, None)
 
 
@@ -285,7 +285,7 @@ def _visible(station: SimulatedStation) -> SimulatedStation:
 
 def _sensor_state(key: str, station: Station) -> str:
     """The state the sensor ``key`` shows for ``station``."""
-    (description,) = (d for d in SENSORS if d.key == key)
+    (description,) = (d for d in STATION_SENSORS if d.key == key)
     value = description.value_fn(station)
     return STATE_UNKNOWN if value is None else str(value)
 

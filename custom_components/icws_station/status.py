@@ -1,4 +1,4 @@
-"""The user's presence: their CIC status, what it means, and setting it (protocol §9).
+"""The user's status: their CIC status, what it means, and setting it (protocol §9).
 
 One coordinator for the status, the status catalogue and the user's access list, because
 every status entity needs all three (a status's text and flags come from the catalogue,
@@ -16,15 +16,15 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, override
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 
 from .const import DOMAIN, LOGGER
-from .coordinator import IcwsCoordinator, IcwsStationConfigEntry
+from .coordinator import IcwsCoordinator
 from .icws import (
     IcwsClient,
-    IcwsError,
-    IcwsStatusError,
+    IcwsConnectionError,
     Message,
     StatusMessage,
     StatusMessagesMessage,
@@ -80,21 +80,21 @@ def status_options(
 
 
 @dataclass(frozen=True, slots=True)
-class Presence:
+class StatusData:
     """The user's status with the catalogue and access list that give it meaning."""
 
     status: UserStatus
-    options: StatusOptions = field(default_factory=StatusOptions)
+    choosable: StatusOptions = field(default_factory=StatusOptions)
 
     @property
     def catalogue(self) -> Mapping[str, StatusMessage]:
         """Return the server's statuses by :func:`status_key`."""
-        return self.options.catalogue
+        return self.choosable.catalogue
 
     @property
     def choices(self) -> Mapping[str, StatusMessage]:
         """Return the statuses the user may pick, by the option text shown for each."""
-        return self.options.choices
+        return self.choosable.choices
 
     @property
     def message(self) -> StatusMessage | None:
@@ -106,6 +106,28 @@ class Presence:
         """Return the current status's text in the session's language (else its id)."""
         message = self.message
         return message.message_text if message else self.status.status_id
+
+    @property
+    def option(self) -> str:
+        """Return the current status as the select shows it.
+
+        Its option text when the user may pick it; otherwise (a status the ACD or an
+        administrator set) its text, told apart from a choice of the same text by its id.
+        """
+        current = self.message
+        for text, message in self.choices.items():
+            if message == current:
+                return text
+        text = self.text
+        return f"{text} ({self.status.status_id})" if text in self.choices else text
+
+    @property
+    def options(self) -> list[str]:
+        """Return what the select offers: the choices, and the current status if not one."""
+        options = list(self.choices)
+        if (current := self.option) not in self.choices:
+            options.append(current)
+        return options
 
     def find(self, name: str) -> StatusMessage | None:
         """Return the catalogue status with this id or text, compared without case."""
@@ -130,22 +152,21 @@ def _catalogue(messages: Iterable[StatusMessage]) -> dict[str, StatusMessage]:
     return {status_key(message.status_id): message for message in messages}
 
 
-class StatusCoordinator(IcwsCoordinator[Presence | None]):
+class StatusCoordinator(IcwsCoordinator[StatusData | None]):
     """The user's status, pushed by the server; setting it goes to the server and back.
 
-    ``supported`` says, after the first login, whether the server has the status feature;
-    without it the coordinator stays idle and the entry creates no status entities. State
-    follows the server only: a status set from Home Assistant shows when the server reports
-    it, exactly as one set at the desktop client.
+    Without the server's status feature the coordinator stays idle (``supported`` false)
+    and the entry creates no status entities. State follows the server only: a status set
+    from Home Assistant shows when the server reports it, exactly as one set at the desktop
+    client.
     """
 
     def __init__(
-        self, hass: HomeAssistant, entry: IcwsStationConfigEntry, session: IcwsSession
+        self, hass: HomeAssistant, entry: ConfigEntry, session: IcwsSession
     ) -> None:
         """Start with nothing known; the first login fills it."""
         super().__init__(hass, entry, session, "status")
         self.data = None
-        self.supported: bool | None = None
         self._statuses: dict[str, UserStatus] = {}
         self._catalogue: dict[str, StatusMessage] = {}
         self._access: dict[str, frozenset[str]] = {}
@@ -183,11 +204,11 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
         self._publish()
 
     @override
-    async def _async_read(self, client: IcwsClient) -> Presence | None:
+    async def _async_read(self, client: IcwsClient) -> StatusData | None:
         status = await client.get_user_status()
         self._statuses[self._user_key] = status
         await self._async_read_options(client)
-        return Presence(status, self._options)
+        return StatusData(status, self._options)
 
     async def _async_read_options(self, client: IcwsClient) -> None:
         """Read the catalogue and the user's access list, and work out the choices."""
@@ -206,7 +227,7 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
         """Publish once the user's own status is known (the first message brings it)."""
         status = self._statuses.get(self._user_key)
         if status is not None:
-            self.async_publish(Presence(status, self._options))
+            self.async_publish(StatusData(status, self._options))
 
     @callback
     def _status_message(self, message: UserStatusMessage) -> None:
@@ -236,24 +257,24 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
         """Ask the server to set the user's status, by id or text.
 
         Raises ``ServiceValidationError`` for a status the server does not know or the user
-        may not pick (checked here, so the server is never asked in vain), and
-        ``HomeAssistantError`` when the session is not live or the server refuses.
+        may not pick (checked here, so the server is never asked in vain), and the client's
+        error when the session is not live (``IcwsConnectionError``) or the server refuses.
+        Picking the status the user is in already, which they may not pick (the ACD set
+        it), asks the server nothing.
         """
-        presence = self.data
-        if not self.session.live or presence is None:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="not_connected",
-                translation_placeholders=self.session.placeholders(),
-            )
-        message = presence.find(name)
+        client = self.session.live_client()
+        if (current := self.data) is None:
+            raise IcwsConnectionError("No status known yet")
+        if name == current.option and current.option not in current.choices:
+            return
+        message = current.find(name)
         if message is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="unknown_status",
                 translation_placeholders={"status": name},
             )
-        if message not in presence.choices.values():
+        if message not in current.choices.values():
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="status_not_allowed",
@@ -268,22 +289,9 @@ class StatusCoordinator(IcwsCoordinator[Presence | None]):
             forward_number,
             until,
         )
-        try:
-            await self.session.client.set_user_status(
-                message.status_id,
-                notes=notes,
-                forward_number=forward_number,
-                until=until,
-            )
-        except IcwsError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=(
-                    "status_refused"
-                    if isinstance(err, IcwsStatusError)
-                    else "status_request_failed"
-                ),
-                translation_placeholders=self.session.placeholders(
-                    status=message.message_text
-                ),
-            ) from err
+        await client.set_user_status(
+            message.status_id,
+            notes=notes,
+            forward_number=forward_number,
+            until=until,
+        )

@@ -1,0 +1,35 @@
+"""What a loaded entry holds: its session and the coordinator of each concern."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+
+from .calls import CallsCoordinator
+from .coordinator import IcwsCoordinator
+from .session import IcwsSession
+from .station import StationCoordinator
+from .status import StatusCoordinator
+
+
+@dataclass(frozen=True, slots=True)
+class IcwsRuntimeData:
+    """The session and its concerns; each concern says whether the server offers it."""
+
+    session: IcwsSession
+    station: StationCoordinator
+    status: StatusCoordinator
+    calls: CallsCoordinator
+
+    @property
+    def coordinators(self) -> tuple[IcwsCoordinator[Any], ...]:
+        """Every concern in the order the session sets them up.
+
+        The calls come after the status: without the queue watch they follow the status.
+        """
+        return (self.station, self.status, self.calls)
+
+
+type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]
