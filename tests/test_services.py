@@ -356,3 +356,41 @@ async def test_station_taken_by_another_logon(
     state = await wait_for_state(hass, STATION_CONNECTED, STATE_ON)
     assert state.attributes["logged_off_reason"] is None
     assert live_sessions.most == 1
+
+
+async def test_station_taken_is_not_taken_back_after_a_reload_or_restart(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    live_sessions: LiveSessionWatch,
+) -> None:
+    """The rule that the server's choice stands survives a reload and a restart."""
+    puts = len(simulator.station_requests)
+    simulator.take_station(USERNAME, reason="Logged on at another station")
+    await wait_for_state(hass, STATION_CONNECTED, STATE_OFF)
+
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
+    # A restart: the entry is set up again from its stored options.
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
+
+    assert len(simulator.station_requests) == puts
+    assert (state := hass.states.get(STATION_CONNECTED))
+    assert state.state == STATE_OFF
+    (session,) = simulator.sessions.values()
+    assert session.station is None
+
+    # Choosing a station again takes it, and the next restart keeps it.
+    await connect(
+        hass, init_integration, station_type="workstation", workstation="WS-114"
+    )
+    await wait_for_state(hass, STATION_CONNECTED, STATE_ON)
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await wait_for_state(hass, STATION_CONNECTED, STATE_ON)
+    assert len(simulator.station_requests) == puts + 2
+    assert live_sessions.most == 1

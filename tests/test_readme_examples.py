@@ -1,0 +1,76 @@
+"""The README's automation examples, run as written against the simulator."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+import re
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_mock_service,
+)
+import yaml
+
+from icws_simulator import IcwsSimulator
+
+from .conftest import USERNAME
+from .helpers import wait_for_state
+
+README = Path(__file__).parents[1] / "README.md"
+STATION_CONNECTED = "binary_sensor.jane_doe_cic01_station_connected"
+
+
+def readme_automation(alias: str) -> dict[str, Any]:
+    """Return the automation with this alias from the README's YAML examples."""
+    for block in re.findall(r"```yaml\n(.*?)```", README.read_text(), re.DOTALL):
+        config = yaml.safe_load(block)
+        if not isinstance(config, dict):
+            continue
+        for automation in config.get("automation", []):
+            if automation.get("alias") == alias:
+                return dict(automation)
+    pytest.fail(f"No automation {alias!r} in the README")
+
+
+async def test_station_drops_notification_names_the_reason(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The notification the README's example sends says why the station dropped.
+
+    The example waits 30 s with ``for:`` and reads the reason from the state it was
+    triggered by: the state and the reason must come in one write.
+    """
+    # A Wednesday at 10:00, inside the example's working hours.
+    freezer.move_to(datetime(2026, 12, 2, 10, 0, tzinfo=dt_util.get_default_time_zone()))
+    notifications: list[ServiceCall] = async_mock_service(
+        hass, "notify", "mobile_app_my_phone"
+    )
+    assert await async_setup_component(
+        hass,
+        AUTOMATION_DOMAIN,
+        {AUTOMATION_DOMAIN: [readme_automation("Tell me when my station drops")]},
+    )
+    await hass.async_block_till_done()
+    reason = "Your connection has been dropped due to a subsequent login"
+
+    simulator.take_station(USERNAME, reason=reason)
+    await wait_for_state(hass, STATION_CONNECTED, "off")
+    freezer.tick(31)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert len(notifications) == 1
+    assert notifications[0].data["title"] == "Station logged off"
+    assert reason in notifications[0].data["message"]
