@@ -53,7 +53,9 @@ async def test_station_drops_notification_names_the_reason(
     triggered by: the state and the reason must come in one write.
     """
     # A Wednesday at 10:00, inside the example's working hours.
-    freezer.move_to(datetime(2026, 12, 2, 10, 0, tzinfo=dt_util.get_default_time_zone()))
+    freezer.move_to(
+        datetime(2026, 12, 2, 10, 0, tzinfo=dt_util.get_default_time_zone())
+    )
     notifications: list[ServiceCall] = async_mock_service(
         hass, "notify", "mobile_app_my_phone"
     )
