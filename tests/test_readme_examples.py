@@ -12,13 +12,13 @@ from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from homeassistant.util.yaml import parse_yaml
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     async_mock_service,
 )
-import yaml
 
 from icws_simulator import IcwsSimulator
 
@@ -32,11 +32,11 @@ STATION_CONNECTED = "binary_sensor.jane_doe_cic01_station_connected"
 def readme_automation(alias: str) -> dict[str, Any]:
     """Return the automation with this alias from the README's YAML examples."""
     for block in re.findall(r"```yaml\n(.*?)```", README.read_text(), re.DOTALL):
-        config = yaml.safe_load(block)
+        config = parse_yaml(block)
         if not isinstance(config, dict):
             continue
-        for automation in config.get("automation", []):
-            if automation.get("alias") == alias:
+        for automation in config.get("automation") or []:
+            if isinstance(automation, dict) and automation.get("alias") == alias:
                 return dict(automation)
     pytest.fail(f"No automation {alias!r} in the README")
 
