@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
+import contextlib
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -103,4 +105,45 @@ async def test_no_initial_station_message_is_not_ready(
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.reason is not None
     assert "did not report the session's state in time" in mock_config_entry.reason
+    assert not simulator.sessions
+
+
+async def test_unexpected_error_in_setup_logs_out(
+    hass: HomeAssistant, simulator: IcwsSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A bug after the login must not leave the session, and its station, behind."""
+    mock_config_entry.add_to_hass(hass)
+    with patch.object(IcwsClient, "subscribe_queue", side_effect=RuntimeError("a bug")):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert simulator.login_attempts == 1
+    assert not simulator.sessions
+    # The station was logged on and is logged off again.
+    assert simulator.station_requests
+
+
+async def test_cancelled_setup_logs_out(
+    hass: HomeAssistant, simulator: IcwsSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Setup cancelled while it waits on the server (Home Assistant stopping) logs out."""
+    mock_config_entry.add_to_hass(hass)
+    waiting = asyncio.Event()
+
+    async def never_answered(self: IcwsClient) -> None:
+        waiting.set()
+        await asyncio.Event().wait()
+
+    with patch.object(IcwsClient, "subscribe_station", never_answered):
+        setup = hass.async_create_task(
+            hass.config_entries.async_setup(mock_config_entry.entry_id)
+        )
+        async with asyncio.timeout(5):
+            await waiting.wait()
+        assert len(simulator.sessions) == 1
+        setup.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await setup
+
     assert not simulator.sessions

@@ -15,6 +15,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.icws_station.calls import CallSource
 from custom_components.icws_station.const import DOMAIN
 from icws_simulator import IcwsSimulator
 from tests.conftest import PASSWORD, USERNAME
@@ -23,6 +24,7 @@ from tests.helpers import StateRecorder, wait_for_state
 from .conftest import (
     ALTERNATE_HOST,
     ALTERNATE_STATION,
+    ENTITY,
     EXTENSION,
     SERVER_CONNECTION,
     BackoffSpy,
@@ -206,6 +208,33 @@ async def test_switchover_to_the_alternate_server(
     # The partner's changes arrive too.
     alternate.update_station("WS-114", extension="2115")
     await wait_for_state(hass, EXTENSION, "2115")
+
+
+async def test_switchover_to_a_partner_with_other_features(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    alternate: IcwsSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A partner on another release: the entry reloads, and the entities follow it."""
+    call_state = f"sensor.{ENTITY}_call_state"
+    assert hass.states.get(call_state) is not None
+    alternate.queues_version = 0  # no queue watch over there: no call state
+
+    simulator.refuse_logins(alternates=[ALTERNATE_HOST])
+    simulator.end_session(reason="Switchover")
+
+    await until(alternate, lambda: alternate.login_attempts == 2)
+    await wait_for_state(hass, EXTENSION, ALTERNATE_STATION.extension)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert init_integration.runtime_data.calls.source is CallSource.STATUS
+    # The entity is no longer provided: its registry entry stays, restored unavailable.
+    assert (state := hass.states.get(call_state))
+    assert state.state == STATE_UNAVAILABLE
+    assert state.attributes.get("restored") is True
+    assert alternate.live_sessions(USERNAME) == 1
+    assert not simulator.sessions
 
 
 async def test_alternates_all_refusing(
