@@ -6,6 +6,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import (
     config_validation as cv,
+    device_registry as dr,
     entity_registry as er,
     issue_registry as ir,
 )
@@ -13,6 +14,8 @@ from homeassistant.helpers.typing import ConfigType
 
 from .calls import CallsCoordinator
 from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE, DOMAIN
+from .coordinator import IcwsSubentryCoordinator
+from .entity import entry_device_info
 from .icws import RetrievalMode
 from .models import IcwsRuntimeData, IcwsStationConfigEntry
 from .repairs import session_issue_id, station_issue_id
@@ -49,6 +52,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
     )
     await session.async_start(runtime_data.coordinators)
     entry.runtime_data = runtime_data
+    # The service device of the session, there before the devices linked to it.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **entry_device_info(runtime_data.station)
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
 
     async def stop(_event: Event) -> None:
         await session.async_stop()
@@ -58,6 +66,26 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, stop))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_entry_updated(
+    hass: HomeAssistant, entry: IcwsStationConfigEntry
+) -> None:
+    """Reload only for what a new session needs; follow the rest in the running one.
+
+    The one place that decides: a new address, account, password or TLS check, or another
+    way of fetching messages, takes a new session. A station chosen (by the options flow
+    or an action) is already connected in the running session, and subentries added or
+    removed change only what it watches: logging out and in for those would cost the user
+    their station for a moment, and the server a login.
+    """
+    data = entry.runtime_data
+    if data.session.outdated():
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+        return
+    for coordinator in data.coordinators:
+        if isinstance(coordinator, IcwsSubentryCoordinator):
+            await coordinator.async_sync_subentries()
 
 
 async def async_unload_entry(

@@ -16,7 +16,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlowWithReload,
+    OptionsFlow,
 )
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
@@ -360,6 +360,18 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
             options={**station, CONF_RETRIEVAL_MODE: RetrievalMode.AUTO.value},
         )
 
+    def _async_update_and_abort(
+        self, entry: IcwsStationConfigEntry, data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Save new connection data; the entry reloads to sign in with it.
+
+        A loaded entry's own update listener reloads it (the one place that decides);
+        one that is not loaded has none, so the flow reloads it.
+        """
+        if entry.state is ConfigEntryState.LOADED:
+            return self.async_update_and_abort(entry, data_updates=data)
+        return self.async_update_reload_and_abort(entry, data_updates=data)
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -381,8 +393,8 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 if not is_entry_account(entry, info):
                     return self.async_abort(reason="account_mismatch")
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_PASSWORD: user_input[CONF_PASSWORD]}
+                return self._async_update_and_abort(
+                    entry, {CONF_PASSWORD: user_input[CONF_PASSWORD]}
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -425,7 +437,7 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
                     if other.entry_id != entry.entry_id
                 ):
                     return self.async_abort(reason="already_configured")
-                return self.async_update_reload_and_abort(entry, data_updates=data)
+                return self._async_update_and_abort(entry, data)
         suggested = user_input or {
             key: value for key, value in entry.data.items() if key != CONF_PASSWORD
         }
@@ -439,11 +451,11 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class IcwsStationOptionsFlow(OptionsFlowWithReload):
+class IcwsStationOptionsFlow(OptionsFlow):
     """Change the station and how messages are fetched.
 
-    The entry reloads when the saved options change. A station chosen while the entry is
-    loaded is already connected and saved by then, so only a new update method reloads it.
+    A station chosen while the entry is loaded is already connected and saved by then; the
+    loaded entry's update listener reloads it only for a new update method.
     """
 
     def __init__(self) -> None:

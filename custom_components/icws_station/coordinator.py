@@ -10,11 +10,11 @@ holds them all is in ``models.py``.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Mapping
-from typing import Any, override
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, override
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import DOMAIN, LOGGER
@@ -97,3 +97,73 @@ class IcwsCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 ),
                 translation_placeholders=self.session.placeholders(),
             ) from err
+
+
+type SubentryListener = Callable[[ConfigSubentry], None]
+
+
+class IcwsSubentryCoordinator[DataT](IcwsCoordinator[DataT]):
+    """A concern whose things the user adds as config subentries of one type.
+
+    Colleagues and wallboard workgroups are watched in the entry's one session: adding or
+    removing a subentry changes what the session watches while it runs (the concern
+    subscribes again with the new set). Nothing reloads and nobody logs in again, so the
+    station and the user's own entities are untouched. Home Assistant removes a removed
+    subentry's devices and entities itself; the concern drops its own state for it.
+    """
+
+    subentry_type: ClassVar[str]
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        session: IcwsSession,
+        name: str,
+    ) -> None:
+        """Start with the entry's subentries of this concern's type."""
+        super().__init__(hass, entry, session, name)
+        self.subentries = self._current_subentries()
+        self._subentry_listeners: list[SubentryListener] = []
+
+    def _current_subentries(self) -> dict[str, ConfigSubentry]:
+        return {
+            subentry_id: subentry
+            for subentry_id, subentry in self.config_entry.subentries.items()
+            if subentry.subentry_type == self.subentry_type
+        }
+
+    @callback
+    def async_add_subentry_listener(self, listener: SubentryListener) -> CALLBACK_TYPE:
+        """Call ``listener`` with each subentry now, and with each one added later.
+
+        A platform adds a subentry's entities from it; it returns the function that stops.
+        """
+        self._subentry_listeners.append(listener)
+        for subentry in self.subentries.values():
+            listener(subentry)
+
+        @callback
+        def remove() -> None:
+            self._subentry_listeners.remove(listener)
+
+        return remove
+
+    async def async_sync_subentries(self) -> None:
+        """Follow the entry's subentries of this type after the entry changed."""
+        current = self._current_subentries()
+        added = [s for key, s in current.items() if key not in self.subentries]
+        removed = [s for key, s in self.subentries.items() if key not in current]
+        if not added and not removed:
+            return
+        self.subentries = current
+        await self._async_subentries_changed(added, removed)
+        for subentry in added:
+            for listener in list(self._subentry_listeners):
+                listener(subentry)
+
+    @abstractmethod
+    async def _async_subentries_changed(
+        self, added: Sequence[ConfigSubentry], removed: Sequence[ConfigSubentry]
+    ) -> None:
+        """Watch the new set in the running session, and forget what was removed."""

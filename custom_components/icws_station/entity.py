@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -52,6 +54,53 @@ def supported[
     ]
 
 
+def entry_device_info(coordinator: IcwsCoordinator[Any]) -> DeviceInfo:
+    """Return the service device that stands for the entry: the user's session.
+
+    A service, not a device: the entry is a user's session on a server. ICWS has no web
+    interface of its own, so there is no configuration URL to link.
+    """
+    entry = coordinator.config_entry
+    info = coordinator.session.client.login_info
+    return DeviceInfo(
+        identifiers={(DOMAIN, str(entry.unique_id))},
+        entry_type=DeviceEntryType.SERVICE,
+        name=entry.title,
+        manufacturer="Genesys",
+        model="PureConnect",
+        sw_version=str(info.version) if info and info.version else None,
+    )
+
+
+# Home Assistant links a device to the one it is reached through by that device's registry
+# ID from 2026.8 on; older releases take its identifiers (which 2026.8 and later still
+# accept, with a deprecation warning, until 2027.8).
+_LINK_BY_ID: Final = "via_device_id" in DeviceInfo.__optional_keys__
+
+
+def subentry_device_info(
+    coordinator: IcwsCoordinator[Any], subentry: ConfigSubentry, model: str
+) -> DeviceInfo:
+    """Return the device of a subentry (a colleague, a workgroup), under the entry's.
+
+    The entry's device is registered at setup (``async_setup_entry``), so it is there to
+    link to before any entity is added.
+    """
+    parent = (DOMAIN, str(coordinator.config_entry.unique_id))
+    info = DeviceInfo(
+        identifiers={(DOMAIN, subentry.subentry_id)},
+        entry_type=DeviceEntryType.SERVICE,
+        name=subentry.title,
+        manufacturer="Genesys",
+        model=model,
+    )
+    if not _LINK_BY_ID:
+        info["via_device"] = parent  # type: ignore[typeddict-unknown-key]
+    elif device := dr.async_get(coordinator.hass).async_get_device({parent}):
+        info["via_device_id"] = device.id
+    return info
+
+
 class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
     """An entity of the user's session, on the service device that stands for it.
 
@@ -70,22 +119,11 @@ class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[Coordinat
         coordinator: CoordinatorT,
         description: IcwsEntityDescription[CoordinatorT],
     ) -> None:
-        """Describe the entity and its device from the entry and the server's login answer."""
+        """Describe the entity on the entry's device (a subentry's entity replaces both)."""
         super().__init__(coordinator)
         self.entity_description = description
-        entry = coordinator.config_entry
-        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
-        info = coordinator.session.client.login_info
-        # A service, not a device: the entry is a user's session on a server. ICWS has no
-        # web interface of its own, so there is no configuration URL to link.
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, str(entry.unique_id))},
-            entry_type=DeviceEntryType.SERVICE,
-            name=entry.title,
-            manufacturer="Genesys",
-            model="PureConnect",
-            sw_version=str(info.version) if info and info.version else None,
-        )
+        self._attr_unique_id = f"{coordinator.config_entry.unique_id}_{description.key}"
+        self._attr_device_info = entry_device_info(coordinator)
 
     @property
     def available(self) -> bool:

@@ -128,6 +128,10 @@ def create_client(
     )
 
 
+def _retrieval_mode(entry: ConfigEntry) -> RetrievalMode:
+    return RetrievalMode(entry.options.get(CONF_RETRIEVAL_MODE, RetrievalMode.AUTO))
+
+
 class IcwsSession:
     """Owns the client, the login, the message loop and the fault handling of one entry."""
 
@@ -137,9 +141,8 @@ class IcwsSession:
         self.entry = entry
         self._http = create_http_session(hass, entry.data[CONF_VERIFY_SSL])
         self.client = create_client(hass, entry.data, self._http)
-        self.retrieval_mode = RetrievalMode(
-            entry.options.get(CONF_RETRIEVAL_MODE, RetrievalMode.AUTO)
-        )
+        self._data = dict(entry.data)
+        self.retrieval_mode = _retrieval_mode(entry)
         self.live = False
         # The kind of each recent error, never its text: the server's texts can quote
         # personal data, and the kind is what a maintainer acts on.
@@ -161,6 +164,13 @@ class IcwsSession:
             return self.retrieval_mode
         info = self.client.login_info
         return RetrievalMode.SSE if info and info.supports_sse else RetrievalMode.POLL
+
+    def outdated(self) -> bool:
+        """Whether the entry changed in a way only a new session can follow."""
+        return (
+            dict(self.entry.data) != self._data
+            or _retrieval_mode(self.entry) is not self.retrieval_mode
+        )
 
     def live_client(self) -> IcwsClient:
         """Return the client while the session is live, for a request a user asked for.
