@@ -1,15 +1,16 @@
 """Immutable, typed views of what the ICWS server says.
 
-Enums tolerate numbers the server adds in later versions: an unknown value becomes a member
-named ``UNKNOWN_<n>`` instead of an error, so a newer server never breaks an older client.
+Enums tolerate numbers the server adds in later versions (see :mod:`.enums`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
-from typing import Any, Final, Self
+from enum import StrEnum
+from typing import Any, Final
+
+from .enums import TolerantIntEnum
 
 _MASK: Final = "**********"
 
@@ -48,20 +49,7 @@ class Secret:
         return hash(self._value)
 
 
-class _TolerantIntEnum(IntEnum):
-    """An IntEnum that turns unknown integers into pseudo-members instead of failing."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Self | None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            return None
-        member = int.__new__(cls, value)
-        member._name_ = f"UNKNOWN_{value}"
-        member._value_ = value
-        return member
-
-
-class StationSetting(_TolerantIntEnum):
+class StationSetting(TolerantIntEnum):
     """How the session is connected to its station (``stationSetting``)."""
 
     NONE = 0
@@ -70,7 +58,7 @@ class StationSetting(_TolerantIntEnum):
     REMOTE_NUMBER = 3
 
 
-class MediaType(_TolerantIntEnum):
+class MediaType(TolerantIntEnum):
     """Interaction media types a station accepts (``allowedMediaTypes``)."""
 
     NONE = 0
@@ -85,7 +73,7 @@ class MediaType(_TolerantIntEnum):
     SOCIAL_CONVERSATION = 9  # connection feature 13
 
 
-class ConnectionState(_TolerantIntEnum):
+class ConnectionState(TolerantIntEnum):
     """State of the ICWS session in a ``connectionStateChangeMessage``."""
 
     NONE = 0
