@@ -31,7 +31,7 @@ The session: :meth:`~IcwsClient.login`, :meth:`~IcwsClient.check_session`,
 (switching replaces), ``disconnect_station``, ``get_station``, ``subscribe_station``.
 Presence: ``subscribe_user_statuses``, ``subscribe_status_messages``,
 ``subscribe_user_status_access``, ``get_status_messages``, ``get_user_status_access``,
-``get_user_status``, ``set_user_status``; status ids compare with :func:`status_key`.
+``get_user_status``, ``set_user_status``; status ids compare with :func:`id_key`.
 Calls: ``subscribe_queue``. Messages: :meth:`~IcwsClient.messages`.
 
 Faults: a broken message stream is reopened in the same session and every subscription is
@@ -80,16 +80,6 @@ from .models import (
     StationSettings,
     WorkstationSettings,
 )
-from .presence import (
-    StatusMessage,
-    StatusMessagesMessage,
-    UserStatus,
-    UserStatusAccessChange,
-    UserStatusAccessMessage,
-    UserStatusChange,
-    UserStatusMessage,
-    status_key,
-)
 from .queues import (
     DEFAULT_QUEUE_ATTRIBUTES,
     CallDirection,
@@ -97,6 +87,16 @@ from .queues import (
     InteractionChange,
     InteractionState,
     QueueContentsMessage,
+)
+from .status import (
+    StatusCatalogueMessage,
+    StatusDefinition,
+    UserStatus,
+    UserStatusAccessChange,
+    UserStatusAccessMessage,
+    UserStatusChange,
+    UserStatusMessage,
+    id_key,
 )
 from .url import server_url
 
@@ -133,14 +133,14 @@ __all__ = [
     "StationSetting",
     "StationSettings",
     "StationlessSettings",
-    "StatusMessage",
-    "StatusMessagesMessage",
+    "StatusCatalogueMessage",
+    "StatusDefinition",
     "UserStatus",
     "UserStatusAccessChange",
     "UserStatusAccessMessage",
     "UserStatusChange",
     "UserStatusMessage",
     "WorkstationSettings",
+    "id_key",
     "server_url",
-    "status_key",
 ]

@@ -42,9 +42,9 @@ from .models import (
     Station,
     StationSettings,
 )
-from .presence import StatusMessage, UserStatus, status_messages, user_status
 from .queues import DEFAULT_QUEUE_ATTRIBUTES, USER_QUEUE
 from .sse import SseDecoder
+from .status import StatusDefinition, UserStatus, status_definitions, user_status
 from .transport import Response, Transport, error_for
 
 _LOGGER = logging.getLogger(__name__)
@@ -372,7 +372,7 @@ class IcwsClient:
             body={"userIds": self._user_ids(user_ids)},
         )
 
-    async def subscribe_status_messages(self) -> None:
+    async def subscribe_status_catalogue(self) -> None:
         """Watch the server's status catalogue."""
         await self._subscribe(
             "messaging/subscriptions/status/status-messages",
@@ -407,21 +407,21 @@ class IcwsClient:
         )
         return QUEUE_SUBSCRIPTION_ID
 
-    async def get_status_messages(self) -> tuple[StatusMessage, ...]:
+    async def get_status_catalogue(self) -> tuple[StatusDefinition, ...]:
         """Return every status defined on the server, with texts in the session's language."""
         what = "Status catalogue query"
         response = await self._call("GET", "status/status-messages", what=what)
         items = _get(response.body, "statusMessageList")
         if not isinstance(items, list):
             raise IcwsResponseError(f"{what} failed: malformed answer", status=200)
-        return status_messages(items)
+        return status_definitions(items)
 
     async def get_user_status_access(
         self, user_id: str | None = None
     ) -> frozenset[str]:
         """Return the ids of the statuses a user may pick (``None``: the session's user).
 
-        Compare them with :func:`status_key`; offer only the selectable ones.
+        Compare them with :func:`id_key`; offer only the selectable ones.
         """
         what = "Status access query"
         response = await self._call(

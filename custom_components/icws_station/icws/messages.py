@@ -21,18 +21,18 @@ from .fields import (
     string,
 )
 from .models import ConnectionState, MediaType, Secret, Station, StationSetting
-from .presence import (
-    STATUS_MESSAGES_MESSAGE,
+from .queues import QUEUE_CONTENTS_MESSAGE, QueueContentsMessage, queue_contents_message
+from .status import (
+    STATUS_CATALOGUE_MESSAGE,
     USER_ACCESS_MESSAGE,
     USER_STATUS_MESSAGE,
-    StatusMessagesMessage,
+    StatusCatalogueMessage,
     UserStatusAccessMessage,
     UserStatusMessage,
-    status_messages_message,
+    status_catalogue_message,
     user_access_message,
     user_status_message,
 )
-from .queues import QUEUE_CONTENTS_MESSAGE, QueueContentsMessage, queue_contents_message
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ type Message = (
     StationMessage
     | ConnectionStateMessage
     | UserStatusMessage
-    | StatusMessagesMessage
+    | StatusCatalogueMessage
     | UserStatusAccessMessage
     | QueueContentsMessage
 )
@@ -201,7 +201,7 @@ _PARSERS: Final[Mapping[str, Callable[[Mapping[str, Any]], Message]]] = {
     STATION_MESSAGE: _station_message,
     CONNECTION_MESSAGE: _connection_message,
     USER_STATUS_MESSAGE: user_status_message,
-    STATUS_MESSAGES_MESSAGE: status_messages_message,
+    STATUS_CATALOGUE_MESSAGE: status_catalogue_message,
     USER_ACCESS_MESSAGE: user_access_message,
     QUEUE_CONTENTS_MESSAGE: queue_contents_message,
 }
