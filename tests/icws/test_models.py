@@ -26,6 +26,8 @@ def test_unknown_enum_values_become_members() -> None:
         MediaType("call")  # type: ignore[arg-type]
     assert InteractionState("Z").name == "UNKNOWN_Z"
     assert InteractionState("Z") == "Z"
+    with pytest.raises(ValueError, match="is not a valid"):
+        InteractionState(1)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

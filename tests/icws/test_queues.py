@@ -128,4 +128,4 @@ async def test_a_refused_renewal_does_not_stop_the_others(
 
     assert station is not None
     assert station.extension == "300"
-    assert "refused to renew a subscription" in caplog.text
+    assert "refused to renew the queue subscription" in caplog.text

@@ -14,7 +14,7 @@ import logging
 from typing import Any, Final, Self
 
 from .enums import TolerantStrEnum
-from .fields import InvalidFieldError, boolean, folded, object_list, strings, timestamp
+from .fields import InvalidFieldError, folded, is_delta, object_list, strings, timestamp
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def queue_contents_message(raw: Mapping[str, Any]) -> QueueContentsMessage:
     removed = wire.get("interactionsremoved")
     return QueueContentsMessage(
         subscription_id=subscription_id if isinstance(subscription_id, str) else None,
-        is_delta=boolean(wire.get("isdelta", True)),
+        is_delta=is_delta(wire),
         added=_changes(wire.get("interactionsadded")),
         changed=_changes(wire.get("interactionschanged")),
         removed=()

@@ -1,8 +1,9 @@
-"""The users' statuses (presence): models and the messages that report them.
+"""The users' statuses: the server's catalogue of them, who has which, and their messages.
 
-``docs/icws-protocol.md`` §9. Status ids are compared case-insensitively (a real server sent
-``"Do Not disturb"`` and ``"Available"``): caches are keyed by :func:`id_key` and user
-ids likewise. Unknown fields are ignored; a malformed entry of a list is skipped, not the
+``docs/icws-protocol.md`` §9. A :class:`StatusDefinition` is one entry of the catalogue (the
+wire calls it a ``statusMessage``). Status ids and user ids are compared case-insensitively (a
+real server sent ``"Do Not disturb"`` and ``"Available"``): caches are keyed by
+:func:`id_key`. Unknown fields are ignored; a malformed entry of a list is skipped, not the
 whole message.
 """
 
@@ -20,6 +21,7 @@ from .fields import (
     attributes,
     boolean,
     folded,
+    is_delta,
     object_list,
     string,
     strings,
@@ -33,9 +35,9 @@ STATUS_CATALOGUE_MESSAGE: Final = "urn:inin.com:status:statusMessagesMessage"
 USER_ACCESS_MESSAGE: Final = "urn:inin.com:status:statusMessagesUserAccessMessage"
 
 
-def id_key(status_id: str) -> str:
-    """Return the key under which a status (or user) id is compared and cached."""
-    return status_id.casefold()
+def id_key(identifier: str) -> str:
+    """Return the key under which a status or user id is compared and cached."""
+    return identifier.casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +167,7 @@ def user_status_message(raw: Mapping[str, Any]) -> UserStatusMessage:
             statuses.append(user_status_change(item))
         except InvalidFieldError:
             _LOGGER.debug("Ignoring a user status without user or status id")
-    return UserStatusMessage(_is_delta(wire), tuple(statuses))
+    return UserStatusMessage(is_delta(wire), tuple(statuses))
 
 
 _FLAGS: Final = {
@@ -204,7 +206,7 @@ def status_definitions(items: object) -> tuple[StatusDefinition, ...]:
         try:
             result.append(status_definition(item))
         except InvalidFieldError:
-            _LOGGER.debug("Ignoring a status message without a status id")
+            _LOGGER.debug("Ignoring a status definition without a status id")
     return tuple(result)
 
 
@@ -224,8 +226,8 @@ class StatusCatalogueMessage:
         result = dict(current) if self.is_delta else {}
         for status_id in self.removed:
             result.pop(id_key(status_id), None)
-        for message in (*self.added, *self.changed):
-            result[id_key(message.status_id)] = message
+        for definition in (*self.added, *self.changed):
+            result[id_key(definition.status_id)] = definition
         return result
 
 
@@ -237,7 +239,7 @@ def status_catalogue_message(raw: Mapping[str, Any]) -> StatusCatalogueMessage:
         added=status_definitions(wire.get("statusmessagesadded")),
         changed=status_definitions(wire.get("statusmessageschanged")),
         removed=() if removed is None else strings(removed),
-        is_delta=_is_delta(wire),
+        is_delta=is_delta(wire),
     )
 
 
@@ -295,12 +297,7 @@ def user_access_message(raw: Mapping[str, Any]) -> UserStatusAccessMessage:
             )
         except InvalidFieldError:
             _LOGGER.debug("Ignoring a malformed user access change")
-    return UserStatusAccessMessage(tuple(changes), _is_delta(wire))
-
-
-def _is_delta(wire: Mapping[str, Any]) -> bool:
-    is_delta = wire.get("isdelta", True)
-    return boolean(is_delta)
+    return UserStatusAccessMessage(tuple(changes), is_delta(wire))
 
 
 def _text_or_none(value: object) -> str | None:
