@@ -16,7 +16,7 @@ Typical use::
             await client.subscribe_user_statuses()    # the session's own user
         if info.supports_queues:
             await client.subscribe_queue()            # the user's calls
-        station, statuses, calls = None, {}, {}
+        station, statuses, calls, stale = None, {}, {}, set()
         async with aclosing(client.messages()) as messages:  # SSE if offered, else polls
             async for message in messages:
                 match message:
@@ -26,6 +26,8 @@ Typical use::
                         statuses = message.apply(statuses)
                     case QueueContentsMessage():
                         calls = message.apply(calls)
+                    case SubscriptionRefusedMessage():  # made by the client, see Faults
+                        stale.add(message.kind)
 
 The session: :meth:`~IcwsClient.login`, :meth:`~IcwsClient.check_session`,
 :meth:`~IcwsClient.logout`, :meth:`~IcwsClient.close`. The station: ``connect_station``
@@ -37,7 +39,11 @@ Status: ``subscribe_user_statuses``, ``subscribe_status_catalogue``,
 ``subscribe_queue``. Messages: :meth:`~IcwsClient.messages`.
 
 Faults: a broken message stream is reopened in the same session and every subscription is
-renewed (full messages follow). ``messages()`` ends with :class:`IcwsSessionLostError` when the
+renewed (full messages follow). A renewal the server refuses (4xx other than 401: say, a
+switchover partner without the feature) comes as a :class:`SubscriptionRefusedMessage` naming
+the subscription's :class:`SubscriptionKind`, with the server's ``status`` and ``error_id``:
+what it feeds is stale until a full message of that kind follows a later renewal (the client
+asks again after every gap). ``messages()`` ends with :class:`IcwsSessionLostError` when the
 server says the session is gone (log in again: ``should_reconnect`` and ``reason`` say whether
 and why), and with :class:`IcwsConnectionError` when the server cannot be reached for now
 (wait, then call ``messages()`` again: the session may live on).
@@ -97,6 +103,7 @@ from .status import (
     UserStatusMessage,
     id_key,
 )
+from .subscriptions import SubscriptionKind, SubscriptionRefusedMessage
 from .url import server_url
 
 __all__ = [
@@ -134,6 +141,8 @@ __all__ = [
     "StationlessSettings",
     "StatusCatalogueMessage",
     "StatusDefinition",
+    "SubscriptionKind",
+    "SubscriptionRefusedMessage",
     "UserStatus",
     "UserStatusAccessChange",
     "UserStatusAccessMessage",

@@ -395,6 +395,10 @@ class IcwsClient:
         skipped. A broken stream is reopened in the same session and every subscription is
         renewed, so full messages follow; so is a new call after an earlier one ended.
 
+        A renewal the server refuses (4xx other than 401) comes as a
+        :class:`SubscriptionRefusedMessage`: what that subscription feeds gets no messages
+        until a later renewal is granted and a full message follows.
+
         The generator ends by raising :class:`IcwsSessionLostError` when the server says
         the session is gone (log in again), or :class:`IcwsConnectionError` when the server
         cannot be reached for now (the session may live on: wait, then call this again).

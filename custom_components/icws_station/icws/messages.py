@@ -26,6 +26,7 @@ from .status import (
     user_access_message,
     user_status_message,
 )
+from .subscriptions import SubscriptionRefusedMessage
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class ConnectionStateMessage:
     should_reconnect: bool
 
 
+# Every message IcwsClient.messages() yields: the server's, and the client's own refusal note.
 type Message = (
     StationMessage
     | ConnectionStateMessage
@@ -73,6 +75,7 @@ type Message = (
     | StatusCatalogueMessage
     | UserStatusAccessMessage
     | QueueContentsMessage
+    | SubscriptionRefusedMessage
 )
 
 

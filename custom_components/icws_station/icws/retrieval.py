@@ -2,7 +2,8 @@
 
 After any gap in which messages may have been lost (a stream reopened, a poll that failed, a
 later call of ``messages()``) every subscription of the session is renewed, so full messages
-follow. A stream that falls silent is told from a quiet one by one session check.
+follow; a renewal the server refuses becomes a :class:`SubscriptionRefusedMessage` among the
+messages. A stream that falls silent is told from a quiet one by one session check.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .messages import Complaints, ConnectionStateMessage, Message, parse_message
 from .models import ConnectionState
 from .session import Session, require
 from .sse import SseDecoder
+from .subscriptions import SubscriptionRefusedMessage
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,9 +64,8 @@ class Retrieval:
         failures = 0
         while not self._closed.is_set():
             try:
-                if renew:
-                    await self._renew(session)
-                    renew = False
+                refused = await self._renew(session) if renew else []
+                renew = False
                 response = await session.call(
                     "GET", "messaging/messages", what="Message poll", csrf=False
                 )
@@ -77,6 +78,8 @@ class Retrieval:
                 _LOGGER.debug("Message poll failed; trying once more")
             else:
                 failures = 0
+                for refusal in refused:
+                    yield refusal
                 if isinstance(response.body, list):
                     for raw in response.body:
                         if (message := self._read(session, raw)) is not None:
@@ -107,7 +110,8 @@ class Retrieval:
                 async with session.stream("Message stream") as response:
                     self.stream = response
                     if renew:
-                        await self._renew(session)
+                        for refusal in await self._renew(session):
+                            yield refusal
                     renew = True
                     while True:
                         try:
@@ -154,15 +158,16 @@ class Retrieval:
                 delay = min(decoder.retry or 0.0, MAX_STREAM_RETRY)
             _LOGGER.debug("Message stream %s; reopening it", problem)
 
-    async def _renew(self, session: Session) -> None:
-        """Renew every subscription (a 401 or no server raises).
+    async def _renew(self, session: Session) -> list[SubscriptionRefusedMessage]:
+        """Renew every subscription; return the refusals (a 401 or no server raises).
 
         Renewing makes the server send a full (``isDelta: false``) message, as on the first
-        subscription (``docs/icws-protocol.md`` §5, §9, §10). A refusal of one is logged and
-        the others go on.
+        subscription (``docs/icws-protocol.md`` §5, §9, §10). A refused one does not stop
+        the others.
         """
         subscriptions = session.subscriptions
         _LOGGER.debug("Renewing %s subscriptions", len(subscriptions))
+        refused: list[SubscriptionRefusedMessage] = []
         for subscription in subscriptions:
             try:
                 await session.renew(subscription)
@@ -172,6 +177,12 @@ class Retrieval:
                     subscription.kind,
                     err,
                 )
+                refused.append(
+                    SubscriptionRefusedMessage(
+                        subscription.kind, err.status, err.error_id
+                    )
+                )
+        return refused
 
     def _read(self, session: Session, raw: object) -> Message | None:
         """Parse one message; when it says the session went down, end it and raise."""
