@@ -5,8 +5,9 @@ the tests over HTTP check that the entities follow them.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -15,25 +16,44 @@ from custom_components.icws_station.call_tracking import (
     CallState,
     CallSummary,
     CallTracker,
-    is_outbound,
     media_type,
+)
+from custom_components.icws_station.icws import (
+    CallDirection,
+    Interaction,
+    InteractionState,
 )
 
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 E = CallEventType
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """An interaction as the client reports it."""
+def item(
+    state: str,
+    object_type: str = "Call",
+    direction: str | None = "I",
+    remote_name: str = "Ada Lovelace",
+    remote_number: str = "+1 555 0100",
+    initiation_time: datetime | None = None,
+    connect_time: datetime | None = None,
+) -> Interaction:
+    """An interaction as the client reports it, from the letters and texts of the wire."""
+    return Interaction(
+        interaction_id="",
+        state=InteractionState(state),
+        object_type=object_type,
+        direction=CallDirection(direction) if direction else None,
+        remote_name=remote_name,
+        remote_number=remote_number,
+        initiation_time=initiation_time,
+        connect_time=connect_time,
+        attributes={},
+    )
 
-    state: str
-    object_type: str = "Call"
-    direction: str | None = "I"
-    remote_name: str = "Ada Lovelace"
-    remote_number: str = "+1 555 0100"
-    initiation_time: datetime | None = None
-    connect_time: datetime | None = None
+
+def at(interaction: Interaction, letter: str, **changes: Any) -> Interaction:
+    """The same interaction in the state of ``letter``, with other ``changes``."""
+    return replace(interaction, state=InteractionState(letter), **changes)
 
 
 class Clock:
@@ -64,12 +84,12 @@ def tracker(clock: Clock) -> CallTracker:
 
 
 def play(
-    tracker: CallTracker, clock: Clock, *letters: str, item: Item | None = None
+    tracker: CallTracker, clock: Clock, *letters: str, base: Interaction | None = None
 ) -> Iterator[list[CallEventType]]:
     """Move interaction "1" through ``letters`` ("-" removes it); yield each step's events."""
-    base = item or Item("A")
+    base = base or item("A")
     for letter in letters:
-        queue = {} if letter == "-" else {"1": replace(base, state=letter)}
+        queue = {} if letter == "-" else {"1": at(base, letter)}
         yield [event.event_type for event in tracker.update(queue, clock.tick())]
 
 
@@ -148,12 +168,12 @@ def test_outbound_transitions(
 ) -> None:
     """A call the user places is outgoing, then answered when the far end picks up."""
     steps = letters.split(" ")
-    assert list(play(tracker, clock, *steps, item=Item("S", direction="O"))) == expected
+    assert list(play(tracker, clock, *steps, base=item("S", direction="O"))) == expected
 
 
 def test_event_data(tracker: CallTracker, clock: Clock) -> None:
     """Events carry direction, remote party, media type, and the talk time on ended."""
-    call = Item("A")
+    call = item("A")
     [ringing] = tracker.update({"7": call}, clock.tick())
     assert ringing.interaction_id == "7"
     assert ringing.data() == {
@@ -162,14 +182,14 @@ def test_event_data(tracker: CallTracker, clock: Clock) -> None:
         "remote_number": "+1 555 0100",
         "media_type": "call",
     }
-    tracker.update({"7": replace(call, state="C")}, clock.tick())
-    tracker.update({"7": replace(call, state="H")}, clock.tick(30))
-    tracker.update({"7": replace(call, state="C")}, clock.tick(30))
-    [ended] = tracker.update({"7": replace(call, state="E")}, clock.tick(15.4))
+    tracker.update({"7": at(call, "C")}, clock.tick())
+    tracker.update({"7": at(call, "H")}, clock.tick(30))
+    tracker.update({"7": at(call, "C")}, clock.tick(30))
+    [ended] = tracker.update({"7": at(call, "E")}, clock.tick(15.4))
     assert ended.data()["duration"] == 75
     assert "duration" not in ringing.data()
 
-    anonymous = Item("S", direction="O", remote_name="", remote_number="")
+    anonymous = item("S", direction="O", remote_name="", remote_number="")
     [outgoing] = tracker.update({"8": anonymous}, clock.tick())
     assert outgoing.data() == {
         "direction": "outbound",
@@ -183,14 +203,14 @@ def test_event_data(tracker: CallTracker, clock: Clock) -> None:
 
 def test_names_arriving_late(tracker: CallTracker, clock: Clock) -> None:
     """A name that comes in a later delta reaches the following events and the summary."""
-    nameless = Item("A", remote_name="", remote_number="")
+    nameless = item("A", remote_name="", remote_number="")
     [ringing] = tracker.update({"1": nameless}, clock.tick())
     assert ringing.remote_name == ""
-    named = replace(nameless, state="C", remote_name="Ada", remote_number="100")
+    named = at(nameless, "C", remote_name="Ada", remote_number="100")
     [answered] = tracker.update({"1": named}, clock.tick())
     assert (answered.remote_name, answered.remote_number) == ("Ada", "100")
     # A later message without the name keeps it.
-    tracker.update({"1": replace(nameless, state="H")}, clock.tick())
+    tracker.update({"1": at(nameless, "H")}, clock.tick())
     assert tracker.summary().remote_name == "Ada"
 
 
@@ -198,10 +218,10 @@ def test_baseline_raises_no_events(clock: Clock) -> None:
     """A call in progress when Home Assistant starts shows, with no event for the past."""
     tracker = CallTracker()
     connected_at = START - timedelta(minutes=3)
-    in_progress = Item(
+    in_progress = item(
         "C", initiation_time=START - timedelta(minutes=4), connect_time=connected_at
     )
-    ringing = Item(
+    ringing = item(
         "A", remote_name="Grace", initiation_time=START - timedelta(seconds=5)
     )
     assert tracker.update({"1": in_progress, "2": ringing}, START) == []
@@ -218,17 +238,17 @@ def test_baseline_raises_no_events(clock: Clock) -> None:
 def test_server_clock_ahead_is_clamped(clock: Clock) -> None:
     """A server clock ahead of ours never makes a since in the future."""
     tracker = CallTracker()
-    ahead = Item("C", connect_time=START + timedelta(minutes=5))
+    ahead = item("C", connect_time=START + timedelta(minutes=5))
     tracker.update({"1": ahead}, START)
     assert tracker.summary().since == START
 
 
 def test_resync_after_a_gap(tracker: CallTracker, clock: Clock) -> None:
     """A full queue after a lost session is compared with what was known."""
-    tracker.update({"1": Item("A"), "2": Item("C"), "3": Item("A")}, clock.tick())
+    tracker.update({"1": item("A"), "2": item("C"), "3": item("A")}, clock.tick())
     # Meanwhile: 1 was answered, 2 ended, 3 was missed, 4 rang and is ringing.
     events = tracker.update(
-        {"1": Item("C"), "4": Item("A", remote_name="Grace")}, clock.tick()
+        {"1": item("C"), "4": item("A", remote_name="Grace")}, clock.tick()
     )
     assert [(e.interaction_id, e.event_type) for e in events] == [
         ("1", E.ANSWERED),
@@ -245,13 +265,13 @@ def summary_of(*letters: str, others: tuple[str, ...] = ()) -> CallSummary:
     """The summary over calls in the given states (ids in order) plus chats in ``others``."""
     tracker = CallTracker()
     queue = {
-        str(n): Item(
+        str(n): item(
             letter, remote_name=f"caller {n}", direction="O" if letter in "SR" else "I"
         )
         for n, letter in enumerate(letters)
     }
     queue |= {
-        f"chat{n}": Item(letter, object_type="Chat") for n, letter in enumerate(others)
+        f"chat{n}": item(letter, object_type="Chat") for n, letter in enumerate(others)
     }
     tracker.update(queue, START)
     return tracker.summary()
@@ -319,39 +339,41 @@ def test_chats_and_emails_are_not_calls() -> None:
 def test_chats_and_emails_raise_no_events(tracker: CallTracker, clock: Clock) -> None:
     """Other media are counted, never announced as calls."""
     for letter in ("A", "C", "E"):
-        queue = {"1": Item(letter, object_type="Email"), "2": Item(letter, "Chat")}
+        queue = {"1": item(letter, object_type="Email"), "2": item(letter, "Chat")}
         assert tracker.update(queue, clock.tick()) == []
-    [event] = tracker.update({"3": Item("A", object_type="CALL")}, clock.tick())
+    [event] = tracker.update({"3": item("A", object_type="CALL")}, clock.tick())
     assert (event.event_type, event.media_type) == (E.RINGING, "call")
 
 
 def test_since_follows_the_state(tracker: CallTracker, clock: Clock) -> None:
     """``since`` is when the call that gives the state entered it."""
-    tracker.update({"1": Item("A")}, clock.tick())
+    tracker.update({"1": item("A")}, clock.tick())
     answered_at = clock.tick()
-    tracker.update({"1": Item("C")}, answered_at)
+    tracker.update({"1": item("C")}, answered_at)
     assert tracker.summary().since == answered_at
-    tracker.update({"1": Item("C", remote_name="Ada L.")}, clock.tick())
+    tracker.update({"1": item("C", remote_name="Ada L.")}, clock.tick())
     assert tracker.summary().since == answered_at
     held_at = clock.tick()
-    tracker.update({"1": Item("H")}, held_at)
+    tracker.update({"1": item("H")}, held_at)
     assert tracker.summary().since == held_at
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("O", True),
-        ("o", True),
-        ("Outbound", True),
-        ("I", False),
-        ("", False),
-        (None, False),
-    ],
-)
-def test_direction(value: str | None, expected: bool) -> None:
-    """Only an outbound direction makes an interaction outbound [guess on the values]."""
-    assert is_outbound(value) is expected
+@pytest.mark.parametrize("direction", ["O", "o", "Outbound", " outbound "])
+def test_outbound_direction(tracker: CallTracker, clock: Clock, direction: str) -> None:
+    """However the server spells an outbound direction, the call is outgoing [guess]."""
+    [event] = tracker.update({"1": item("S", direction=direction)}, clock.tick())
+    assert event.event_type is E.OUTGOING
+    assert event.data()["direction"] == "outbound"
+
+
+@pytest.mark.parametrize("direction", ["I", "inbound", "", "sideways", None])
+def test_other_directions(
+    tracker: CallTracker, clock: Clock, direction: str | None
+) -> None:
+    """Only an outbound direction makes an interaction outbound: a ringing call rings."""
+    [event] = tracker.update({"1": item("A", direction=direction)}, clock.tick())
+    assert event.event_type is E.RINGING
+    assert event.data()["direction"] == "inbound"
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """What the user's queue means for the call entities: call state, and call events.
 
-The queue watch (``docs/icws-protocol.md`` §10) reports each interaction's ``Eic_State``
-letter; this module turns the sequence of queue contents into the strongest call state, a
+The queue watch (``docs/icws-protocol.md`` §10) reports each interaction's state (the
+client's :class:`InteractionState`); this module turns the sequence of queue contents into the strongest call state, a
 summary for the state attributes, and the events a user automates on (ringing, answered,
 held, resumed, ended, missed, outgoing). It holds no Home Assistant import and does no I/O,
 so every rule here is tested without a server.
@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Any, Final, Protocol
+from typing import Any, Final
+
+from .icws import CallDirection, Interaction, InteractionState
 
 CALL_OBJECT_TYPE: Final = "call"
 
@@ -65,23 +67,23 @@ class _Phase(IntEnum):
     ENDED = 6
 
 
-# Eic_State letters [doc] -> phase. [guess] Suspended (X) and parked (P) count as held:
-# the call waits for the user. Messaging (M) is the caller in voicemail: the user is not
-# on that call, and one that rang, went to voicemail and ended is missed. (§10 suggests
-# counting M as "on a call"; a busy light that turns red while someone leaves a message
-# would be wrong.) Unknown letters and "" (not set) leave the phase as it was.
-_PHASES: Final[Mapping[str, _Phase]] = {
-    "M": _Phase.VOICEMAIL,
-    "A": _Phase.RINGING,
-    "O": _Phase.RINGING,
-    "S": _Phase.DIALING,
-    "R": _Phase.DIALING,
-    "C": _Phase.CONNECTED,
-    "H": _Phase.HELD,
-    "X": _Phase.HELD,
-    "P": _Phase.HELD,
-    "I": _Phase.ENDED,
-    "E": _Phase.ENDED,
+# Interaction state -> phase. [guess] Suspended and parked count as held: the call waits for
+# the user. Messaging is the caller in voicemail: the user is not on that call, and one that
+# rang, went to voicemail and ended is missed. (§10 suggests counting it as "on a call"; a
+# busy light that turns red while someone leaves a message would be wrong.) Unknown states
+# and NONE (not set) leave the phase as it was.
+_PHASES: Final[Mapping[InteractionState, _Phase]] = {
+    InteractionState.MESSAGING: _Phase.VOICEMAIL,
+    InteractionState.ALERTING: _Phase.RINGING,
+    InteractionState.OFFERING: _Phase.RINGING,
+    InteractionState.DIALING: _Phase.DIALING,
+    InteractionState.PROCEEDING: _Phase.DIALING,
+    InteractionState.CONNECTED: _Phase.CONNECTED,
+    InteractionState.HELD: _Phase.HELD,
+    InteractionState.SUSPENDED: _Phase.HELD,
+    InteractionState.PARKED: _Phase.HELD,
+    InteractionState.DISCONNECTED_INTERNALLY: _Phase.ENDED,
+    InteractionState.DISCONNECTED_EXTERNALLY: _Phase.ENDED,
 }
 
 _CALL_STATES: Final[Mapping[_Phase | None, CallState]] = {
@@ -92,45 +94,6 @@ _CALL_STATES: Final[Mapping[_Phase | None, CallState]] = {
 }
 
 _ANSWERED: Final = frozenset({_Phase.CONNECTED, _Phase.HELD})
-
-
-class QueuedInteraction(Protocol):
-    """What the tracker reads of an interaction on the user's queue."""
-
-    @property
-    def state(self) -> str:
-        """Return the ``Eic_State`` letter (unknown letters kept)."""
-        ...
-
-    @property
-    def object_type(self) -> str:
-        """Return ``Eic_ObjectType`` ("Call", "Chat", "Email", ...)."""
-        ...
-
-    @property
-    def direction(self) -> str | None:
-        """Return ``Eic_CallDirection`` ("I" or "O"; None if not reported)."""
-        ...
-
-    @property
-    def remote_name(self) -> str | None:
-        """Return the other party's name (None or "" if unknown)."""
-        ...
-
-    @property
-    def remote_number(self) -> str | None:
-        """Return the other party's number or address (None or "" if unknown)."""
-        ...
-
-    @property
-    def initiation_time(self) -> datetime | None:
-        """Return when the interaction began, by the server's clock."""
-        ...
-
-    @property
-    def connect_time(self) -> datetime | None:
-        """Return when it was connected, by the server's clock."""
-        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,14 +158,6 @@ def media_type(object_type: str) -> str:
     return object_type.strip().casefold() or "unknown"
 
 
-def is_outbound(direction: str | None) -> bool:
-    """Return whether ``Eic_CallDirection`` says the user placed the interaction [guess]."""
-    return direction is not None and str(direction).strip().casefold() in {
-        "o",
-        "outbound",
-    }
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Seen:
     """What the tracker remembers of one interaction."""
@@ -233,7 +188,7 @@ class CallTracker:
         self._order = 0
 
     def update(
-        self, queue: Mapping[str, QueuedInteraction], now: datetime
+        self, queue: Mapping[str, Interaction], now: datetime
     ) -> list[CallEvent]:
         """Take the queue as it is now; return the events since the last update, in order."""
         baseline = self._seen is None
@@ -260,11 +215,11 @@ class CallTracker:
     def _follow(
         self,
         interaction_id: str,
-        interaction: QueuedInteraction,
+        interaction: Interaction,
         previous: _Seen | None,
         now: datetime,
     ) -> tuple[_Seen, list[CallEvent]]:
-        phase = _PHASES.get(str(interaction.state))
+        phase = _PHASES.get(interaction.state)
         if previous is None:
             self._order += 1
             previous = _Seen(
@@ -273,7 +228,7 @@ class CallTracker:
                 answered=False,
                 connected_at=None,
                 media_type=media_type(interaction.object_type),
-                outbound=is_outbound(interaction.direction),
+                outbound=interaction.direction is CallDirection.OUTBOUND,
                 remote_name=interaction.remote_name or "",
                 remote_number=interaction.remote_number or "",
                 order=self._order,

@@ -26,12 +26,12 @@ from .icws import (
     IcwsClient,
     IcwsConnectionError,
     Message,
-    StatusMessage,
-    StatusMessagesMessage,
+    StatusCatalogueMessage,
+    StatusDefinition,
     UserStatus,
     UserStatusAccessMessage,
     UserStatusMessage,
-    status_key,
+    id_key,
 )
 from .session import IcwsSession
 
@@ -41,17 +41,17 @@ class StatusOptions:
     """The catalogue with the user's access list, and what they make: the user's choices.
 
     Built once per catalogue or access change, not per status message: every status
-    message shares it. ``catalogue`` and ``access`` are keyed by :func:`status_key`
+    message shares it. ``catalogue`` and ``access`` are keyed by :func:`id_key`
     (status ids compare without case, docs/icws-protocol.md §9).
     """
 
-    catalogue: Mapping[str, StatusMessage] = field(default_factory=dict)
+    catalogue: Mapping[str, StatusDefinition] = field(default_factory=dict)
     access: frozenset[str] = frozenset()
-    choices: Mapping[str, StatusMessage] = field(default_factory=dict)
+    choices: Mapping[str, StatusDefinition] = field(default_factory=dict)
 
 
 def status_options(
-    catalogue: Mapping[str, StatusMessage], access: Iterable[str]
+    catalogue: Mapping[str, StatusDefinition], access: Iterable[str]
 ) -> StatusOptions:
     """Return the statuses the user may pick, by the option text shown for each.
 
@@ -59,7 +59,7 @@ def status_options(
     status the server set is shown by the sensor but never offered. Two statuses with the
     same text are told apart by their ids.
     """
-    keys = frozenset(status_key(status_id) for status_id in access)
+    keys = frozenset(id_key(status_id) for status_id in access)
     pickable = [
         message
         for key, message in catalogue.items()
@@ -87,19 +87,19 @@ class StatusData:
     choosable: StatusOptions = field(default_factory=StatusOptions)
 
     @property
-    def catalogue(self) -> Mapping[str, StatusMessage]:
-        """Return the server's statuses by :func:`status_key`."""
+    def catalogue(self) -> Mapping[str, StatusDefinition]:
+        """Return the server's statuses by :func:`id_key`."""
         return self.choosable.catalogue
 
     @property
-    def choices(self) -> Mapping[str, StatusMessage]:
+    def choices(self) -> Mapping[str, StatusDefinition]:
         """Return the statuses the user may pick, by the option text shown for each."""
         return self.choosable.choices
 
     @property
-    def message(self) -> StatusMessage | None:
+    def message(self) -> StatusDefinition | None:
         """Return the catalogue's entry of the current status (None: not in it)."""
-        return self.catalogue.get(status_key(self.status.status_id))
+        return self.catalogue.get(id_key(self.status.status_id))
 
     @property
     def text(self) -> str:
@@ -129,9 +129,9 @@ class StatusData:
             options.append(current)
         return options
 
-    def find(self, name: str) -> StatusMessage | None:
+    def find(self, name: str) -> StatusDefinition | None:
         """Return the catalogue status with this id or text, compared without case."""
-        key = status_key(name)
+        key = id_key(name)
         if (message := self.catalogue.get(key)) is not None:
             return message
         folded = name.strip().casefold()
@@ -148,8 +148,8 @@ class StatusData:
         )
 
 
-def _catalogue(messages: Iterable[StatusMessage]) -> dict[str, StatusMessage]:
-    return {status_key(message.status_id): message for message in messages}
+def _catalogue(messages: Iterable[StatusDefinition]) -> dict[str, StatusDefinition]:
+    return {id_key(message.status_id): message for message in messages}
 
 
 class StatusCoordinator(IcwsCoordinator[StatusData | None]):
@@ -168,7 +168,7 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
         super().__init__(hass, entry, session, "status")
         self.data = None
         self._statuses: dict[str, UserStatus] = {}
-        self._catalogue: dict[str, StatusMessage] = {}
+        self._catalogue: dict[str, StatusDefinition] = {}
         self._access: dict[str, frozenset[str]] = {}
         self._options = StatusOptions()
 
@@ -177,7 +177,7 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
     def message_handlers(self) -> Mapping[type[Message], Callable[[Any], None]]:
         return {
             UserStatusMessage: self._status_message,
-            StatusMessagesMessage: self._catalogue_message,
+            StatusCatalogueMessage: self._catalogue_message,
             UserStatusAccessMessage: self._access_message,
         }
 
@@ -198,7 +198,7 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
         # ([guess] in docs/icws-protocol.md §9); the vendor asks to read the access list
         # before offering statuses.
         await client.subscribe_user_statuses()
-        await client.subscribe_status_messages()
+        await client.subscribe_status_catalogue()
         await client.subscribe_user_status_access()
         await self._async_read_options(client)
         self._publish()
@@ -212,7 +212,7 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
 
     async def _async_read_options(self, client: IcwsClient) -> None:
         """Read the catalogue and the user's access list, and work out the choices."""
-        self._catalogue = _catalogue(await client.get_status_messages())
+        self._catalogue = _catalogue(await client.get_status_catalogue())
         self._access = {self._user_key: await client.get_user_status_access()}
         self._rebuild()
 
@@ -235,7 +235,7 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
         self._publish()
 
     @callback
-    def _catalogue_message(self, message: StatusMessagesMessage) -> None:
+    def _catalogue_message(self, message: StatusCatalogueMessage) -> None:
         self._catalogue = message.apply(self._catalogue)
         self._rebuild()
         self._publish()

@@ -7,9 +7,8 @@ from collections.abc import Callable
 import dataclasses
 import itertools
 import logging
-from typing import Any, cast
+from typing import Any
 
-import aiohttp
 from homeassistant.const import MAX_LENGTH_STATE_STATE, STATE_UNKNOWN
 from homeassistant.core import (
     Event,
@@ -25,24 +24,23 @@ from homeassistant.helpers.event import (
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from yarl import URL
 
 from custom_components.icws_station.binary_sensor import STATION_BINARY_SENSORS
-from custom_components.icws_station.const import APPLICATION_NAME
 from custom_components.icws_station.icws import (
-    IcwsClient,
+    ConnectionState,
+    ConnectionStateMessage,
     MediaType,
     Station,
     StationMessage,
 )
 from custom_components.icws_station.icws.codec import decode_json
-from custom_components.icws_station.icws.messages import parse_message
+from custom_components.icws_station.icws.messages import Complaints, parse_message
 from custom_components.icws_station.icws.sse import SseDecoder
 from custom_components.icws_station.sensor import STATION_SENSORS
 from icws_simulator import IcwsSimulator, SimulatedStation
 from icws_simulator.sse import encode_event
 from icws_simulator.stations import station_delta, station_info
-from tests.conftest import PASSWORD, USERNAME, make_stations
+from tests.conftest import make_stations
 from tests.helpers import wait_for_state
 
 from .conftest import (
@@ -125,19 +123,13 @@ def assert_presentable(station: Station | None) -> None:
 class Receiver:
     """The client's side of an event stream without the HTTP: decoder, JSON, parser.
 
-    Messages go through the client's own ``_handle``, which raises if one says the session
-    went down: none of the hostile messages may.
+    None of the hostile messages may say that the session went down: the client would end
+    it.
     """
 
     def __init__(self, chunk_size: int) -> None:
         """Start with no station, reading the stream in chunks of ``chunk_size`` bytes."""
-        self.client = IcwsClient(
-            cast("aiohttp.ClientSession", None),
-            URL("http://cic01.example.com:8018"),
-            USERNAME,
-            PASSWORD,
-            application_name=APPLICATION_NAME,
-        )
+        self.complain = Complaints()
         self.decoder = SseDecoder()
         self.chunk_size = chunk_size
         self.station: Station | None = None
@@ -152,7 +144,10 @@ class Receiver:
                 except ValueError:
                     continue
                 for item in raw if isinstance(raw, list) else (raw,):
-                    message = self.client._handle(item)
+                    message = parse_message(item, self.complain)
+                    assert not isinstance(message, ConnectionStateMessage) or (
+                        message.new_state is not ConnectionState.DOWN
+                    ), item
                     if isinstance(message, StationMessage):
                         self.station = message.apply(self.station)
 

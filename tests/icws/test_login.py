@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import itertools
+import json
+from typing import cast
 
 import aiohttp
+from aiohttp import web
 import pytest
 from pytest_socket import socket_allow_hosts
 from yarl import URL
@@ -21,6 +24,7 @@ from custom_components.icws_station.icws import (
 )
 from icws_simulator import IcwsSimulator
 from icws_simulator.protocol import server_version
+from icws_simulator.server import IcwsApi
 from tests.conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME, make_stations
 
 from .conftest import APP
@@ -311,3 +315,35 @@ async def test_calls_after_the_session_ended_raise_session_lost(
     assert not client.logged_in
     with pytest.raises(IcwsSessionLostError):
         await client.subscribe_station()
+
+
+@pytest.mark.parametrize(
+    "session_id", ["", ".", "..", "a/b", "line\nbreak", "nul\x00", "tab\tbed"]
+)
+async def test_a_session_id_unfit_for_a_path_is_refused(
+    http_session: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+    session_id: str,
+) -> None:
+    # The server's id (body only, as headers cannot carry it) goes into every later path.
+    original = IcwsApi.login
+
+    async def login(api: IcwsApi, request: web.Request) -> web.StreamResponse:
+        answer = await original(api, request)
+        assert isinstance(answer, web.Response)
+        assert answer.body is not None
+        body = json.loads(cast("bytes", answer.body))
+        answer.body = json.dumps({**body, "sessionId": session_id}).encode()
+        del answer.headers["ININ-ICWS-Session-ID"]
+        return answer
+
+    monkeypatch.setattr(IcwsApi, "login", login)
+    async with IcwsSimulator(users={USERNAME: PASSWORD}) as sim:
+        client = IcwsClient(
+            http_session, URL(sim.url), USERNAME, PASSWORD, application_name=APP
+        )
+
+        with pytest.raises(IcwsResponseError, match="lacks the session's credentials"):
+            await client.login()
+
+    assert not client.logged_in

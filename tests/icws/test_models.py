@@ -6,6 +6,8 @@ import pytest
 from yarl import URL
 
 from custom_components.icws_station.icws import (
+    CallDirection,
+    InteractionState,
     LoginInfo,
     MediaType,
     Secret,
@@ -22,6 +24,30 @@ def test_unknown_enum_values_become_members() -> None:
     assert StationSetting(7).name == "UNKNOWN_7"
     with pytest.raises(ValueError, match="is not a valid"):
         MediaType("call")  # type: ignore[arg-type]
+    assert InteractionState("Z").name == "UNKNOWN_Z"
+    assert InteractionState("Z") == "Z"
+    with pytest.raises(ValueError, match="is not a valid"):
+        InteractionState(1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [
+        ("O", CallDirection.OUTBOUND),
+        ("o", CallDirection.OUTBOUND),
+        (" Outbound ", CallDirection.OUTBOUND),
+        ("I", CallDirection.INBOUND),
+        ("inbound", CallDirection.INBOUND),
+    ],
+)
+def test_call_direction_however_spelled(text: str, direction: CallDirection) -> None:
+    # [guess] The protocol notes give "I" and "O"; other spellings must mean the same.
+    assert CallDirection(text) is direction
+
+
+def test_interaction_state_letters_in_any_case() -> None:
+    assert InteractionState("c") is InteractionState.CONNECTED
+    assert InteractionState(" ") is InteractionState.NONE
 
 
 def test_secret_never_shows_itself() -> None:

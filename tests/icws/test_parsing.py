@@ -97,6 +97,22 @@ def test_delta_without_a_cached_station() -> None:
     assert complete.apply(None) is not None
 
 
+def test_a_message_without_is_delta_is_merged() -> None:
+    current = Station(
+        id="WS-1",
+        extension="1",
+        station_setting=StationSetting.WORKSTATION,
+        sip_user="kept",
+    )
+
+    message = station_message(newStationInfo={**FULL, "extension": "2"})
+    station = message.apply(current)
+
+    assert message.is_delta
+    assert station is not None
+    assert (station.extension, station.sip_user) == ("2", "kept")
+
+
 def test_full_message_replaces_the_cache() -> None:
     current = Station(
         id="WS-1",

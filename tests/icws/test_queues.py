@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
@@ -15,12 +16,15 @@ from custom_components.icws_station.icws import (
     Message,
     QueueContentsMessage,
     RetrievalMode,
+    StationMessage,
+    SubscriptionKind,
+    SubscriptionRefusedMessage,
     WorkstationSettings,
 )
 from icws_simulator import IcwsSimulator
 from tests.conftest import USERNAME
 
-from .conftest import next_message, next_station_message
+from .conftest import WAIT, next_message, next_station_message
 
 
 @pytest.fixture(params=[RetrievalMode.SSE, RetrievalMode.POLL])
@@ -107,10 +111,8 @@ async def test_server_without_the_queue_feature(
     assert not info.supports_queues
 
 
-async def test_a_refused_renewal_does_not_stop_the_others(
-    simulator: IcwsSimulator,
-    client: IcwsClient,
-    caplog: pytest.LogCaptureFixture,
+async def test_a_refused_renewal_is_a_message_and_does_not_stop_the_others(
+    simulator: IcwsSimulator, client: IcwsClient
 ) -> None:
     await client.login()
     await client.connect_station(WorkstationSettings("WS-114"))
@@ -124,8 +126,50 @@ async def test_a_refused_renewal_does_not_stop_the_others(
         simulator.drop_sse_mid_event()
         simulator.update_station("WS-114", extension="300")
 
+        refused = await next_message(stream, SubscriptionRefusedMessage)
         station = (await next_station_message(stream)).apply(None)
 
+    assert refused == SubscriptionRefusedMessage(
+        SubscriptionKind.QUEUE, 404, "error.request.notFound"
+    )
     assert station is not None
     assert station.extension == "300"
-    assert "refused to renew a subscription" in caplog.text
+    assert client.logged_in
+
+
+@pytest.mark.parametrize("mode", [RetrievalMode.SSE, RetrievalMode.POLL])
+async def test_every_refused_renewal_names_its_subscription(
+    simulator: IcwsSimulator, client: IcwsClient, mode: RetrievalMode
+) -> None:
+    await client.login()
+    await client.subscribe_station()
+    await client.subscribe_user_statuses()
+    await client.subscribe_status_catalogue()
+    await client.subscribe_user_status_access()
+    await client.subscribe_queue()
+    async with aclosing(client.messages(mode, poll_interval=0.05)) as stream:
+        await next_message(stream, QueueContentsMessage)
+    # A switchover partner on another release: neither statuses nor queues any more.
+    simulator.status.version = 0
+    simulator.queues_version = 0
+
+    received: list[Message] = []
+    async with aclosing(client.messages(mode, poll_interval=0.05)) as stream:
+        async with asyncio.timeout(WAIT):
+            async for message in stream:
+                received.append(message)
+                if isinstance(message, StationMessage):
+                    break
+
+    refusals = [m for m in received if isinstance(m, SubscriptionRefusedMessage)]
+    assert {refusal.kind for refusal in refusals} == {
+        SubscriptionKind.USER_STATUSES,
+        SubscriptionKind.STATUS_CATALOGUE,
+        SubscriptionKind.STATUS_ACCESS,
+        SubscriptionKind.QUEUE,
+    }
+    assert len(refusals) == 4
+    assert {refusal.status for refusal in refusals} == {404}
+    # The renewal granted still brings its full message, after the refusals.
+    assert received[-1] == StationMessage(is_delta=False, changes=None)
+    assert client.logged_in

@@ -16,6 +16,7 @@ from custom_components.icws_station.icws import (
     ConnectionState,
     IcwsClient,
     IcwsConnectionError,
+    IcwsResponseError,
     IcwsSessionLostError,
     IcwsStationError,
     Message,
@@ -189,6 +190,33 @@ async def test_an_unknown_station_never_costs_the_current_one(
     assert calls(sim, "DELETE", "connection/station") == 0
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [],
+        {"id": 5, "extension": "114", "stationSetting": 1},
+        {"extension": "114", "canBeDialed": True},
+    ],
+)
+async def test_a_malformed_station_answer_is_an_error(
+    http_session: aiohttp.ClientSession,
+    patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
+    answer: object,
+) -> None:
+    async def malformed(
+        _api: IcwsApi, _request: web.Request, _session: SimSession
+    ) -> web.StreamResponse:
+        return web.json_response(answer)
+
+    sim = await patched("get_station", malformed)
+    async with make_client(http_session, sim) as client:
+        await client.login()
+
+        with pytest.raises(IcwsResponseError, match="malformed answer"):
+            await client.get_station()
+        assert client.logged_in
+
+
 async def open_messages(client: IcwsClient) -> AsyncGenerator[Message]:
     await client.login()
     await client.connect_station(WorkstationSettings("WS-114"))
@@ -268,7 +296,7 @@ async def test_closing_the_messages_ends_the_stream_before_logout(
 ) -> None:
     messages = await open_messages(client)
     await next_station_message(messages)
-    response = client._stream
+    response = client._retrieval.stream
     assert response is not None
 
     await messages.aclose()

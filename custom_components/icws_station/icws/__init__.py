@@ -1,6 +1,7 @@
 """An asyncio client for Genesys PureConnect's web API, ICWS.
 
-A user's session on a CIC server: its station, the user's presence and calls. No Home Assistant import: this package is a library that any asyncio program can use.
+A user's session on a CIC server: its station, the users' statuses and the user's calls. No
+Home Assistant import: this package is a library that any asyncio program can use.
 
 Typical use::
 
@@ -15,7 +16,7 @@ Typical use::
             await client.subscribe_user_statuses()    # the session's own user
         if info.supports_queues:
             await client.subscribe_queue()            # the user's calls
-        station, statuses, calls = None, {}, {}
+        station, statuses, calls, stale = None, {}, {}, set()
         async with aclosing(client.messages()) as messages:  # SSE if offered, else polls
             async for message in messages:
                 match message:
@@ -25,20 +26,27 @@ Typical use::
                         statuses = message.apply(statuses)
                     case QueueContentsMessage():
                         calls = message.apply(calls)
+                    case SubscriptionRefusedMessage():  # made by the client, see Faults
+                        stale.add(message.kind)
 
 The session: :meth:`~IcwsClient.login`, :meth:`~IcwsClient.check_session`,
 :meth:`~IcwsClient.logout`, :meth:`~IcwsClient.close`. The station: ``connect_station``
 (switching replaces), ``disconnect_station``, ``get_station``, ``subscribe_station``.
-Presence: ``subscribe_user_statuses``, ``subscribe_status_messages``,
-``subscribe_user_status_access``, ``get_status_messages``, ``get_user_status_access``,
-``get_user_status``, ``set_user_status``; status ids compare with :func:`status_key`.
-Calls: ``subscribe_queue``. Messages: :meth:`~IcwsClient.messages`.
+Status: ``subscribe_user_statuses``, ``subscribe_status_catalogue``,
+``subscribe_user_status_access``, ``get_status_catalogue`` (each entry a
+:class:`StatusDefinition`), ``get_user_status_access``, ``get_user_status``,
+``set_user_status``; status and user ids compare with :func:`id_key`. Calls:
+``subscribe_queue``. Messages: :meth:`~IcwsClient.messages`.
 
 Faults: a broken message stream is reopened in the same session and every subscription is
-renewed (full messages follow). ``messages()`` ends with :class:`IcwsSessionLostError` when
-the server says the session is gone (log in again: ``should_reconnect`` and ``reason`` say
-whether and why), and with :class:`IcwsConnectionError` when the server cannot be reached for
-now (wait, then call ``messages()`` again: the session may live on).
+renewed (full messages follow). A renewal the server refuses (4xx other than 401: say, a
+switchover partner without the feature) comes as a :class:`SubscriptionRefusedMessage` naming
+the subscription's :class:`SubscriptionKind`, with the server's ``status`` and ``error_id``:
+what it feeds is stale until a full message of that kind follows a later renewal (the client
+asks again after every gap). ``messages()`` ends with :class:`IcwsSessionLostError` when the
+server says the session is gone (log in again: ``should_reconnect`` and ``reason`` say whether
+and why), and with :class:`IcwsConnectionError` when the server cannot be reached for now
+(wait, then call ``messages()`` again: the session may live on).
 
 Errors (all :class:`IcwsError`): :class:`IcwsAuthenticationError` (bad credentials; never
 retried, it could lock the account), :class:`IcwsConnectionError` (network, TLS, timeout,
@@ -63,33 +71,8 @@ from .errors import (
     IcwsStatusError,
     IcwsTimeoutError,
 )
-from .messages import ConnectionStateMessage, Message, StationMessage
-from .models import (
-    ConnectionState,
-    LoginInfo,
-    MediaType,
-    RemoteNumberSettings,
-    RemoteWorkstationSettings,
-    RetrievalMode,
-    Secret,
-    ServerVersion,
-    SessionState,
-    Station,
-    StationlessSettings,
-    StationSetting,
-    StationSettings,
-    WorkstationSettings,
-)
-from .presence import (
-    StatusMessage,
-    StatusMessagesMessage,
-    UserStatus,
-    UserStatusAccessChange,
-    UserStatusAccessMessage,
-    UserStatusChange,
-    UserStatusMessage,
-    status_key,
-)
+from .messages import ConnectionStateMessage, Message
+from .models import ConnectionState, LoginInfo, Secret, ServerVersion, SessionState
 from .queues import (
     DEFAULT_QUEUE_ATTRIBUTES,
     CallDirection,
@@ -98,6 +81,29 @@ from .queues import (
     InteractionState,
     QueueContentsMessage,
 )
+from .retrieval import RetrievalMode
+from .station import (
+    MediaType,
+    RemoteNumberSettings,
+    RemoteWorkstationSettings,
+    Station,
+    StationlessSettings,
+    StationMessage,
+    StationSetting,
+    StationSettings,
+    WorkstationSettings,
+)
+from .status import (
+    StatusCatalogueMessage,
+    StatusDefinition,
+    UserStatus,
+    UserStatusAccessChange,
+    UserStatusAccessMessage,
+    UserStatusChange,
+    UserStatusMessage,
+    id_key,
+)
+from .subscriptions import SubscriptionKind, SubscriptionRefusedMessage
 from .url import server_url
 
 __all__ = [
@@ -133,14 +139,16 @@ __all__ = [
     "StationSetting",
     "StationSettings",
     "StationlessSettings",
-    "StatusMessage",
-    "StatusMessagesMessage",
+    "StatusCatalogueMessage",
+    "StatusDefinition",
+    "SubscriptionKind",
+    "SubscriptionRefusedMessage",
     "UserStatus",
     "UserStatusAccessChange",
     "UserStatusAccessMessage",
     "UserStatusChange",
     "UserStatusMessage",
     "WorkstationSettings",
+    "id_key",
     "server_url",
-    "status_key",
 ]

@@ -1,10 +1,16 @@
-"""The ICWS client: a session on one CIC server, its station and its messages."""
+"""The ICWS client: a user's session on one CIC server, its station, statuses and calls.
+
+The client keeps the session's life (login with switchover, check, logout) and the public
+calls; :mod:`.session` makes each call inside the session, :mod:`.retrieval` fetches the
+messages, and the concern modules (:mod:`.station`, :mod:`.status`, :mod:`.queues`) read
+what the server says.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Collection, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 import logging
@@ -14,64 +20,33 @@ from typing import Any, Final, Self
 import aiohttp
 from yarl import URL
 
-from .codec import decode_json
 from .errors import (
     IcwsAuthenticationError,
     IcwsConnectionError,
     IcwsError,
     IcwsResponseError,
-    IcwsSessionLostError,
     IcwsStationError,
     IcwsStatusError,
 )
-from .fields import InvalidFieldError, compact_timestamp, connection_state
-from .messages import (
-    Complaints,
-    ConnectionStateMessage,
-    Message,
-    StationMessage,
-    parse_message,
-)
-from .models import (
-    ConnectionState,
-    LoginInfo,
-    RetrievalMode,
-    Secret,
-    ServerVersion,
-    SessionState,
-    Station,
-    StationSettings,
-)
-from .presence import StatusMessage, UserStatus, status_messages, user_status
+from .fields import InvalidFieldError, compact_timestamp, nonempty_strings
+from .messages import Message
+from .models import LoginInfo, Secret, SessionState
 from .queues import DEFAULT_QUEUE_ATTRIBUTES, USER_QUEUE
-from .sse import SseDecoder
+from .retrieval import Retrieval, RetrievalMode
+from .session import Session, require
+from .station import Station, StationSettings, station
+from .status import StatusDefinition, UserStatus, status_definitions, user_status
+from .subscriptions import SubscriptionKind
 from .transport import Response, Transport, error_for
 
 _LOGGER = logging.getLogger(__name__)
 
-CSRF_HEADER: Final = "ININ-ICWS-CSRF-Token"
-SESSION_HEADER: Final = "ININ-ICWS-Session-ID"
 AUTHENTICATION_FAILURE: Final = "error.request.connection.authenticationFailure"
 # Seen on a real server as the errorId of "station not found"; also matched as errorCode.
 STATION_NOT_FOUND: Final = "-2147221496"
-MAX_STREAM_RETRY: Final = 10.0
 QUEUE_SUBSCRIPTION_ID: Final = "icws-station-user-queue"
 _STATUS_REFUSALS: Final = {400: "unknown_status", 403: "not_allowed"}
 DISCONNECT_FIRST_WORDS: Final = ("disconnect", "already connected", "alreadyconnected")
-
-
-class _Credentials:
-    """What proves the session: never shown in ``repr``."""
-
-    __slots__ = ("cookie", "csrf_token", "session_id")
-
-    def __init__(self, session_id: str, csrf_token: str, cookie: str) -> None:
-        self.session_id = session_id
-        self.csrf_token = csrf_token
-        self.cookie = cookie
-
-    def __repr__(self) -> str:
-        return "<ICWS session credentials>"
 
 
 class IcwsClient:
@@ -107,16 +82,10 @@ class IcwsClient:
         self._application_name = application_name
         self._language = language
         self._max_hops = max_switchover_hops
-        self._stream_idle_timeout = stream_idle_timeout
         self._logout_timeout = logout_timeout
-        self._credentials: _Credentials | None = None
+        self._session: Session | None = None
         self._login_info: LoginInfo | None = None
-        # Subscription path -> request body, renewed after any gap in the messages.
-        self._subscriptions: dict[str, Mapping[str, Any] | None] = {}
-        self._retrieved = False
-        self._closed = asyncio.Event()
-        self._complain = Complaints()
-        self._stream: aiohttp.ClientResponse | None = None
+        self._retrieval = Retrieval(stream_idle_timeout=stream_idle_timeout)
 
     def __repr__(self) -> str:
         """Name the server and user only."""
@@ -135,7 +104,7 @@ class IcwsClient:
     @property
     def logged_in(self) -> bool:
         """Whether the client holds a session it has not seen end."""
-        return self._credentials is not None
+        return self._session is not None and self._session.live
 
     async def login(self) -> LoginInfo:
         """Log in, following the server's switchover to alternate hosts (bounded).
@@ -143,7 +112,7 @@ class IcwsClient:
         Raises :class:`IcwsAuthenticationError` on bad credentials (never retried here),
         :class:`IcwsConnectionError` when no host accepts the session.
         """
-        self._session_ended()
+        self._drop_session()
         candidates = deque([self._url.host or ""])
         if self._login_info is not None:
             candidates.extend(self._login_info.alternate_hosts)
@@ -182,7 +151,7 @@ class IcwsClient:
             if response.status == 201:
                 return self._accept_login(url, response)
             if response.status == 503:
-                alternates = _strings(_get(response.body, "alternateHostList"))
+                alternates = nonempty_strings(_get(response.body, "alternateHostList"))
                 _LOGGER.info(
                     "Server %s is not accepting connections; alternates: %s",
                     host,
@@ -202,60 +171,10 @@ class IcwsClient:
         raise last_error or IcwsConnectionError("Login failed: no host to try")
 
     def _accept_login(self, url: URL, response: Response) -> LoginInfo:
-        body = response.body if isinstance(response.body, dict) else {}
-        session_id = response.headers.get(SESSION_HEADER) or body.get("sessionId")
-        csrf_token = response.headers.get(CSRF_HEADER) or body.get("csrfToken")
-        cookie = next(
-            (
-                f"{name}={value}"
-                for name, value in response.cookies.items()
-                if name.lower().startswith("icws")
-            ),
-            None,
-        )
-        # The id goes into every path and the token into a header: one that cannot (a "/",
-        # a control character) would make every later call fail outside IcwsError.
-        if (
-            not isinstance(session_id, str)
-            or session_id in {"", ".", ".."}
-            or "/" in session_id
-            or not isinstance(csrf_token, str)
-            or not csrf_token.isprintable()
-            or not cookie
-        ):
-            raise IcwsResponseError(
-                "Login failed: the answer lacks the session's credentials"
-            )
-        self._credentials = _Credentials(session_id, csrf_token, cookie)
+        self._session = Session.from_login_answer(self._transport, url, response)
         self._url = url
-        features: dict[str, int] = {}
-        raw_features = _get(body, "features")
-        for feature in raw_features if isinstance(raw_features, list) else ():
-            feature_id, version = _get(feature, "featureId"), _get(feature, "version")
-            if isinstance(feature_id, str) and isinstance(version, int):
-                features[feature_id] = version
-        version_raw = _get(body, "version")
-        version = (
-            ServerVersion(
-                major=_text(version_raw.get("majorVersion")),
-                minor=_text(version_raw.get("minorVersion")),
-                su=_text(version_raw.get("su")),
-                build=_text(version_raw.get("build")),
-                product_id=_text(version_raw.get("productId")),
-                display=_text(version_raw.get("productReleaseDisplayString")),
-            )
-            if isinstance(version_raw, dict)
-            else None
-        )
-        user_id = _text(body.get("userID")) or self._username
-        self._login_info = LoginInfo(
-            user_id=user_id,
-            user_display_name=_text(body.get("userDisplayName")) or user_id,
-            server_name=_text(body.get("icServer")) or url.host or "",
-            host=url.host or "",
-            features=features,
-            version=version,
-            alternate_hosts=_strings(body.get("alternateHostList")),
+        self._login_info = LoginInfo.from_answer(
+            response.body, host=url.host or "", username=self._username
         )
         _LOGGER.debug("Logged in to %s", url.host)
         return self._login_info
@@ -266,27 +185,7 @@ class IcwsClient:
         Raises :class:`IcwsSessionLostError` when the server answers 401 or reports the
         session down, :class:`IcwsConnectionError` when it cannot be reached.
         """
-        what = "Session check"
-        response = await self._call("GET", "connection", what=what)
-        body = response.body if isinstance(response.body, dict) else {}
-        reason = _text(body.get("reason"))
-        should_reconnect = body.get("shouldReconnect", True)
-        state = SessionState(
-            # A 200 names a session the server still holds: up unless it says otherwise.
-            state=connection_state(body.get("connectionState")) or ConnectionState.UP,
-            reason=reason,
-            should_reconnect=should_reconnect
-            if isinstance(should_reconnect, bool)
-            else True,
-        )
-        if state.state is ConnectionState.DOWN:
-            self._session_ended()
-            raise IcwsSessionLostError(
-                f"{what}: the server ended the session: {reason or 'no reason given'}",
-                reason=reason,
-                should_reconnect=state.should_reconnect,
-            )
-        return state
+        return await self._live("Session check").check()
 
     async def connect_station(self, settings: StationSettings) -> None:
         """Connect the session to a station, replacing any it has.
@@ -296,12 +195,13 @@ class IcwsClient:
         again. Raises :class:`IcwsStationError` if the server refuses the station.
         """
         what = "Station connection"
+        session = self._live(what)
         body = settings.to_wire()
-        response = await self._send("PUT", "connection/station", what=what, body=body)
+        response = await session.send("PUT", "connection/station", what=what, body=body)
         if response.status == 400 and _asks_to_disconnect_first(response):
             _LOGGER.debug("The server asks to disconnect the station before switching")
             await self.disconnect_station()
-            response = await self._send(
+            response = await session.send(
                 "PUT", "connection/station", what=what, body=body
             )
         if response.status in (200, 204):
@@ -321,42 +221,31 @@ class IcwsClient:
         """Return the session's station, or ``None`` when it has none."""
         what = "Station query"
         try:
-            response = await self._call("GET", "connection/station", what=what)
+            response = await self._live(what).call(
+                "GET", "connection/station", what=what
+            )
         except IcwsResponseError as err:
             if err.status in (400, 404):
                 return None
             raise
-        if not isinstance(response.body, dict):
-            raise IcwsResponseError(f"{what} failed: malformed answer", status=200)
-        message = parse_message(
-            {
-                "__type": "urn:inin.com:connection:stationConnectionStateChangeMessage",
-                "isDelta": False,
-                "newStationInfo": response.body,
-            }
-        )
-        return message.apply(None) if isinstance(message, StationMessage) else None
+        if isinstance(response.body, dict):
+            with suppress(InvalidFieldError):
+                return station(response.body)
+        raise IcwsResponseError(f"{what} failed: malformed answer", status=200)
 
     async def disconnect_station(self) -> None:
         """Disconnect the session from its station."""
-        await self._call(
-            "DELETE",
-            "connection/station",
-            what="Station disconnection",
-            expected=(200, 204),
+        what = "Station disconnection"
+        await self._live(what).call(
+            "DELETE", "connection/station", what=what, expected=(200, 204)
         )
 
     async def subscribe_station(self) -> None:
         """Watch the session's station; the next message is a full (not delta) one."""
         await self._subscribe(
-            "messaging/subscriptions/connection/station", what="Station subscription"
-        )
-
-    async def unsubscribe_station(self) -> None:
-        """Stop watching the session's station."""
-        await self._unsubscribe(
+            SubscriptionKind.STATION,
             "messaging/subscriptions/connection/station",
-            what="Station unsubscription",
+            what="Station subscription",
         )
 
     async def subscribe_user_statuses(
@@ -367,14 +256,16 @@ class IcwsClient:
         The next user status message is a full one (``docs/icws-protocol.md`` §9).
         """
         await self._subscribe(
+            SubscriptionKind.USER_STATUSES,
             "messaging/subscriptions/status/user-statuses",
             what="User status subscription",
             body={"userIds": self._user_ids(user_ids)},
         )
 
-    async def subscribe_status_messages(self) -> None:
+    async def subscribe_status_catalogue(self) -> None:
         """Watch the server's status catalogue."""
         await self._subscribe(
+            SubscriptionKind.STATUS_CATALOGUE,
             "messaging/subscriptions/status/status-messages",
             what="Status catalogue subscription",
         )
@@ -384,6 +275,7 @@ class IcwsClient:
     ) -> None:
         """Watch which statuses users may pick (``None``: the session's user)."""
         await self._subscribe(
+            SubscriptionKind.STATUS_ACCESS,
             "messaging/subscriptions/status/status-messages-user-access",
             what="Status access subscription",
             body={"userIds": self._user_ids(user_ids)},
@@ -398,6 +290,7 @@ class IcwsClient:
         (``docs/icws-protocol.md`` §10).
         """
         await self._subscribe(
+            SubscriptionKind.QUEUE,
             f"messaging/subscriptions/queues/{QUEUE_SUBSCRIPTION_ID}",
             what="Queue subscription",
             body={
@@ -407,24 +300,26 @@ class IcwsClient:
         )
         return QUEUE_SUBSCRIPTION_ID
 
-    async def get_status_messages(self) -> tuple[StatusMessage, ...]:
+    async def get_status_catalogue(self) -> tuple[StatusDefinition, ...]:
         """Return every status defined on the server, with texts in the session's language."""
         what = "Status catalogue query"
-        response = await self._call("GET", "status/status-messages", what=what)
+        response = await self._live(what).call(
+            "GET", "status/status-messages", what=what
+        )
         items = _get(response.body, "statusMessageList")
         if not isinstance(items, list):
             raise IcwsResponseError(f"{what} failed: malformed answer", status=200)
-        return status_messages(items)
+        return status_definitions(items)
 
     async def get_user_status_access(
         self, user_id: str | None = None
     ) -> frozenset[str]:
         """Return the ids of the statuses a user may pick (``None``: the session's user).
 
-        Compare them with :func:`status_key`; offer only the selectable ones.
+        Compare them with :func:`id_key`; offer only the selectable ones.
         """
         what = "Status access query"
-        response = await self._call(
+        response = await self._live(what).call(
             "GET",
             ("status", "status-messages-user-access", user_id or self._own_user()),
             what=what,
@@ -432,12 +327,12 @@ class IcwsClient:
         items = _get(response.body, "statusMessages")
         if not isinstance(items, list):
             raise IcwsResponseError(f"{what} failed: malformed answer", status=200)
-        return frozenset(_strings(items))
+        return frozenset(nonempty_strings(items))
 
     async def get_user_status(self, user_id: str | None = None) -> UserStatus:
         """Return a user's status now (``None``: the session's user)."""
         what = "User status query"
-        response = await self._call(
+        response = await self._live(what).call(
             "GET",
             ("status", "user-statuses", user_id or self._own_user()),
             what=what,
@@ -474,7 +369,7 @@ class IcwsClient:
                 "hasDate": True,
                 "hasTime": True,
             }
-        response = await self._send(
+        response = await self._live(what).send(
             "PUT",
             ("status", "user-statuses", self._own_user()),
             what=what,
@@ -500,6 +395,10 @@ class IcwsClient:
         skipped. A broken stream is reopened in the same session and every subscription is
         renewed, so full messages follow; so is a new call after an earlier one ended.
 
+        A renewal the server refuses (4xx other than 401) comes as a
+        :class:`SubscriptionRefusedMessage`: what that subscription feeds gets no messages
+        until a later renewal is granted and a full message follows.
+
         The generator ends by raising :class:`IcwsSessionLostError` when the server says
         the session is gone (log in again), or :class:`IcwsConnectionError` when the server
         cannot be reached for now (the session may live on: wait, then call this again).
@@ -511,32 +410,31 @@ class IcwsClient:
                 RetrievalMode.SSE if info and info.supports_sse else RetrievalMode.POLL
             )
         if mode is RetrievalMode.SSE:
-            return self._stream_messages()
-        return self._poll(poll_interval)
+            return self._retrieval.events(self._session)
+        return self._retrieval.poll(self._session, poll_interval)
 
     async def logout(self) -> None:
         """End the session: unsubscribe, then log out; best effort, bounded in time."""
-        if self._credentials is None:
+        session = self._session
+        if session is None or not session.live:
             return
         try:
             async with asyncio.timeout(self._logout_timeout):
-                for path in list(self._subscriptions):
+                for subscription in session.subscriptions:
                     with suppress(IcwsError):
-                        await self._unsubscribe(path, what="Unsubscription")
+                        await session.unsubscribe(subscription)
                 with suppress(IcwsError):
-                    await self._call(
+                    await session.call(
                         "DELETE", "connection", what="Logout", expected=range(200, 300)
                     )
         except TimeoutError:
             _LOGGER.debug("Logout did not finish within %s s", self._logout_timeout)
         finally:
-            self._session_ended()
+            self._drop_session()
 
     async def close(self) -> None:
         """Stop any message retrieval and log out."""
-        self._closed.set()
-        if self._stream is not None:
-            self._stream.close()
+        self._retrieval.close()
         await self.logout()
 
     async def __aenter__(self) -> Self:
@@ -553,87 +451,14 @@ class IcwsClient:
         await self.close()
 
     async def _subscribe(
-        self, path: str, *, what: str, body: Mapping[str, Any] | None = None
+        self,
+        kind: SubscriptionKind,
+        path: str,
+        *,
+        what: str,
+        body: Mapping[str, Any] | None = None,
     ) -> None:
-        """Start (or replace) a subscription and remember it, to renew it after a gap."""
-        await self._call("PUT", path, what=what, body=body, expected=(200, 204))
-        self._subscriptions[path] = body
-
-    async def _unsubscribe(self, path: str, *, what: str) -> None:
-        self._subscriptions.pop(path, None)
-        await self._call("DELETE", path, what=what, expected=(200, 204))
-
-    async def _renew_subscriptions(self) -> None:
-        """Renew every subscription after messages may have been lost.
-
-        Renewing makes the server send a full (``isDelta: false``) message, as on the first
-        subscription (``docs/icws-protocol.md`` §5, §9, §10). A refusal of one is logged and
-        the others go on; a 401 or an unreachable server ends the retrieval.
-        """
-        _LOGGER.debug("Renewing %s subscriptions", len(self._subscriptions))
-        for path, body in list(self._subscriptions.items()):
-            try:
-                await self._call(
-                    "PUT",
-                    path,
-                    what="Subscription renewal",
-                    body=body,
-                    expected=(200, 204),
-                )
-            except IcwsResponseError as err:
-                _LOGGER.warning("The server refused to renew a subscription: %s", err)
-
-    def _begin_retrieval(self) -> bool:
-        """Note that messages are being retrieved; return whether to renew first.
-
-        Only the first retrieval of a session follows its subscriptions directly; any later
-        one comes after a gap in which messages may have been lost.
-        """
-        renew = self._retrieved
-        self._retrieved = True
-        return renew
-
-    async def _call(
-        self,
-        method: str,
-        path: str | tuple[str, ...],
-        *,
-        what: str,
-        body: Mapping[str, Any] | None = None,
-        expected: Collection[int] = (200,),
-        csrf: bool = True,
-    ) -> Response:
-        response = await self._send(method, path, what=what, body=body, csrf=csrf)
-        if response.status not in expected:
-            raise error_for(what, response)
-        return response
-
-    async def _send(
-        self,
-        method: str,
-        path: str | tuple[str, ...],
-        *,
-        what: str,
-        body: Mapping[str, Any] | None = None,
-        csrf: bool = True,
-    ) -> Response:
-        """Send a call inside the session; a 401 ends it."""
-        credentials = self._require_credentials(what)
-        headers = {"Cookie": credentials.cookie}
-        if csrf:
-            headers[CSRF_HEADER] = credentials.csrf_token
-        segments = path if isinstance(path, tuple) else tuple(path.split("/"))
-        response = await self._transport.request(
-            method,
-            self._url.joinpath("icws", credentials.session_id, *segments),
-            what=what,
-            headers=headers,
-            body=body,
-        )
-        if response.status == 401:
-            self._session_ended()
-            raise error_for(what, response)
-        return response
+        await self._live(what).subscribe(kind, path, what=what, body=body)
 
     def _own_user(self) -> str:
         """The session's user id, as the server spelled it at login."""
@@ -642,161 +467,18 @@ class IcwsClient:
     def _user_ids(self, user_ids: Sequence[str] | None) -> list[str]:
         return [self._own_user()] if user_ids is None else list(user_ids)
 
-    def _require_credentials(self, what: str) -> _Credentials:
-        if self._credentials is None:
-            raise IcwsSessionLostError(f"{what} failed: not logged in")
-        return self._credentials
+    def _live(self, what: str) -> Session:
+        return require(self._session, what)
 
-    def _session_ended(self) -> None:
-        self._credentials = None
-        self._subscriptions.clear()
-        self._retrieved = False
-
-    def _handle(self, raw: object) -> Message | None:
-        """Parse one message; raise when it says the session went down."""
-        message = parse_message(raw, self._complain)
-        if (
-            isinstance(message, ConnectionStateMessage)
-            and message.new_state is ConnectionState.DOWN
-        ):
-            self._session_ended()
-            raise IcwsSessionLostError(
-                f"The server ended the session: {message.reason or 'no reason given'}",
-                reason=message.reason,
-                should_reconnect=message.should_reconnect,
-            )
-        return message
-
-    async def _poll(self, interval: float) -> AsyncGenerator[Message]:
-        renew = self._begin_retrieval()
-        failures = 0
-        while not self._closed.is_set():
-            try:
-                if renew:
-                    await self._renew_subscriptions()
-                    renew = False
-                response = await self._call(
-                    "GET", "messaging/messages", what="Message poll", csrf=False
-                )
-            except IcwsConnectionError:
-                # The answer may have been lost after the server drained the queue.
-                renew = True
-                failures += 1
-                if failures > 1:
-                    raise
-                _LOGGER.debug("Message poll failed; trying once more")
-            else:
-                failures = 0
-                if isinstance(response.body, list):
-                    for raw in response.body:
-                        if (message := self._handle(raw)) is not None:
-                            yield message
-                else:
-                    self._complain("batch", "Ignoring a malformed batch of messages")
-                    renew = True
-            with suppress(TimeoutError):
-                async with asyncio.timeout(interval):
-                    await self._closed.wait()
-
-    async def _stream_messages(self) -> AsyncGenerator[Message]:
-        renew = self._begin_retrieval()
-        # Streams in a row that ended without delivering anything (no event, no keep-alive).
-        empty_streams = 0
-        delay = 0.0
-        while not self._closed.is_set():
-            if delay:
-                with suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await self._closed.wait()
-                if self._closed.is_set():
-                    return
-            credentials = self._require_credentials("Message stream")
-            decoder = SseDecoder()
-            try:
-                async with self._transport.stream(
-                    self._url.joinpath(
-                        "icws", credentials.session_id, "messaging", "messages"
-                    ),
-                    what="Message stream",
-                    headers={"Cookie": credentials.cookie},
-                ) as response:
-                    self._stream = response
-                    if renew:
-                        await self._renew_subscriptions()
-                    renew = True
-                    while True:
-                        try:
-                            async with asyncio.timeout(self._stream_idle_timeout):
-                                chunk = await response.content.readany()
-                        except TimeoutError:
-                            if await self._stream_is_dead(decoder):
-                                problem = "silent"
-                                break
-                            continue
-                        if not chunk:
-                            problem = "closed by the server"
-                            break
-                        for data in decoder.feed(chunk):
-                            try:
-                                raw = decode_json(data)
-                            except ValueError:
-                                self._complain(
-                                    "json", "Ignoring a message that is not JSON"
-                                )
-                                continue
-                            for item in raw if isinstance(raw, list) else (raw,):
-                                if (message := self._handle(item)) is not None:
-                                    yield message
-            except IcwsSessionLostError:
-                self._session_ended()
-                raise
-            except IcwsResponseError as err:
-                # The server answers, but not with an event stream: not for now.
-                raise IcwsConnectionError(str(err), status=err.status) from err
-            except (aiohttp.ClientError, OSError) as err:
-                problem = type(err).__name__
-            finally:
-                self._stream = None
-            if self._closed.is_set():
-                return
-            if decoder.events or decoder.comments:
-                empty_streams, delay = 0, 0.0
-            else:
-                empty_streams += 1
-                if empty_streams > 1:
-                    await self.check_session()
-                    raise IcwsConnectionError(
-                        f"The message stream keeps ending ({problem})"
-                    )
-                # Pace reopening as the server asks, within reason.
-                delay = min(decoder.retry or 0.0, MAX_STREAM_RETRY)
-            _LOGGER.debug("Message stream %s; reopening it", problem)
-
-    async def _stream_is_dead(self, decoder: SseDecoder) -> bool:
-        """Decide what a stream silent for ``stream_idle_timeout`` means.
-
-        The server's keep-alive comments (``docs/icws-protocol.md`` §4) count as traffic,
-        so a stream that has carried them and then falls silent is dead even if the TCP
-        connection looks open. One session check tells a lost session (raises
-        :class:`IcwsSessionLostError`) and an unreachable server (raises
-        :class:`IcwsConnectionError`) from a stream to reopen. A server that never sent a
-        keep-alive is simply quiet: the stream is kept and the check repeated each idle
-        period. With the default 32 s this costs nothing while keep-alives flow and at most
-        one check per 32 s (under 2 requests a minute) without them, and a silent loss is
-        detected within 32 s plus one request timeout (10 s): under 45 s.
-        """
-        await self.check_session()
-        return decoder.comments > 0
+    def _drop_session(self) -> None:
+        """Forget the session without logging out (a new login replaces it)."""
+        if self._session is not None:
+            self._session.end()
+        self._session = None
 
 
 def _get(value: object, key: str) -> Any:
     return value.get(key) if isinstance(value, dict) else None
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return str(value)
-    return None
 
 
 def _asks_to_disconnect_first(response: Response) -> bool:
@@ -810,9 +492,3 @@ def _asks_to_disconnect_first(response: Response) -> bool:
         return False
     text = f"{error_id or ''} {message or ''}".casefold()
     return any(word in text for word in DISCONNECT_FIRST_WORDS)
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(item for item in value if isinstance(item, str) and item)

@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 import logging
 from typing import Any
 
-from .models import ConnectionState
-
 _LOGGER = logging.getLogger(__name__)
 
 # Wire name -> (attribute, parser): how :func:`attributes` reads an object.
@@ -44,6 +42,20 @@ def integer(value: object) -> int:
     return value
 
 
+def text(value: object) -> str | None:
+    """Return a string, or a number as text; anything else is None."""
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def nonempty_strings(value: object) -> tuple[str, ...]:
+    """Return the non-empty strings of a list; anything else gives none."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(item for item in value if isinstance(item, str) and item)
+
+
 def strings(value: object) -> tuple[str, ...]:
     """Return the strings of a list; other items are skipped."""
     if not isinstance(value, list):
@@ -58,6 +70,20 @@ def object_list(value: object) -> list[Mapping[str, Any]]:
     if not isinstance(value, list):
         raise InvalidFieldError
     return [item for item in value if isinstance(item, dict)]
+
+
+def is_delta(message: Mapping[str, Any]) -> bool:
+    """Read a message's ``isDelta`` (key as sent or case-folded); absent means a delta.
+
+    Every message carries it [doc]. One that does not is merged rather than taken for the
+    whole truth: a full message merged leaves at worst a stale entry until the next full one,
+    while a delta taken for the whole would drop what it leaves out (a call would vanish and
+    count as missed). A value that is no boolean makes the message malformed.
+    """
+    for key in ("isDelta", "isdelta"):
+        if key in message:
+            return boolean(message[key])
+    return True
 
 
 def folded(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,15 +113,6 @@ def timestamp(value: object) -> datetime:
 def compact_timestamp(moment: datetime) -> str:
     """Write a date in the compact ISO form servers send, in UTC."""
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def connection_state(value: object) -> ConnectionState | None:
-    """Read a state as the schema's integer or the vendor example's string."""
-    if isinstance(value, str):
-        return ConnectionState.__members__.get(value.upper())
-    if isinstance(value, int) and not isinstance(value, bool):
-        return ConnectionState(value)
-    return None
 
 
 def attributes(

@@ -7,32 +7,26 @@ than raising: one bad message from the server must not stop the stream of good o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 import logging
 from typing import Any, Final
 
-from .fields import (
-    FieldTable,
-    InvalidFieldError,
-    attributes,
-    boolean,
-    connection_state,
-    integer,
-    string,
-)
-from .models import ConnectionState, MediaType, Secret, Station, StationSetting
-from .presence import (
-    STATUS_MESSAGES_MESSAGE,
+from .fields import InvalidFieldError
+from .models import ConnectionState, connection_state
+from .queues import QUEUE_CONTENTS_MESSAGE, QueueContentsMessage, queue_contents_message
+from .station import STATION_MESSAGE, StationMessage, station_message
+from .status import (
+    STATUS_CATALOGUE_MESSAGE,
     USER_ACCESS_MESSAGE,
     USER_STATUS_MESSAGE,
-    StatusMessagesMessage,
+    StatusCatalogueMessage,
     UserStatusAccessMessage,
     UserStatusMessage,
-    status_messages_message,
+    status_catalogue_message,
     user_access_message,
     user_status_message,
 )
-from .queues import QUEUE_CONTENTS_MESSAGE, QueueContentsMessage, queue_contents_message
+from .subscriptions import SubscriptionRefusedMessage
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,71 +54,7 @@ class Complaints:
         )
 
 
-STATION_MESSAGE: Final = "urn:inin.com:connection:stationConnectionStateChangeMessage"
 CONNECTION_MESSAGE: Final = "urn:inin.com:connection:connectionStateChangeMessage"
-
-# Keys of a station message that are not station fields (the flat shape of the vendor's page,
-# docs/icws-protocol.md §5, puts the station's fields beside these).
-_ENVELOPE_KEYS: Final = frozenset(
-    {"__type", "isDelta", "previousStationInfo", "newStationInfo"}
-)
-
-
-def _setting(value: object) -> StationSetting:
-    return StationSetting(integer(value))
-
-
-def _media_types(value: object) -> tuple[MediaType, ...]:
-    if not isinstance(value, list):
-        raise InvalidFieldError
-    return tuple(MediaType(integer(item)) for item in value)
-
-
-def _secret(value: object) -> Secret:
-    return Secret(string(value))
-
-
-# Wire name -> (attribute of Station, parser).
-_FIELDS: Final[FieldTable] = {
-    "id": ("id", string),
-    "extension": ("extension", string),
-    "stationSetting": ("station_setting", _setting),
-    "canBeDialed": ("can_be_dialed", boolean),
-    "ringAlways": ("ring_always", boolean),
-    "sipAddress": ("sip_address", string),
-    "sipUser": ("sip_user", string),
-    "sipPassword": ("sip_password", _secret),
-    "remoteNumber": ("remote_number", string),
-    "allowedMediaTypes": ("allowed_media_types", _media_types),
-    "managedIPPhone": ("managed_ip_phone", string),
-    "emergencyResponderLocationID": ("emergency_responder_location_id", string),
-}
-_REQUIRED: Final = ("id", "extension", "station_setting")
-
-
-@dataclass(frozen=True, slots=True)
-class StationMessage:
-    """A ``stationConnectionStateChangeMessage``.
-
-    ``changes`` holds the station attributes the message carries; ``None`` means the session
-    has no station (any more).
-    """
-
-    is_delta: bool
-    changes: Mapping[str, Any] | None
-
-    def apply(self, current: Station | None) -> Station | None:
-        """Return the station after this message: a full message replaces, a delta merges."""
-        if self.changes is None:
-            return None
-        if self.is_delta and current is not None:
-            station = replace(current, **self.changes)
-        elif all(name in self.changes for name in _REQUIRED):
-            station = Station(**self.changes)
-        else:
-            # A delta with no station to merge into, lacking required fields: nothing to show.
-            return current
-        return None if _is_empty(station) else station
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,48 +67,16 @@ class ConnectionStateMessage:
     should_reconnect: bool
 
 
+# Every message IcwsClient.messages() yields: the server's, and the client's own refusal note.
 type Message = (
     StationMessage
     | ConnectionStateMessage
     | UserStatusMessage
-    | StatusMessagesMessage
+    | StatusCatalogueMessage
     | UserStatusAccessMessage
     | QueueContentsMessage
+    | SubscriptionRefusedMessage
 )
-
-
-def _is_empty(station: Station) -> bool:
-    # "Station removed" comes as stationSetting 0 (docs/icws-protocol.md §5 [guess]); an
-    # empty id is tolerated as the same thing.
-    return station.station_setting == StationSetting.NONE or not station.id
-
-
-def _station_changes(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """Return the station attributes of a message, or ``None`` for "no station"."""
-    if "newStationInfo" in raw:
-        info = raw["newStationInfo"]
-        if info is None:
-            return None
-        if not isinstance(info, dict):
-            raise InvalidFieldError
-    else:
-        info = {key: value for key, value in raw.items() if key not in _ENVELOPE_KEYS}
-    if not info:
-        return None
-    # A null field is left out, as if absent.
-    present = {name: value for name, value in info.items() if value is not None}
-    changes = attributes(present, _FIELDS, _REQUIRED, "station")
-    setting = changes.get("station_setting")
-    if setting == StationSetting.NONE or changes.get("id") == "":
-        return None
-    return changes
-
-
-def _station_message(raw: Mapping[str, Any]) -> StationMessage:
-    is_delta = raw.get("isDelta", False)
-    if not isinstance(is_delta, bool):
-        raise InvalidFieldError
-    return StationMessage(is_delta=is_delta, changes=_station_changes(raw))
 
 
 def _connection_message(raw: Mapping[str, Any]) -> ConnectionStateMessage:
@@ -198,10 +96,10 @@ def _connection_message(raw: Mapping[str, Any]) -> ConnectionStateMessage:
 
 
 _PARSERS: Final[Mapping[str, Callable[[Mapping[str, Any]], Message]]] = {
-    STATION_MESSAGE: _station_message,
+    STATION_MESSAGE: station_message,
     CONNECTION_MESSAGE: _connection_message,
     USER_STATUS_MESSAGE: user_status_message,
-    STATUS_MESSAGES_MESSAGE: status_messages_message,
+    STATUS_CATALOGUE_MESSAGE: status_catalogue_message,
     USER_ACCESS_MESSAGE: user_access_message,
     QUEUE_CONTENTS_MESSAGE: queue_contents_message,
 }

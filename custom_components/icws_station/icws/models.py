@@ -1,15 +1,17 @@
-"""Immutable, typed views of what the ICWS server says.
+"""The session's models: secrets, the session's state, and what a login reports.
 
-Enums tolerate numbers the server adds in later versions: an unknown value becomes a member
-named ``UNKNOWN_<n>`` instead of an error, so a newer server never breaks an older client.
+Immutable, typed views of what the server says, read tolerantly: a login answer with an odd
+field still logs in, with that field left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
 from typing import Any, Final, Self
+
+from .enums import TolerantIntEnum
+from .fields import nonempty_strings, text
 
 _MASK: Final = "**********"
 
@@ -48,44 +50,7 @@ class Secret:
         return hash(self._value)
 
 
-class _TolerantIntEnum(IntEnum):
-    """An IntEnum that turns unknown integers into pseudo-members instead of failing."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Self | None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            return None
-        member = int.__new__(cls, value)
-        member._name_ = f"UNKNOWN_{value}"
-        member._value_ = value
-        return member
-
-
-class StationSetting(_TolerantIntEnum):
-    """How the session is connected to its station (``stationSetting``)."""
-
-    NONE = 0
-    WORKSTATION = 1
-    REMOTE_WORKSTATION = 2
-    REMOTE_NUMBER = 3
-
-
-class MediaType(_TolerantIntEnum):
-    """Interaction media types a station accepts (``allowedMediaTypes``)."""
-
-    NONE = 0
-    CALL = 1
-    CHAT = 2
-    EMAIL = 3
-    GENERIC = 4
-    CALLBACK = 5
-    SMS_MESSAGE = 6
-    WORK_ITEM = 7
-    DIRECT_MESSAGE = 8  # connection feature 13
-    SOCIAL_CONVERSATION = 9  # connection feature 13
-
-
-class ConnectionState(_TolerantIntEnum):
+class ConnectionState(TolerantIntEnum):
     """State of the ICWS session in a ``connectionStateChangeMessage``."""
 
     NONE = 0
@@ -93,51 +58,13 @@ class ConnectionState(_TolerantIntEnum):
     DOWN = 2
 
 
-class RetrievalMode(StrEnum):
-    """How messages are fetched: server-sent events when the server offers them, or polling."""
-
-    AUTO = "auto"
-    SSE = "sse"
-    POLL = "poll"
-
-
-@dataclass(frozen=True, slots=True)
-class Station:
-    """The station the session is connected to, as the station subscription reports it.
-
-    ``sip_password`` is a :class:`Secret`, left out of ``repr``, equality and :meth:`as_dict`.
-    """
-
-    id: str
-    extension: str
-    station_setting: StationSetting
-    can_be_dialed: bool | None = None
-    ring_always: bool | None = None
-    sip_address: str | None = None
-    sip_user: str | None = None
-    sip_password: Secret | None = field(default=None, repr=False, compare=False)
-    remote_number: str | None = None
-    allowed_media_types: tuple[MediaType, ...] = ()
-    managed_ip_phone: str | None = None  # connection feature 15
-    emergency_responder_location_id: str | None = None  # connection feature 15
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the station as plain data for diagnostics; the SIP password is left out."""
-        return {
-            "id": self.id,
-            "extension": self.extension,
-            "station_setting": self.station_setting.name.lower(),
-            "can_be_dialed": self.can_be_dialed,
-            "ring_always": self.ring_always,
-            "sip_address": self.sip_address,
-            "sip_user": self.sip_user,
-            "remote_number": self.remote_number,
-            "allowed_media_types": [
-                media.name.lower() for media in self.allowed_media_types
-            ],
-            "managed_ip_phone": self.managed_ip_phone,
-            "emergency_responder_location_id": self.emergency_responder_location_id,
-        }
+def connection_state(value: object) -> ConnectionState | None:
+    """Read a state as the schema's integer or the vendor example's string."""
+    if isinstance(value, str):
+        return ConnectionState.__members__.get(value.upper())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ConnectionState(value)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +74,20 @@ class SessionState:
     state: ConnectionState
     reason: str | None = None
     should_reconnect: bool = True
+
+    @classmethod
+    def from_answer(cls, body: object) -> Self:
+        """Read the answer of a session check; the server's 200 names a live session."""
+        raw = body if isinstance(body, dict) else {}
+        should_reconnect = raw.get("shouldReconnect", True)
+        return cls(
+            # Up unless the server says otherwise.
+            state=connection_state(raw.get("connectionState")) or ConnectionState.UP,
+            reason=text(raw.get("reason")),
+            should_reconnect=should_reconnect
+            if isinstance(should_reconnect, bool)
+            else True,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,15 +101,27 @@ class ServerVersion:
     product_id: str | None = None
     display: str | None = None
 
+    @classmethod
+    def from_answer(cls, raw: Mapping[str, Any]) -> Self:
+        """Read the ``version`` object of a login answer."""
+        return cls(
+            major=text(raw.get("majorVersion")),
+            minor=text(raw.get("minorVersion")),
+            su=text(raw.get("su")),
+            build=text(raw.get("build")),
+            product_id=text(raw.get("productId")),
+            display=text(raw.get("productReleaseDisplayString")),
+        )
+
     def __str__(self) -> str:
         """Prefer the server's own display string (e.g. ``2018 R5``)."""
         if self.display:
             return self.display
         parts = [part for part in (self.major, self.minor) if part]
-        text = ".".join(parts) or "unknown"
+        shown = ".".join(parts) or "unknown"
         if self.su:
-            text += f" SU {self.su}"
-        return text
+            shown += f" SU {self.su}"
+        return shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +135,36 @@ class LoginInfo:
     features: Mapping[str, int] = field(default_factory=dict)
     version: ServerVersion | None = None
     alternate_hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def from_answer(cls, body: object, *, host: str, username: str) -> Self:
+        """Read a successful login's answer from ``host``; odd fields are left out.
+
+        The user id falls back to the ``username`` logged in with, the display name to the
+        user id, the server's name to the host.
+        """
+        raw = body if isinstance(body, dict) else {}
+        features: dict[str, int] = {}
+        listed = raw.get("features")
+        for feature in listed if isinstance(listed, list) else ():
+            if not isinstance(feature, dict):
+                continue
+            feature_id, version = feature.get("featureId"), feature.get("version")
+            if isinstance(feature_id, str) and isinstance(version, int):
+                features[feature_id] = version
+        version_raw = raw.get("version")
+        user_id = text(raw.get("userID")) or username
+        return cls(
+            user_id=user_id,
+            user_display_name=text(raw.get("userDisplayName")) or user_id,
+            server_name=text(raw.get("icServer")) or host,
+            host=host,
+            features=features,
+            version=ServerVersion.from_answer(version_raw)
+            if isinstance(version_raw, dict)
+            else None,
+            alternate_hosts=nonempty_strings(raw.get("alternateHostList")),
+        )
 
     def feature_version(self, feature_id: str) -> int:
         """Return a feature's version; 0 means the server does not offer it."""
@@ -206,66 +189,3 @@ class LoginInfo:
     def reports_managed_ip_phone(self) -> bool:
         """Whether stations carry managedIPPhone and the emergency location (connection 15)."""
         return self.feature_version("connection") >= 15
-
-
-@dataclass(frozen=True, slots=True)
-class WorkstationSettings:
-    """Connect the session to a workstation defined on the server."""
-
-    workstation: str
-
-    def to_wire(self) -> dict[str, Any]:
-        """Return the request body."""
-        return {
-            "__type": "urn:inin.com:connection:workstationSettings",
-            "workstation": self.workstation,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteWorkstationSettings:
-    """Connect to a workstation whose calls ring at a remote number."""
-
-    workstation: str
-    remote_number: str
-
-    def to_wire(self) -> dict[str, Any]:
-        """Return the request body."""
-        return {
-            "__type": "urn:inin.com:connection:remoteWorkstationSettings",
-            "workstation": self.workstation,
-            "remoteNumber": self.remote_number,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteNumberSettings:
-    """Connect to a remote phone number, optionally kept connected between calls."""
-
-    remote_number: str
-    persistent: bool = False
-
-    def to_wire(self) -> dict[str, Any]:
-        """Return the request body."""
-        return {
-            "__type": "urn:inin.com:connection:remoteNumberSettings",
-            "remoteNumber": self.remote_number,
-            "persistentConnection": self.persistent,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class StationlessSettings:
-    """Use the session without a station."""
-
-    def to_wire(self) -> dict[str, Any]:
-        """Return the request body."""
-        return {"__type": "urn:inin.com:connection:stationlessSettings"}
-
-
-type StationSettings = (
-    WorkstationSettings
-    | RemoteWorkstationSettings
-    | RemoteNumberSettings
-    | StationlessSettings
-)

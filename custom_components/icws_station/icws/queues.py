@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 import logging
 from typing import Any, Final, Self
 
-from .fields import InvalidFieldError, boolean, folded, object_list, strings, timestamp
+from .enums import TolerantStrEnum
+from .fields import InvalidFieldError, folded, is_delta, object_list, strings, timestamp
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,23 +39,7 @@ DEFAULT_QUEUE_ATTRIBUTES: Final = (
 )
 
 
-class _TolerantStrEnum(StrEnum):
-    """A StrEnum that keeps unknown values as pseudo-members named ``UNKNOWN_<value>``."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Self | None:
-        if not isinstance(value, str):
-            return None
-        for member in cls:
-            if member.value == value.upper():
-                return member
-        pseudo = str.__new__(cls, value)
-        pseudo._name_ = f"UNKNOWN_{value}"
-        pseudo._value_ = value
-        return pseudo
-
-
-class InteractionState(_TolerantStrEnum):
+class InteractionState(TolerantStrEnum):
     """``Eic_State``: the letter of an interaction's state [doc]."""
 
     NONE = ""
@@ -72,8 +56,8 @@ class InteractionState(_TolerantStrEnum):
     DISCONNECTED_EXTERNALLY = "E"
 
 
-class CallDirection(_TolerantStrEnum):
-    """``Eic_CallDirection`` [guess: ``I`` / ``O``]."""
+class CallDirection(TolerantStrEnum):
+    """``Eic_CallDirection`` [guess: ``I`` / ``O``; ``inbound`` / ``outbound`` match too]."""
 
     INBOUND = "I"
     OUTBOUND = "O"
@@ -203,7 +187,7 @@ def queue_contents_message(raw: Mapping[str, Any]) -> QueueContentsMessage:
     removed = wire.get("interactionsremoved")
     return QueueContentsMessage(
         subscription_id=subscription_id if isinstance(subscription_id, str) else None,
-        is_delta=boolean(wire.get("isdelta", True)),
+        is_delta=is_delta(wire),
         added=_changes(wire.get("interactionsadded")),
         changed=_changes(wire.get("interactionschanged")),
         removed=()

@@ -1,8 +1,9 @@
-"""The users' statuses (presence): models and the messages that report them.
+"""The users' statuses: the server's catalogue of them, who has which, and their messages.
 
-``docs/icws-protocol.md`` §9. Status ids are compared case-insensitively (a real server sent
-``"Do Not disturb"`` and ``"Available"``): caches are keyed by :func:`status_key` and user
-ids likewise. Unknown fields are ignored; a malformed entry of a list is skipped, not the
+``docs/icws-protocol.md`` §9. A :class:`StatusDefinition` is one entry of the catalogue (the
+wire calls it a ``statusMessage``). Status ids and user ids are compared case-insensitively (a
+real server sent ``"Do Not disturb"`` and ``"Available"``): caches are keyed by
+:func:`id_key`. Unknown fields are ignored; a malformed entry of a list is skipped, not the
 whole message.
 """
 
@@ -20,6 +21,7 @@ from .fields import (
     attributes,
     boolean,
     folded,
+    is_delta,
     object_list,
     string,
     strings,
@@ -29,13 +31,13 @@ from .fields import (
 _LOGGER = logging.getLogger(__name__)
 
 USER_STATUS_MESSAGE: Final = "urn:inin.com:status:userStatusMessage"
-STATUS_MESSAGES_MESSAGE: Final = "urn:inin.com:status:statusMessagesMessage"
+STATUS_CATALOGUE_MESSAGE: Final = "urn:inin.com:status:statusMessagesMessage"
 USER_ACCESS_MESSAGE: Final = "urn:inin.com:status:statusMessagesUserAccessMessage"
 
 
-def status_key(status_id: str) -> str:
-    """Return the key under which a status (or user) id is compared and cached."""
-    return status_id.casefold()
+def id_key(identifier: str) -> str:
+    """Return the key under which a status or user id is compared and cached."""
+    return identifier.casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ class UserStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class StatusMessage:
+class StatusDefinition:
     """A status of the server's catalogue; show ``message_text`` (localised)."""
 
     status_id: str
@@ -139,14 +141,14 @@ class UserStatusMessage:
     statuses: tuple[UserStatusChange, ...]
 
     def apply(self, current: Mapping[str, UserStatus]) -> dict[str, UserStatus]:
-        """Return the statuses after this message, keyed by :func:`status_key` of user ids.
+        """Return the statuses after this message, keyed by :func:`id_key` of user ids.
 
         A full message replaces the whole cache (never dropped); a delta merges each user's
         given fields.
         """
         result = dict(current) if self.is_delta else {}
         for change in self.statuses:
-            key = status_key(change.user_id)
+            key = id_key(change.user_id)
             old = result.get(key)
             if old is not None and self.is_delta:
                 result[key] = replace(old, **change.changes)
@@ -165,7 +167,7 @@ def user_status_message(raw: Mapping[str, Any]) -> UserStatusMessage:
             statuses.append(user_status_change(item))
         except InvalidFieldError:
             _LOGGER.debug("Ignoring a user status without user or status id")
-    return UserStatusMessage(_is_delta(wire), tuple(statuses))
+    return UserStatusMessage(is_delta(wire), tuple(statuses))
 
 
 _FLAGS: Final = {
@@ -181,13 +183,13 @@ _FLAGS: Final = {
 }
 
 
-def status_message(raw: Mapping[str, Any]) -> StatusMessage:
+def status_definition(raw: Mapping[str, Any]) -> StatusDefinition:
     """Read one ``statusMessage``; flags of the wrong type count as false."""
     wire = folded(raw)
     status_id = string(wire.get("statusid"))
     text = wire.get("messagetext")
     flags = {attribute: wire.get(name) is True for name, attribute in _FLAGS.items()}
-    return StatusMessage(
+    return StatusDefinition(
         status_id=status_id,
         message_text=text if isinstance(text, str) and text else status_id,
         icon_uri=_text_or_none(wire.get("iconuri")),
@@ -197,45 +199,47 @@ def status_message(raw: Mapping[str, Any]) -> StatusMessage:
     )
 
 
-def status_messages(items: object) -> tuple[StatusMessage, ...]:
+def status_definitions(items: object) -> tuple[StatusDefinition, ...]:
     """Read a list of ``statusMessage``; entries without a status id are skipped."""
-    result: list[StatusMessage] = []
+    result: list[StatusDefinition] = []
     for item in object_list(items):
         try:
-            result.append(status_message(item))
+            result.append(status_definition(item))
         except InvalidFieldError:
-            _LOGGER.debug("Ignoring a status message without a status id")
+            _LOGGER.debug("Ignoring a status definition without a status id")
     return tuple(result)
 
 
 @dataclass(frozen=True, slots=True)
-class StatusMessagesMessage:
+class StatusCatalogueMessage:
     """A ``statusMessagesMessage``: changes to the server's status catalogue."""
 
-    added: tuple[StatusMessage, ...]
-    changed: tuple[StatusMessage, ...]
+    added: tuple[StatusDefinition, ...]
+    changed: tuple[StatusDefinition, ...]
     removed: tuple[str, ...]
     is_delta: bool = True
 
-    def apply(self, current: Mapping[str, StatusMessage]) -> dict[str, StatusMessage]:
-        """Return the catalogue after this message, keyed by :func:`status_key`."""
+    def apply(
+        self, current: Mapping[str, StatusDefinition]
+    ) -> dict[str, StatusDefinition]:
+        """Return the catalogue after this message, keyed by :func:`id_key`."""
         result = dict(current) if self.is_delta else {}
         for status_id in self.removed:
-            result.pop(status_key(status_id), None)
-        for message in (*self.added, *self.changed):
-            result[status_key(message.status_id)] = message
+            result.pop(id_key(status_id), None)
+        for definition in (*self.added, *self.changed):
+            result[id_key(definition.status_id)] = definition
         return result
 
 
-def status_messages_message(raw: Mapping[str, Any]) -> StatusMessagesMessage:
+def status_catalogue_message(raw: Mapping[str, Any]) -> StatusCatalogueMessage:
     """Parse a ``statusMessagesMessage``."""
     wire = folded(raw)
     removed = wire.get("statusmessagesremoved")
-    return StatusMessagesMessage(
-        added=status_messages(wire.get("statusmessagesadded")),
-        changed=status_messages(wire.get("statusmessageschanged")),
+    return StatusCatalogueMessage(
+        added=status_definitions(wire.get("statusmessagesadded")),
+        changed=status_definitions(wire.get("statusmessageschanged")),
         removed=() if removed is None else strings(removed),
-        is_delta=_is_delta(wire),
+        is_delta=is_delta(wire),
     )
 
 
@@ -258,18 +262,18 @@ class UserStatusAccessMessage:
     def apply(self, current: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
         """Return the access lists after this message, keyed by user id (folded).
 
-        Status ids keep the server's spelling; they compare by :func:`status_key`.
+        Status ids keep the server's spelling; they compare by :func:`id_key`.
         """
         result = dict(current) if self.is_delta else {}
         for change in self.changes:
-            key = status_key(change.user_id)
-            gone = {status_key(status_id) for status_id in change.removed}
-            kept = {s for s in result.get(key, ()) if status_key(s) not in gone}
-            known = {status_key(s) for s in kept}
+            key = id_key(change.user_id)
+            gone = {id_key(status_id) for status_id in change.removed}
+            kept = {s for s in result.get(key, ()) if id_key(s) not in gone}
+            known = {id_key(s) for s in kept}
             for status_id in change.added:
-                if status_key(status_id) not in known:
+                if id_key(status_id) not in known:
                     kept.add(status_id)
-                    known.add(status_key(status_id))
+                    known.add(id_key(status_id))
             result[key] = frozenset(kept)
         return result
 
@@ -293,12 +297,7 @@ def user_access_message(raw: Mapping[str, Any]) -> UserStatusAccessMessage:
             )
         except InvalidFieldError:
             _LOGGER.debug("Ignoring a malformed user access change")
-    return UserStatusAccessMessage(tuple(changes), _is_delta(wire))
-
-
-def _is_delta(wire: Mapping[str, Any]) -> bool:
-    is_delta = wire.get("isdelta", True)
-    return boolean(is_delta)
+    return UserStatusAccessMessage(tuple(changes), is_delta(wire))
 
 
 def _text_or_none(value: object) -> str | None:

@@ -12,12 +12,12 @@ from custom_components.icws_station.icws import (
     Interaction,
     InteractionState,
     QueueContentsMessage,
-    StatusMessage,
-    StatusMessagesMessage,
+    StatusCatalogueMessage,
+    StatusDefinition,
     UserStatus,
     UserStatusAccessMessage,
     UserStatusMessage,
-    status_key,
+    id_key,
 )
 from custom_components.icws_station.icws.messages import parse_message
 
@@ -86,10 +86,10 @@ def test_full_message_replaces_and_deltas_merge_by_user() -> None:
     cache = statuses(
         {"userId": "JDOE", "onPhone": True, "until": None, "loggedIn": "yes"}
     ).apply(cache)
-    assert cache[status_key("jdoe")].status_id == "Available"
-    assert cache[status_key("jdoe")].notes == "hi"
-    assert cache[status_key("jdoe")].on_phone is True
-    assert cache[status_key("jdoe")].logged_in is None
+    assert cache[id_key("jdoe")].status_id == "Available"
+    assert cache[id_key("jdoe")].notes == "hi"
+    assert cache[id_key("jdoe")].on_phone is True
+    assert cache[id_key("jdoe")].logged_in is None
 
     # A delta for a user not cached, without a status, has nothing to show.
     cache = statuses({"userId": "nobody", "onPhone": True}).apply(cache)
@@ -132,7 +132,7 @@ def catalogue_entry(status_id: str, **flags: Any) -> dict[str, Any]:
 
 def test_catalogue_flags_in_any_key_case() -> None:
     message = parse(
-        StatusMessagesMessage,
+        StatusCatalogueMessage,
         __type=CATALOGUE,
         isDelta=False,
         statusMessagesAdded=[
@@ -150,7 +150,7 @@ def test_catalogue_flags_in_any_key_case() -> None:
         ],
     )
 
-    catalogue = message.apply({"old": StatusMessage("Old", "Old")})
+    catalogue = message.apply({"old": StatusDefinition("Old", "Old")})
 
     assert set(catalogue) == {"acdagentnotanswering", "do not disturb", "available"}
     acd = catalogue["acdagentnotanswering"]
@@ -174,11 +174,11 @@ def test_catalogue_flags_in_any_key_case() -> None:
 
 def test_catalogue_changes() -> None:
     catalogue = {
-        status_key(s): StatusMessage(s, s)
+        id_key(s): StatusDefinition(s, s)
         for s in ("Available", "At Lunch", "Gone Home")
     }
     message = parse(
-        StatusMessagesMessage,
+        StatusCatalogueMessage,
         __type=CATALOGUE,
         isDelta=True,
         statusMessagesChanged=[catalogue_entry("AVAILABLE")],

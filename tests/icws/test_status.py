@@ -13,12 +13,12 @@ from custom_components.icws_station.icws import (
     IcwsStatusError,
     Message,
     RetrievalMode,
-    StatusMessage,
-    StatusMessagesMessage,
+    StatusCatalogueMessage,
+    StatusDefinition,
     UserStatus,
     UserStatusAccessMessage,
     UserStatusMessage,
-    status_key,
+    id_key,
 )
 from icws_simulator import IcwsSimulator, Until
 from tests.conftest import USERNAME
@@ -36,7 +36,7 @@ async def messages(
     info = await client.login()
     assert info.supports_status
     await client.subscribe_user_statuses()
-    await client.subscribe_status_messages()
+    await client.subscribe_status_catalogue()
     await client.subscribe_user_status_access()
     async with aclosing(
         client.messages(request.param, poll_interval=POLL_INTERVAL)
@@ -54,8 +54,8 @@ async def test_statuses_full_then_deltas(
     first = await next_status(messages)
     assert not first.is_delta
     statuses = first.apply({})
-    assert set(statuses) == {status_key(USERNAME)}
-    assert statuses[status_key(USERNAME)].status_id == "Available"
+    assert set(statuses) == {id_key(USERNAME)}
+    assert statuses[id_key(USERNAME)].status_id == "Available"
 
     until = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
     simulator.set_user_status(
@@ -64,7 +64,7 @@ async def test_statuses_full_then_deltas(
     message = await next_status(messages)
     statuses = message.apply(statuses)
 
-    status = statuses[status_key(USERNAME)]
+    status = statuses[id_key(USERNAME)]
     assert message.is_delta
     assert status.status_id == "Out of the Office"
     assert status.notes == "Dentist"
@@ -76,22 +76,20 @@ async def test_statuses_full_then_deltas(
 async def test_catalogue_and_access_messages(
     simulator: IcwsSimulator, messages: AsyncIterator[Message]
 ) -> None:
-    catalogue = (await next_message(messages, StatusMessagesMessage)).apply({})
+    catalogue = (await next_message(messages, StatusCatalogueMessage)).apply({})
     access = (await next_message(messages, UserStatusAccessMessage)).apply({})
 
-    dnd = catalogue[status_key("do not disturb")]
+    dnd = catalogue[id_key("do not disturb")]
     assert dnd.is_do_not_disturb
     assert dnd.message_text == "Do Not Disturb"
     assert any(
         message.is_acd and not message.is_selectable for message in catalogue.values()
     )
-    assert "Do Not Disturb" in access[status_key(USERNAME)]
+    assert "Do Not Disturb" in access[id_key(USERNAME)]
 
     simulator.status.revoke_access(USERNAME, "Do Not Disturb")
     access = (await next_message(messages, UserStatusAccessMessage)).apply(access)
-    assert status_key("Do Not Disturb") not in {
-        status_key(s) for s in access[status_key(USERNAME)]
-    }
+    assert id_key("Do Not Disturb") not in {id_key(s) for s in access[id_key(USERNAME)]}
 
 
 async def test_renewal_after_a_gap_sends_every_subscription_in_full(
@@ -100,19 +98,19 @@ async def test_renewal_after_a_gap_sends_every_subscription_in_full(
     await client.login()
     await client.subscribe_station()
     await client.subscribe_user_statuses()
-    await client.subscribe_status_messages()
+    await client.subscribe_status_catalogue()
     async with aclosing(client.messages(RetrievalMode.SSE)) as stream:
         await next_message(stream, UserStatusMessage)
-        await next_message(stream, StatusMessagesMessage)
+        await next_message(stream, StatusCatalogueMessage)
 
         simulator.drop_sse_mid_event()
         simulator.set_user_status(USERNAME, "At Lunch")
 
         # The delta is cut; the renewed subscriptions bring full messages again.
         status = await next_message(stream, UserStatusMessage)
-        catalogue = await next_message(stream, StatusMessagesMessage)
+        catalogue = await next_message(stream, StatusCatalogueMessage)
     assert not status.is_delta
-    assert status.apply({})[status_key(USERNAME)].status_id == "At Lunch"
+    assert status.apply({})[id_key(USERNAME)].status_id == "At Lunch"
     assert catalogue.apply({})
     renewals = [
         path
@@ -125,14 +123,12 @@ async def test_renewal_after_a_gap_sends_every_subscription_in_full(
 async def test_one_off_reads(client: IcwsClient, simulator: IcwsSimulator) -> None:
     await client.login()
 
-    catalogue = await client.get_status_messages()
+    catalogue = await client.get_status_catalogue()
     access = await client.get_user_status_access()
     status = await client.get_user_status()
 
-    assert all(isinstance(message, StatusMessage) for message in catalogue)
-    assert {status_key(m.status_id) for m in catalogue} >= {
-        status_key(s) for s in access
-    }
+    assert all(isinstance(message, StatusDefinition) for message in catalogue)
+    assert {id_key(m.status_id) for m in catalogue} >= {id_key(s) for s in access}
     assert status == UserStatus(
         user_id=USERNAME,
         status_id="Available",
@@ -157,7 +153,7 @@ async def test_set_user_status(client: IcwsClient, simulator: IcwsSimulator) -> 
     )
 
     status = await client.get_user_status()
-    assert status_key(status.status_id) == status_key("Do Not Disturb")
+    assert id_key(status.status_id) == id_key("Do Not Disturb")
     assert (status.notes, status.forward_number, status.until) == (
         "Focus",
         "3175550000",

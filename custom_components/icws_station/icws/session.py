@@ -1,0 +1,250 @@
+"""One live ICWS session: its credentials, and the calls every concern makes in it.
+
+The seam between the client's concerns and the wire: :meth:`Session.send`,
+:meth:`Session.call` and :meth:`Session.subscribe` put the session id into the path and the
+cookie and CSRF token into the headers, and a 401 to any of them (or to the message stream)
+ends the session. A concern module needs nothing else to make its requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, Final, Self
+
+import aiohttp
+from yarl import URL
+
+from .errors import IcwsResponseError, IcwsSessionLostError
+from .models import ConnectionState, SessionState
+from .subscriptions import Subscription, SubscriptionKind
+from .transport import Response, Transport, error_for
+
+CSRF_HEADER: Final = "ININ-ICWS-CSRF-Token"
+SESSION_HEADER: Final = "ININ-ICWS-Session-ID"
+
+
+class _Credentials:
+    """What proves the session: never shown in ``repr``."""
+
+    __slots__ = ("cookie", "csrf_token", "session_id")
+
+    def __init__(self, session_id: str, csrf_token: str, cookie: str) -> None:
+        self.session_id = session_id
+        self.csrf_token = csrf_token
+        self.cookie = cookie
+
+    def __repr__(self) -> str:
+        return "<ICWS session credentials>"
+
+
+def _credentials(response: Response) -> _Credentials:
+    """Read the credentials of a successful login's answer (headers, else body)."""
+    body = response.body if isinstance(response.body, dict) else {}
+    session_id = response.headers.get(SESSION_HEADER) or body.get("sessionId")
+    csrf_token = response.headers.get(CSRF_HEADER) or body.get("csrfToken")
+    cookie = next(
+        (
+            f"{name}={value}"
+            for name, value in response.cookies.items()
+            if name.lower().startswith("icws")
+        ),
+        None,
+    )
+    # The id goes into every path and the token and cookie into headers: one that cannot (a
+    # "/", a newline or other control character) would make every later call fail outside
+    # IcwsError.
+    if (
+        not isinstance(session_id, str)
+        or not session_id.isprintable()
+        or session_id in {"", ".", ".."}
+        or "/" in session_id
+        or not isinstance(csrf_token, str)
+        or not csrf_token.isprintable()
+        or not cookie
+        or not cookie.isprintable()
+    ):
+        raise IcwsResponseError(
+            "Login failed: the answer lacks the session's credentials"
+        )
+    return _Credentials(session_id, csrf_token, cookie)
+
+
+class Session:
+    """A session the server granted, until it ends (401, "down", logout or a new login).
+
+    Keeps the subscriptions made in it, to renew them after a gap in the messages.
+    """
+
+    def __init__(
+        self, transport: Transport, url: URL, credentials: _Credentials
+    ) -> None:
+        """Use ``credentials`` on the server at ``url``."""
+        self._transport = transport
+        self.url = url
+        self._credentials: _Credentials | None = credentials
+        self._subscriptions: dict[str, Subscription] = {}
+        self._retrieved = False
+
+    @classmethod
+    def from_login_answer(
+        cls, transport: Transport, url: URL, response: Response
+    ) -> Self:
+        """Start the session a 201 answer to the login grants.
+
+        Raises :class:`IcwsResponseError` when the answer lacks usable credentials.
+        """
+        return cls(transport, url, _credentials(response))
+
+    def __repr__(self) -> str:
+        """Name the server only."""
+        return f"<ICWS session on {self.url.host}>"
+
+    @property
+    def live(self) -> bool:
+        """Whether the session has not been seen to end."""
+        return self._credentials is not None
+
+    @property
+    def subscriptions(self) -> Collection[Subscription]:
+        """The subscriptions to renew after a gap, in the order they were made."""
+        return tuple(self._subscriptions.values())
+
+    def end(self) -> None:
+        """Forget the session: later calls fail as not logged in."""
+        self._credentials = None
+        self._subscriptions.clear()
+
+    def begin_retrieval(self) -> bool:
+        """Note that messages are being retrieved; return whether to renew first.
+
+        Only the first retrieval of a session follows its subscriptions directly; any later
+        one comes after a gap in which messages may have been lost.
+        """
+        renew = self._retrieved
+        self._retrieved = True
+        return renew
+
+    async def send(
+        self,
+        method: str,
+        path: str | tuple[str, ...],
+        *,
+        what: str,
+        body: Mapping[str, Any] | None = None,
+        csrf: bool = True,
+    ) -> Response:
+        """Send a call inside the session and return any answer but a 401, which ends it."""
+        credentials = self._require(what)
+        headers = {"Cookie": credentials.cookie}
+        if csrf:
+            headers[CSRF_HEADER] = credentials.csrf_token
+        segments = path if isinstance(path, tuple) else tuple(path.split("/"))
+        response = await self._transport.request(
+            method,
+            self.url.joinpath("icws", credentials.session_id, *segments),
+            what=what,
+            headers=headers,
+            body=body,
+        )
+        if response.status == 401:
+            self.end()
+            raise error_for(what, response)
+        return response
+
+    async def call(
+        self,
+        method: str,
+        path: str | tuple[str, ...],
+        *,
+        what: str,
+        body: Mapping[str, Any] | None = None,
+        expected: Collection[int] = (200,),
+        csrf: bool = True,
+    ) -> Response:
+        """Send a call; an answer other than ``expected`` raises the matching error."""
+        response = await self.send(method, path, what=what, body=body, csrf=csrf)
+        if response.status not in expected:
+            raise error_for(what, response)
+        return response
+
+    async def subscribe(
+        self,
+        kind: SubscriptionKind,
+        path: str,
+        *,
+        what: str,
+        body: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Start (or replace) a subscription and keep it, to renew it after a gap."""
+        await self.call("PUT", path, what=what, body=body, expected=(200, 204))
+        self._subscriptions[path] = Subscription(kind, path, body)
+
+    async def renew(self, subscription: Subscription) -> None:
+        """Ask again for a subscription, so that a full message follows."""
+        await self.call(
+            "PUT",
+            subscription.path,
+            what="Subscription renewal",
+            body=subscription.body,
+            expected=(200, 204),
+        )
+
+    async def unsubscribe(self, subscription: Subscription) -> None:
+        """End a subscription."""
+        self._subscriptions.pop(subscription.path, None)
+        await self.call(
+            "DELETE", subscription.path, what="Unsubscription", expected=(200, 204)
+        )
+
+    async def check(self) -> SessionState:
+        """Ask the server whether the session is still up; a "down" answer ends it."""
+        what = "Session check"
+        state = SessionState.from_answer(
+            (await self.call("GET", "connection", what=what)).body
+        )
+        if state.state is ConnectionState.DOWN:
+            self.end()
+            raise IcwsSessionLostError(
+                f"{what}: the server ended the session: "
+                f"{state.reason or 'no reason given'}",
+                reason=state.reason,
+                should_reconnect=state.should_reconnect,
+            )
+        return state
+
+    @asynccontextmanager
+    async def stream(self, what: str) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Open the session's event stream; a 401 ends the session like any call's."""
+        credentials = self._require(what)
+        async with AsyncExitStack() as stack:
+            try:
+                response = await stack.enter_async_context(
+                    self._transport.stream(
+                        self.url.joinpath(
+                            "icws", credentials.session_id, "messaging", "messages"
+                        ),
+                        what=what,
+                        headers={"Cookie": credentials.cookie},
+                    )
+                )
+            except IcwsSessionLostError:
+                self.end()
+                raise
+            yield response
+
+    def _require(self, what: str) -> _Credentials:
+        if self._credentials is None:
+            raise _not_logged_in(what)
+        return self._credentials
+
+
+def require(session: Session | None, what: str) -> Session:
+    """Return ``session`` if it is live; else raise :class:`IcwsSessionLostError`."""
+    if session is None or not session.live:
+        raise _not_logged_in(what)
+    return session
+
+
+def _not_logged_in(what: str) -> IcwsSessionLostError:
+    return IcwsSessionLostError(f"{what} failed: not logged in")
