@@ -319,3 +319,41 @@ async def test_another_account_at_setup(
 
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert not simulator.sessions
+
+
+async def test_refused_renewal_makes_only_its_concern_unavailable(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After a gap the server renews all but the queue watch: only the calls go stale."""
+    call_state = "sensor.jane_doe_cic01_call_state"
+    status = "sensor.jane_doe_cic01_status"
+    await wait_for_state(hass, call_state, "idle")
+
+    simulator.queues_version = 0  # a server that no longer grants the queue watch
+    simulator.set_outage("drop_streams")
+    await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
+    simulator.set_outage(None)
+
+    await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
+    await wait_for_state(hass, call_state, STATE_UNAVAILABLE)
+    simulator.update_station("WS-114", extension="1188")
+    await wait_for_state(hass, EXTENSION, "1188")
+    assert (current := hass.states.get(status))
+    assert current.state == "Available"
+    said = [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.WARNING
+        and "refused to renew the queue subscription" in record.getMessage()
+    ]
+    assert len(said) == 1
+
+    # Granted again after the next gap: the full queue message brings the calls back.
+    simulator.queues_version = 1
+    simulator.set_outage("drop_streams")
+    await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
+    simulator.set_outage(None)
+    await wait_for_state(hass, call_state, "idle")

@@ -23,7 +23,13 @@ from homeassistant.util import dt as dt_util
 from .call_tracking import CallEvent, CallState, CallSummary, CallTracker
 from .const import LOGGER
 from .coordinator import IcwsCoordinator
-from .icws import IcwsClient, Interaction, Message, QueueContentsMessage
+from .icws import (
+    IcwsClient,
+    Interaction,
+    Message,
+    QueueContentsMessage,
+    SubscriptionKind,
+)
 from .session import IcwsSession
 from .status import StatusCoordinator
 
@@ -44,6 +50,8 @@ class CallsCoordinator(IcwsCoordinator[CallSummary]):
     ``source`` is set at each login: the queue watch when the server has it, else the
     status's ``onPhone``, else None (the entry then has no call entities).
     """
+
+    subscriptions = frozenset({SubscriptionKind.QUEUE})
 
     def __init__(
         self,

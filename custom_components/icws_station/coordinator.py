@@ -18,7 +18,14 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import DOMAIN, LOGGER
-from .icws import IcwsClient, IcwsConnectionError, IcwsError, Message
+from .icws import (
+    IcwsClient,
+    IcwsConnectionError,
+    IcwsError,
+    Message,
+    SubscriptionKind,
+    SubscriptionRefusedMessage,
+)
 from .session import IcwsSession
 
 
@@ -33,6 +40,9 @@ class IcwsCoordinator[DataT](DataUpdateCoordinator[DataT]):
     """
 
     config_entry: ConfigEntry
+    # The subscriptions that feed this concern: a refused renewal of one of them makes its
+    # entities unavailable until the server sends its facts again.
+    subscriptions: ClassVar[frozenset[SubscriptionKind]] = frozenset()
 
     def __init__(
         self,
@@ -69,6 +79,26 @@ class IcwsCoordinator[DataT](DataUpdateCoordinator[DataT]):
     @abstractmethod
     async def _async_read(self, client: IcwsClient) -> DataT:
         """Read the current data from the server (a manual refresh)."""
+
+    @callback
+    def async_subscription_refused(self, message: SubscriptionRefusedMessage) -> None:
+        """A subscription of this concern was refused: what it fed can be stale now.
+
+        The entities go unavailable, and the coordinator logs the error once; the next full
+        message (the client asks again after the next gap in the messages) makes them
+        available again.
+        """
+        if message.kind not in self.subscriptions:
+            return
+        self.async_set_update_error(
+            UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="subscription_refused",
+                translation_placeholders=self.session.placeholders(
+                    subscription=message.kind
+                ),
+            )
+        )
 
     @callback
     def async_session_changed(self) -> None:

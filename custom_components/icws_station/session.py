@@ -53,6 +53,7 @@ from .icws import (
     IcwsSessionLostError,
     Message,
     RetrievalMode,
+    SubscriptionRefusedMessage,
     server_url,
 )
 from .repairs import session_issue_id
@@ -91,6 +92,10 @@ class SessionPart(Protocol):
 
     async def async_session_ending(self, client: IcwsClient) -> None:
         """Undo what the part set up, before the session logs out on unload."""
+
+    @callback
+    def async_subscription_refused(self, message: SubscriptionRefusedMessage) -> None:
+        """Hear that the server refused to renew a subscription (perhaps the part's)."""
 
     @callback
     def async_session_changed(self) -> None:
@@ -197,6 +202,9 @@ class IcwsSession:
         for part in self._parts:
             for message_type, handler in part.message_handlers.items():
                 self._handlers.setdefault(message_type, []).append(handler)
+            self._handlers.setdefault(SubscriptionRefusedMessage, []).append(
+                part.async_subscription_refused
+            )
         try:
             await self._login()
             await self._prepare()

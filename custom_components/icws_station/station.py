@@ -40,6 +40,7 @@ from .icws import (
     StationMessage,
     StationSetting,
     StationSettings,
+    SubscriptionKind,
     WorkstationSettings,
 )
 from .repairs import station_issue_id
@@ -130,6 +131,8 @@ class StationCoordinator(IcwsCoordinator[Station | None]):
     reload or a restart: two logons fighting over one user's station would log each other
     off in turn.
     """
+
+    subscriptions = frozenset({SubscriptionKind.STATION})
 
     def __init__(
         self, hass: HomeAssistant, entry: ConfigEntry, session: IcwsSession

@@ -28,6 +28,7 @@ from .icws import (
     Message,
     StatusCatalogueMessage,
     StatusDefinition,
+    SubscriptionKind,
     UserStatus,
     UserStatusAccessMessage,
     UserStatusMessage,
@@ -160,6 +161,14 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
     from Home Assistant shows when the server reports it, exactly as one set at the desktop
     client.
     """
+
+    subscriptions = frozenset(
+        {
+            SubscriptionKind.USER_STATUSES,
+            SubscriptionKind.STATUS_CATALOGUE,
+            SubscriptionKind.STATUS_ACCESS,
+        }
+    )
 
     def __init__(
         self, hass: HomeAssistant, entry: ConfigEntry, session: IcwsSession

@@ -172,7 +172,8 @@ class Retrieval:
             try:
                 await session.renew(subscription)
             except IcwsResponseError as err:
-                _LOGGER.warning(
+                # The caller is told by the message below, and decides what to say.
+                _LOGGER.debug(
                     "The server refused to renew the %s subscription: %s",
                     subscription.kind,
                     err,
