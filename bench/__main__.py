@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "quick": args.quick,
+        "strict": args.strict,
         "seed": args.seed,
         "units": "seconds and bytes unless a name says otherwise",
     }

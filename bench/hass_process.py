@@ -116,6 +116,8 @@ async def hass_process(http: aiohttp.ClientSession) -> AsyncIterator[RunningHass
     with tempfile.TemporaryDirectory(prefix="icws-bench-") as tmp:
         config = Path(tmp)
         shutil.copy(ROOT / "config" / "configuration.yaml", config)
+        for name in ("automations.yaml", "scripts.yaml", "scenes.yaml"):  # its includes
+            (config / name).touch()
         (config / "custom_components").symlink_to(ROOT / "custom_components")
         port = _free_port()
         url = f"http://127.0.0.1:{port}"

@@ -1,6 +1,7 @@
 """Command line: run the simulator until Ctrl-C (or SIGTERM).
 
-``python -m icws_simulator --host 127.0.0.1 --port 8018 --user jdoe:secret``
+``python -m icws_simulator --host 127.0.0.1 --port 8018 --user jdoe:secret``; ``--help``
+lists the control routes (as does :mod:`icws_simulator.control` with the README).
 """
 
 import argparse
@@ -12,7 +13,7 @@ import ssl
 import sys
 from typing import TextIO
 
-from .demo import run_demos
+from .demo import DEMO_STATUSES, run_demos
 from .simulator import IcwsSimulator
 from .state import STATION_SWITCHES
 
@@ -21,22 +22,49 @@ from .state import STATION_SWITCHES
 DEFAULT_SESSION_IDLE_TIMEOUT = 300.0
 
 _EPILOG = """\
-control interface (JSON over HTTP on the same port, snake_case keys):
-  GET  /_simulator/state                       sessions, streams, outage, station PUTs
-  GET  /_simulator/users/USER/sessions         live sessions of a user, with their ids
-  POST /_simulator/outage                      {"mode": "refuse"|"cut"|"drop_streams"|null}
-  POST /_simulator/sessions/end                {"user", "session_id", "reason",
-                                                "should_reconnect", "notify"}
-  POST /_simulator/users/USER/station/take     {"reason"}: another logon takes it
-  POST /_simulator/station/remove              {"session_id"}
-  POST /_simulator/stations/STATION            station fields to change
-  POST /_simulator/logins/refuse | accept      503 with {"alternates"} / accept again
-  POST /_simulator/users/USER/password         {"password"}
-  POST /_simulator/messages                    {"raw"} or {"message"} to every session
-  POST /_simulator/sse/drop                    cut the next event of every stream
-  POST /_simulator/settings                    {"response_delay", "sse_chunk_size",
-                                                "flat_messages", "session_idle_timeout",
-                                                "station_switch"}
+control interface: HTTP on the same port under /_simulator/; POST bodies are JSON objects
+with snake_case keys (curl -d '{...}' URL), every key optional unless marked *
+  state
+  GET  /_simulator/state                          sessions, streams, stations, statuses
+  GET  /_simulator/users/{user}/sessions          the user's live sessions and their ids
+  GET  /_simulator/status                         each user's status and access list
+  GET  /_simulator/interactions                   every call, chat and e-mail
+  calls (user_id: default the first user)
+  POST /_simulator/calls/ring                     name, number: a call rings
+  POST /_simulator/calls/place                    number*, name: the user dials out
+  POST /_simulator/chats                          name, address: a chat arrives
+  POST /_simulator/emails                         name, address: an e-mail arrives
+  POST /_simulator/interactions/{id}/{action}     answer, hold, resume, proceed,
+                                                  disconnect (by: remote or local),
+                                                  remove, state (state*)
+  POST /_simulator/calls/settings                 queue_result_limit, removal_delay
+  status (as the desktop client, the ACD or an administrator would set it)
+  POST /_simulator/status/users/{user}            status_id (notes, forward_number,
+                                                  until, has_date, has_time),
+                                                  on_phone, logged_in
+  POST /_simulator/status/users/{user}/access     status_ids, or add and remove
+  POST /_simulator/status/users/{user}/resend     the same status again
+  POST /_simulator/status/messages/{status}       message_text, group_tag, is_* flags
+  POST /_simulator/status/messages/{status}/remove  take it out of the catalogue
+  POST /_simulator/status/settings                version, completion_messages
+  station
+  POST /_simulator/stations/{station}             the fields to change (extension,
+                                                  can_be_dialed, ring_always, ...)
+  POST /_simulator/users/{user}/station/take      reason: another logon takes it
+  POST /_simulator/station/remove                 session_id (default every session)
+  session and server
+  POST /_simulator/sessions/end                   user, session_id, reason,
+                                                  should_reconnect, notify,
+                                                  states_as_strings
+  POST /_simulator/logins/refuse                  alternates, error_id, message (503)
+  POST /_simulator/logins/accept                  accept logins again
+  POST /_simulator/users/{user}/password          password*
+  POST /_simulator/outage                         mode*: refuse, cut, drop_streams, null
+  POST /_simulator/sse/drop                       cut the next event of every stream
+  POST /_simulator/messages                       raw (text) or message (object)
+  POST /_simulator/settings                       response_delay, sse_chunk_size,
+                                                  flat_messages, session_idle_timeout,
+                                                  station_switch
 outage modes: refuse (connections reset before the server reads them), cut (requests
 processed, answers lost), drop_streams (event streams dropped); sessions live on.
 """
@@ -123,8 +151,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         nargs="?",
         const=30.0,
         metavar="SECONDS",
-        help="change the stations in use and the users' statuses, and play calls, "
-        "now and then (default every 30 s)",
+        help="every SECONDS (default 30): toggle 'can be dialed' or 'ring always' of the "
+        "stations sessions are on, move each user with a session to the next of "
+        f"{', '.join(DEMO_STATUSES)}, and play a scene on their queue "
+        "(an answered call held and resumed, a missed call, a call they place, a chat); "
+        "without --demo nothing changes unless asked",
     )
     return parser.parse_args(argv)
 
@@ -176,11 +207,18 @@ async def serve(
         )
         stations = ", ".join(f"{s.id} ({s.extension})" for s in sim.stations.values())
         out.write(f"  stations: {stations}\n")
-        out.write(f"  control: {sim.url}/_simulator/state\n")
-        if demo_interval:
+        out.write(
+            f"  control: {sim.url}/_simulator/state "
+            "(the routes: python -m icws_simulator --help)\n"
+        )
+        if not demo_interval:
+            out.write("  no demo: nothing changes unless a client or a route asks\n")
+        else:
             out.write(
-                f"  demo: a station in use and the users' statuses change, and a call "
-                f"plays, every {demo_interval:g} s\n"
+                f"  demo: every {demo_interval:g} s, the stations in use toggle 'can be "
+                f"dialed' or 'ring always', users with a session move to the next of "
+                f"{', '.join(DEMO_STATUSES)}, and a call plays (answered, held and resumed; "
+                f"missed; placed by the user; a chat, in turn)\n"
             )
             demo = asyncio.create_task(run_demos(sim, demo_interval))
         out.flush()

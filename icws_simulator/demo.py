@@ -1,4 +1,7 @@
-"""A gentle demo: stations and statuses change, calls come and go, for a dashboard."""
+"""The demo (``--demo``): stations and statuses change, calls come and go, for a dashboard.
+
+It overrides what a person sets meanwhile, so it runs only when asked.
+"""
 
 import asyncio
 import itertools
@@ -8,17 +11,17 @@ from .simulator import IcwsSimulator
 # What the demo toggles, in turn: visible in Home Assistant as binary sensors.
 _TOGGLED = ("can_be_dialed", "ring_always")
 # The statuses the demo walks through, as a person at the desktop client would.
-_STATUSES = ("In a Meeting", "Available", "Do Not Disturb", "Available", "At Lunch")
+DEMO_STATUSES = ("In a Meeting", "Available", "Do Not Disturb", "Available", "At Lunch")
 
 
 async def run_demo(sim: IcwsSimulator, interval: float) -> None:
     """Every ``interval`` seconds, change the stations in use and the users' statuses.
 
     One field of each station a session is on toggles, and each user with a session moves
-    to the next demo status, as if set at the desktop client. Only stations in use change, so each change reaches a client; with none in use the demo
-    waits. Runs until cancelled.
+    to the next demo status, as if set at the desktop client. Only stations in use change,
+    so each change reaches a client. Runs until cancelled.
     """
-    statuses = itertools.cycle(_STATUSES)
+    statuses = itertools.cycle(DEMO_STATUSES)
     for field in itertools.cycle(_TOGGLED):
         await asyncio.sleep(interval)
         in_use = sorted(

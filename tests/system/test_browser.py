@@ -2,8 +2,8 @@
 
 A person's path: log in, Settings → Devices & services → Add integration, search, fill each
 form (one wrong password first), finish, and read the device page. Every form is checked for
-human text only (no raw translation keys), and the screenshots the README shows are saved
-to docs/screenshots/ on every run.
+human text only (no raw translation keys), and the screenshots the README shows are taken:
+into screenshots/<leg>/, or over docs/screenshots/ with ICWS_REFRESH_SCREENSHOTS=1 (conftest).
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ async def assert_human_text(where: Locator, expected: list[str]) -> None:
 
 
 async def screenshot(page: Page, name: str) -> None:
-    """Save a screenshot for the README, replacing the previous run's."""
+    """Save one of the README's screenshots, replacing the previous run's."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # The pointer rests where nothing reacts to it, not on the control last clicked.
     await page.mouse.move(VIEWPORT["width"] - 5, VIEWPORT["height"] // 2)
