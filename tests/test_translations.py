@@ -23,6 +23,8 @@ from homeassistant.helpers.selector import SelectSelector
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
+from .hassfest.services import fields_of, sections_of
+
 INTEGRATION = Path(__file__).parents[1] / "custom_components" / "icws_station"
 PACKAGE = "custom_components.icws_station"
 STRINGS: dict[str, Any] = json.loads(
@@ -224,9 +226,16 @@ def test_actions() -> None:
     for name, service in services.items():
         assert strings[name]["name"]
         assert strings[name]["description"]
-        for field in (service or {}).get("fields", {}):
+        # A section's fields are translated among the action's own; the section by name.
+        fields = fields_of(service)
+        assert set(strings[name].get("fields", {})) == set(fields), name
+        for field in fields:
             assert strings[name]["fields"][field]["name"], f"{name}.{field}"
             assert strings[name]["fields"][field]["description"], f"{name}.{field}"
+        sections = sections_of(service)
+        assert set(strings[name].get("sections", {})) == set(sections), name
+        for section in sections:
+            assert strings[name]["sections"][section]["name"], f"{name}.{section}"
 
 
 def test_static_placeholders_are_provided() -> None:
