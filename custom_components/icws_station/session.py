@@ -49,6 +49,7 @@ from .icws import (
     IcwsClient,
     IcwsConnectionError,
     IcwsError,
+    IcwsPlainHttpError,
     IcwsSessionLostError,
     Message,
     RetrievalMode,
@@ -197,6 +198,15 @@ class IcwsSession:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="invalid_auth",
+                translation_placeholders=self.placeholders(),
+            ) from err
+        except IcwsPlainHttpError as err:
+            # Retried like any setup error, in case the server's TLS comes back; the
+            # message tells the user what to change meanwhile.
+            await self._close()
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="plain_http",
                 translation_placeholders=self.placeholders(),
             ) from err
         except IcwsError as err:
