@@ -22,6 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from yarl import URL
 
 from custom_components.icws_station.account import account_id, is_entry_account
 from custom_components.icws_station.config_flow import ADDRESS_EXAMPLES
@@ -40,6 +41,7 @@ from custom_components.icws_station.icws import (
     LoginInfo,
     StationSetting,
 )
+from custom_components.icws_station.icws.url import HTTP_PORT, HTTPS_PORT
 from custom_components.icws_station.station import station_type_key
 from icws_simulator import IcwsSimulator
 
@@ -383,6 +385,30 @@ async def test_user_flow_untrusted_certificate(
     assert not https_simulator.sessions
 
 
+@pytest.mark.parametrize("verify_ssl", [True, False], ids=["verify", "no-verify"])
+async def test_user_flow_https_to_a_plain_http_port(
+    hass: HomeAssistant, simulator: IcwsSimulator, verify_ssl: bool
+) -> None:
+    """https:// at a plain HTTP port: the form says so, verified or not; http:// works."""
+    https = str(URL(simulator.url).with_scheme("https"))
+    result = await _start(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator, url=https, verify_ssl=verify_ssl)
+    )
+    assert_form(result, "user", {"base": "plain_http"})
+    assert simulator.login_attempts == 0
+    # The advice names the ports the client uses by default.
+    advice = TRANSLATIONS["config"]["error"]["plain_http"]
+    assert str(HTTP_PORT) in advice
+    assert str(HTTPS_PORT) in advice
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator, verify_ssl=verify_ssl)
+    )
+    assert_form(result, "station")
+
+
 async def test_user_flow_unexpected_error(
     hass: HomeAssistant, simulator: IcwsSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -615,6 +641,24 @@ async def test_reconfigure(hass: HomeAssistant, simulator: IcwsSimulator) -> Non
     assert_abort(result, "reconfigure_successful")
     assert entry.data == _credentials(simulator, verify_ssl=False)
     assert not simulator.sessions
+
+
+async def test_reconfigure_https_to_a_plain_http_port(
+    hass: HomeAssistant, simulator: IcwsSimulator
+) -> None:
+    """Turning verification off does not hide that the port speaks plain HTTP."""
+    entry = _add_entry(hass, simulator)
+    https = str(URL(simulator.url).with_scheme("https"))
+
+    result = await entry.start_reconfigure_flow(hass)
+    for verify_ssl in (True, False):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _credentials(simulator, url=https, verify_ssl=verify_ssl)
+        )
+        assert_form(result, "reconfigure", {"base": "plain_http"})
+
+    assert entry.data == _credentials(simulator)
+    assert simulator.login_attempts == 0
 
 
 async def test_reconfigure_new_password(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+import shutil
 import subprocess
 import sys
 from typing import Any
@@ -29,6 +30,7 @@ rules:
   line-length: {max: 100}
   truthy: {check-keys: false}
 """
+BASH = shutil.which("bash") or "/bin/bash"
 YAML_FILES = [*sorted(GITHUB.rglob("*.yml")), ROOT / "config" / "configuration.yaml"]
 
 
@@ -100,6 +102,79 @@ def test_tests_run_every_leg_of_scripts_test() -> None:
         step.get("run") == "scripts/test --leg ${{ matrix.leg }}"
         for step in steps("tests.yml")
     )
+
+
+def _leg_bodies() -> dict[str, str]:
+    """Each leg's function in scripts/test, by leg."""
+    script = (ROOT / "scripts" / "test").read_text()
+    return {
+        match[1]: match[2]
+        for match in re.finditer(
+            r"^leg_(\w+)\(\) \{\n(.*?)^\}", script, re.MULTILINE | re.DOTALL
+        )
+    }
+
+
+def _legs_of(step: dict[str, Any]) -> set[str]:
+    """The legs a step's ``if: contains(fromJSON('[...]'), matrix.leg)`` runs on."""
+    condition = re.fullmatch(
+        r"contains\(fromJSON\('(\[.*\])'\), matrix\.leg\)", step["if"]
+    )
+    assert condition is not None, step["if"]
+    return set(json.loads(condition[1]))
+
+
+def test_tests_install_what_the_browser_test_needs() -> None:
+    """The browser test runs on GitHub instead of skipping.
+
+    Each leg that runs tests/system gets Chromium where the browser test looks for it, and
+    each leg that installs Home Assistant gets g++, before scripts/test starts.
+    """
+    legs = _leg_bodies()
+    system = {
+        leg
+        for leg, body in legs.items()
+        if "pytest" in body and "--ignore=tests/system" not in body
+    }
+    installs = {leg for leg, body in legs.items() if "scripts/bootstrap" in body}
+    assert system
+    assert system <= installs
+    browser_test = (ROOT / "tests" / "system" / "test_browser.py").read_text()
+    looked_up = re.search(r'shutil\.which\("([^"]+)"\)', browser_test)
+    assert looked_up is not None
+    name = looked_up[1]
+
+    workflow = steps("tests.yml")
+    runs = [step.get("run", "") for step in workflow]
+    tests = runs.index("scripts/test --leg ${{ matrix.leg }}")
+    browser = next(i for i, run in enumerate(runs) if "playwright install" in run)
+    assert browser < tests
+    assert _legs_of(workflow[browser]) == system
+    # Playwright's own build of the release the tests pin, linked under the name looked up;
+    # the version check fails the job if it is not on PATH.
+    assert "grep '^playwright==' requirements_test.txt" in runs[browser]
+    assert "playwright install --with-deps chromium" in runs[browser]
+    assert f"/usr/local/bin/{name}\n" in runs[browser]
+    assert runs[browser].endswith(f"{name} --version\n")
+    compiler = next(
+        i for i, run in enumerate(runs) if "install" in run and "g++" in run
+    )
+    assert compiler < tests
+    assert installs <= _legs_of(workflow[compiler])
+
+
+def test_workflow_scripts_parse() -> None:
+    """Every run script of every workflow is valid bash (GitHub runs them with bash)."""
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        jobs: dict[str, Any] = load(path)["jobs"]
+        for job in jobs.values():
+            for step in job["steps"]:
+                if "run" in step:
+                    check = subprocess.run(
+                        [BASH, "-n", "-c", step["run"]],
+                        capture_output=True, text=True, check=False,
+                    )  # fmt: skip
+                    assert check.returncode == 0, (path.name, step, check.stderr)
 
 
 def test_release_checks_the_tag_against_the_manifest() -> None:

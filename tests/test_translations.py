@@ -23,6 +23,8 @@ from homeassistant.helpers.selector import SelectSelector
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
+from .hassfest.services import fields_of, sections_of
+
 INTEGRATION = Path(__file__).parents[1] / "custom_components" / "icws_station"
 PACKAGE = "custom_components.icws_station"
 STRINGS: dict[str, Any] = json.loads(
@@ -241,9 +243,47 @@ def test_actions() -> None:
     for name, service in services.items():
         assert strings[name]["name"]
         assert strings[name]["description"]
-        for field in (service or {}).get("fields", {}):
+        # A section's fields are translated among the action's own; the section by name.
+        fields = fields_of(service)
+        assert set(strings[name].get("fields", {})) == set(fields), name
+        for field in fields:
             assert strings[name]["fields"][field]["name"], f"{name}.{field}"
             assert strings[name]["fields"][field]["description"], f"{name}.{field}"
+        sections = sections_of(service)
+        assert set(strings[name].get("sections", {})) == set(sections), name
+        for section in sections:
+            assert strings[name]["sections"][section]["name"], f"{name}.{section}"
+
+
+def test_icons_are_for_what_exists() -> None:
+    """icons.json names only translated entities, their states and attributes, and actions.
+
+    Hassfest checks the file's shape only; an icon for a key nobody uses is never shown.
+    """
+    icons = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))
+    for platform, entities in icons.get("entity", {}).items():
+        for key, entity_icons in entities.items():
+            strings = STRINGS["entity"].get(platform, {}).get(key)
+            assert strings is not None, f"{platform}.{key}"
+            states = set(strings.get("state", {}))
+            if platform == Platform.BINARY_SENSOR:
+                states |= {"on", "off"}  # translated by Home Assistant itself
+            assert set(entity_icons.get("state", {})) <= states, f"{platform}.{key}"
+            attributes = strings.get("state_attributes", {})
+            for name, attribute_icons in entity_icons.get(
+                "state_attributes", {}
+            ).items():
+                assert name in attributes, f"{platform}.{key}.{name}"
+                attribute_states = set(attributes[name].get("state", {}))
+                assert set(attribute_icons.get("state", {})) <= attribute_states, name
+    path = INTEGRATION / "services.yaml"
+    services = load_yaml_dict(path) if path.exists() else {}
+    assert set(icons.get("services", {})) <= set(services)
+    for name, service_icons in icons.get("services", {}).items():
+        sections = (
+            service_icons.get("sections", {}) if isinstance(service_icons, dict) else {}
+        )
+        assert set(sections) <= set(sections_of(services[name])), name
 
 
 def test_static_placeholders_are_provided() -> None:

@@ -31,6 +31,7 @@ PLATFORMS = [
     Platform.SENSOR,
 ]
 
+# Set up from config entries only; a YAML block for the domain gets a clear error.
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 

@@ -42,6 +42,7 @@ from .const import (
 from .icws import (
     IcwsAuthenticationError,
     IcwsError,
+    IcwsPlainHttpError,
     IcwsSslError,
     IcwsStationError,
     LoginInfo,
@@ -215,6 +216,10 @@ async def _async_validate(
         raise _station_error(err, options or {}) from err
     except IcwsAuthenticationError as err:
         raise _ValidationError("invalid_auth") from err
+    except IcwsPlainHttpError as err:
+        # Not the certificate: turning verification off would not help.
+        _LOGGER.debug("%s answered in plain HTTP: %s", client.url.host, err)
+        raise _ValidationError("plain_http") from err
     except IcwsSslError as err:
         _LOGGER.debug("TLS error talking to %s: %s", client.url.host, err)
         raise _ValidationError("ssl_error") from err

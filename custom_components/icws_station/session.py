@@ -50,6 +50,7 @@ from .icws import (
     IcwsClient,
     IcwsConnectionError,
     IcwsError,
+    IcwsPlainHttpError,
     IcwsSessionLostError,
     Message,
     RetrievalMode,
@@ -227,6 +228,14 @@ class IcwsSession:
             return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="invalid_auth",
+                translation_placeholders=self.placeholders(),
+            )
+        if isinstance(err, IcwsPlainHttpError):
+            # Retried like any setup error, in case the server's TLS comes back; the
+            # message tells the user what to change meanwhile.
+            return ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="plain_http",
                 translation_placeholders=self.placeholders(),
             )
         if isinstance(err, IcwsError):

@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from yarl import URL
 
 from custom_components.icws_station.calls import CallSource
 from custom_components.icws_station.const import DOMAIN
@@ -450,6 +451,36 @@ async def test_untrusted_certificate(
     )
     assert await hass.config_entries.async_reload(entry.entry_id)
     assert shown(hass) == showing(server_station(https_simulator))
+
+
+@pytest.mark.parametrize("verify_ssl", [True, False], ids=["verify", "no-verify"])
+async def test_https_to_a_plain_http_port(
+    hass: HomeAssistant, simulator: IcwsSimulator, verify_ssl: bool
+) -> None:
+    """The entry's https address meets a plain HTTP port: the reason says what to change."""
+    entry = make_entry(str(URL(simulator.url).with_scheme("https")))
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_VERIFY_SSL: verify_ssl}
+    )
+
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason == (
+        "The CIC server 127.0.0.1 answered in plain HTTP at an HTTPS address. "
+        "Reconfigure the entry: start the address with http instead of https, "
+        "or enter the server's HTTPS port (8019 by default)"
+    )
+    assert simulator.login_attempts == 0  # the password never left the handshake
+
+    # The advice taken (what the reconfigure flow stores) sets the entry up.
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_URL: simulator.url}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert shown(hass) == showing(server_station(simulator))
 
 
 # ---- 8. slow server ----------------------------------------------------------------------

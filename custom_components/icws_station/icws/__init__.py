@@ -50,9 +50,10 @@ and why), and with :class:`IcwsConnectionError` when the server cannot be reache
 
 Errors (all :class:`IcwsError`): :class:`IcwsAuthenticationError` (bad credentials; never
 retried, it could lock the account), :class:`IcwsConnectionError` (network, TLS, timeout,
-5xx, no host accepting; retry later), :class:`IcwsSessionLostError` (log in again),
-:class:`IcwsResponseError`, :class:`IcwsStationError` and :class:`IcwsStatusError` (the
-server refused the request).
+5xx, no host accepting; retry later; but its :class:`IcwsPlainHttpError` says that the port
+of an ``https://`` address speaks plain HTTP: change the address),
+:class:`IcwsSessionLostError` (log in again), :class:`IcwsResponseError`,
+:class:`IcwsStationError` and :class:`IcwsStatusError` (the server refused the request).
 
 Secrets (password, SIP password, CSRF token, cookie, session id) never appear in ``repr``,
 exception texts, log lines or :meth:`Station.as_dict`; personal data (status notes, forward
@@ -64,6 +65,7 @@ from .errors import (
     IcwsAuthenticationError,
     IcwsConnectionError,
     IcwsError,
+    IcwsPlainHttpError,
     IcwsResponseError,
     IcwsSessionLostError,
     IcwsSslError,
@@ -115,6 +117,7 @@ __all__ = [
     "IcwsClient",
     "IcwsConnectionError",
     "IcwsError",
+    "IcwsPlainHttpError",
     "IcwsResponseError",
     "IcwsSessionLostError",
     "IcwsSslError",

@@ -38,6 +38,14 @@ class IcwsSslError(IcwsConnectionError):
     """The TLS handshake failed, typically an untrusted or mismatched certificate."""
 
 
+class IcwsPlainHttpError(IcwsSslError):
+    """The port of an ``https://`` address answered without TLS, as a plain HTTP port does.
+
+    Retrying and turning certificate verification off change nothing: the address needs
+    ``http://``, or the server's TLS port.
+    """
+
+
 class IcwsAuthenticationError(IcwsError):
     """The server refused the credentials.
 

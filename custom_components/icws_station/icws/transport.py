@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 import logging
+import ssl
 from typing import Any, Final
 
 import aiohttp
@@ -22,6 +23,7 @@ from .codec import decode_json, encode_json
 from .errors import (
     IcwsConnectionError,
     IcwsError,
+    IcwsPlainHttpError,
     IcwsResponseError,
     IcwsSessionLostError,
     IcwsSslError,
@@ -33,6 +35,18 @@ _LOGGER = logging.getLogger(__name__)
 MEDIA_TYPE: Final = "application/vnd.inin.icws+JSON"
 CONTENT_TYPE: Final = f"{MEDIA_TYPE};charset=utf-8"
 EVENT_STREAM: Final = "text/event-stream"
+
+# How OpenSSL reports a handshake answered by a peer that does not speak TLS, such as a
+# plain HTTP server's "400 Bad Request": its first bytes read as a record of no known TLS
+# version (the reason varies with the OpenSSL release).
+NOT_TLS_REASONS: Final = frozenset(
+    {
+        "WRONG_VERSION_NUMBER",
+        "RECORD_LAYER_FAILURE",
+        "PACKET_LENGTH_TOO_LONG",
+        "UNKNOWN_PROTOCOL",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +88,24 @@ def connection_error(what: str, err: BaseException) -> IcwsConnectionError:
     """Map an aiohttp or socket failure, keeping its class name for the reader."""
     if isinstance(err, TimeoutError):
         return IcwsTimeoutError(f"{what} timed out")
+    if _answered_without_tls(err):
+        return IcwsPlainHttpError(f"{what} failed: the server answered without TLS")
     if isinstance(
         err, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError
     ):
         return IcwsSslError(f"{what} failed: TLS error ({type(err).__name__})")
     return IcwsConnectionError(f"{what} failed: {type(err).__name__}")
+
+
+def _answered_without_tls(err: BaseException) -> bool:
+    """Whether a TLS handshake failed because the peer answered in something else."""
+    # aiohttp's TLS errors are ssl.SSLError subclasses that wrap the one OpenSSL raised.
+    causes = (err, getattr(err, "os_error", None), err.__cause__)
+    return any(
+        isinstance(cause, ssl.SSLError)
+        and getattr(cause, "reason", None) in NOT_TLS_REASONS
+        for cause in causes
+    )
 
 
 class Transport:
