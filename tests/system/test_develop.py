@@ -204,13 +204,15 @@ def test_guide_names_the_ports_and_no_demo(develop: Develop) -> None:
         assert named in text, named
 
 
-def test_start_logs_no_error_from_the_configuration(develop: Develop) -> None:
-    """Every configured integration sets up, and nothing in the configuration is refused."""
-    ours = re.compile(
-        r" ERROR .*\[(homeassistant\.(config|setup|bootstrap|loader)|custom_components\.)"
-    )
+def test_start_logs_no_error(develop: Develop) -> None:
+    """Every configured integration sets up, and Home Assistant starts without an error.
+
+    With ffmpeg and libturbojpeg on the machine (README, Development; ``.ci/run`` installs
+    them) not even the text-to-speech and camera parts of the core complain.
+    """
     log = develop.ha.log.read_text()
-    assert [line for line in log.splitlines() if ours.search(line)] == []
+    errors = [line for line in log.splitlines() if " ERROR " in line]
+    assert errors == [], "install ffmpeg and libturbojpeg0 if they are named here"
     components = set(
         websocket_command(develop.ha.url, develop.ha.token, {"type": "get_config"})[
             "components"
