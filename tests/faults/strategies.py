@@ -510,6 +510,7 @@ def draw_examples(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
 
     The integration runs on the test's event loop, which hypothesis cannot drive, so the
     examples are generated first and replayed; a failure names the message it came from.
+    The draw is the same on every run (``derandomize``): a test that fails, fails each time.
     """
     drawn: list[Any] = []
 
@@ -517,6 +518,7 @@ def draw_examples(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
         max_examples=count,
         deadline=None,
         database=None,
+        derandomize=True,
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )

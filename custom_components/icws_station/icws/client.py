@@ -219,6 +219,7 @@ class IcwsClient:
             not isinstance(session_id, str)
             or session_id in {"", ".", ".."}
             or "/" in session_id
+            or not session_id.isprintable()
             or not isinstance(csrf_token, str)
             or not csrf_token.isprintable()
             or not cookie
