@@ -188,12 +188,13 @@ class IcwsApi:
         body = await read_json_object(request)
         if body.get("__type") != protocol.TYPE_LOGIN:
             raise bad_request("Unsupported connection request type.")
-        user_id = _required_string(body, "userID")
+        typed = _required_string(body, "userID")
         password = body.get("password")
         _required_string(body, "applicationName")
         if not isinstance(password, str):
             raise bad_request("The property 'password' is required.")
-        if not state.check_credentials(user_id, password):
+        user_id = state.directory_user(typed)
+        if user_id is None or not state.check_credentials(user_id, password):
             raise IcwsError(
                 400,
                 "The authentication process failed.",
@@ -209,7 +210,7 @@ class IcwsApi:
             "csrfToken": session.csrf_token,
             "sessionId": session.session_id,
             "alternateHostList": list(state.alternate_hosts),
-            "userID": user_id,
+            "userID": user_id,  # the directory's spelling, whatever the user typed
             "userDisplayName": state.display_name(user_id),
             "icServer": state.server_name,
         }

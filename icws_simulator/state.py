@@ -177,8 +177,12 @@ class SimulatorState(CallControls):
         return self
 
     def sessions_of(self, user_id: str) -> list[SimSession]:
-        """Return the sessions the server holds for a user (ending ones included)."""
-        return [s for s in self._sessions.values() if s.user_id == user_id]
+        """Return the sessions the server holds for a user, named in any case.
+
+        Ending ones are included.
+        """
+        user = self.directory_user(user_id)
+        return [s for s in self._sessions.values() if s.user_id == user]
 
     def live_sessions(self, user_id: str) -> int:
         """Return how many sessions the server holds for a user.
@@ -259,9 +263,21 @@ class SimulatorState(CallControls):
 
     # ---- users and logins ------------------------------------------------------------
 
+    def directory_user(self, user_id: str) -> str | None:
+        """Return the directory's spelling of a user id, found without case [guess].
+
+        CIC's directory compares user ids without case, as Windows accounts do; the
+        login answer names the user as the directory spells it (docs/icws-protocol.md §1).
+        """
+        if user_id in self._users:
+            return user_id
+        folded = user_id.casefold()
+        return next((user for user in self._users if user.casefold() == folded), None)
+
     def check_credentials(self, user_id: str, password: str) -> bool:
-        """Return whether the directory accepts this user and password."""
-        expected = self._users.get(user_id)
+        """Return whether the directory accepts this user (any case) and password."""
+        user = self.directory_user(user_id)
+        expected = None if user is None else self._users[user]
         return expected is not None and secrets.compare_digest(
             expected.encode(), password.encode()
         )
@@ -336,9 +352,10 @@ class SimulatorState(CallControls):
             sessions = [self._sessions[session_id]]
         if user_id is None:
             return sessions
-        if user_id not in self._users:
+        user = self.directory_user(user_id)
+        if user is None:
             raise KeyError(user_id)
-        return [session for session in sessions if session.user_id == user_id]
+        return [session for session in sessions if session.user_id == user]
 
     # ---- idle sessions ---------------------------------------------------------------
 

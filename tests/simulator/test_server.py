@@ -125,6 +125,33 @@ async def test_login_without_include(
             assert (await response.json(content_type=None))["majorVersion"] == "18"
 
 
+async def test_login_finds_the_user_in_any_case(
+    http: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """The directory ignores case; the answer and the session spell the user its way."""
+    async with IcwsSimulator(
+        users={"JDoe": "pw"}, display_names={"JDoe": "Jane Doe"}
+    ) as sim:
+        sim.default_workstations["JDoe"] = "WS-114"
+        async with http.post(
+            f"{sim.url}/icws/connection?include=default-workstation",
+            json=login_body("jdoe", "pw"),
+            headers={"Accept-Language": "en-US"},
+        ) as response:
+            assert response.status == 201
+            body = await response.json(content_type=None)
+        assert body["userID"] == "JDoe"
+        assert body["userDisplayName"] == "Jane Doe"
+        assert body["defaultWorkstation"] == "WS-114"
+        assert sim.live_session_ids("JDoe") == [body["sessionId"]]
+        async with http.post(
+            f"{sim.url}/icws/connection",
+            json=login_body("JDOE", "PW"),
+            headers={"Accept-Language": "en-US"},
+        ) as response:
+            assert response.status == 400  # the password still counts every letter
+
+
 @pytest.mark.parametrize(
     ("user", "password"), [("jdoe", "wrong"), ("nobody", "secret"), ("jdoe", "")]
 )
