@@ -67,3 +67,43 @@ async def test_outage_keeps_the_session(
         if call[0] == "DELETE" and call[1].endswith("/connection/station")
     ]
     assert STATE_OFF not in connected.states
+
+
+NOTES = "Dentist at 3, back at 4"
+FORWARD_NUMBER = "+1 555 0177"
+CALLER = ("Ada Lovelace", "+1 555 0100")
+STATUS = "sensor.jane_doe_cic01_status"
+CALL_STATE = "sensor.jane_doe_cic01_call_state"
+
+
+@pytest.mark.parametrize("fault", ["refuse", "session_ended"])
+async def test_personal_data_changed_during_a_fault(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+    fault: str,
+) -> None:
+    """Notes, a forward number and a caller that came during a fault show once it ends.
+
+    The suite's leak check then finds none of them in a log line above debug level or in
+    the diagnostics, though the fault and the recovery were logged.
+    """
+    simulator.set_outage("refuse")
+    if fault == "session_ended":
+        simulator.end_session(notify=False)
+    await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+    simulator.set_user_status(
+        USERNAME, "Available Forward", notes=NOTES, forward_number=FORWARD_NUMBER
+    )
+    simulator.ring(USERNAME, *CALLER)
+    await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)
+
+    simulator.set_outage(None)
+    status = await wait_for_state(hass, STATUS, "Available, Forward")
+    assert (status.attributes["notes"], status.attributes["forward_number"]) == (
+        NOTES,
+        FORWARD_NUMBER,
+    )
+    call = await wait_for_state(hass, CALL_STATE, "ringing")
+    assert (call.attributes["remote_name"], call.attributes["remote_number"]) == CALLER
