@@ -69,6 +69,30 @@ async def test_outage_keeps_the_session(
     assert STATE_OFF not in connected.states
 
 
+async def test_backoff_starts_over_after_a_recovery(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+) -> None:
+    """Two outages in a row: the second is retried from the shortest delay, as the first.
+
+    The delays are read from the backoff as drawn (without jitter), not measured.
+    """
+    # The minimum is the 0.01 s that tests/conftest.py patches in for every test.
+    doubling = [(0.005, 0.01), (0.01, 0.02), (0.02, 0.04)]
+    for outage in ("first", "second"):
+        drawn = len(backoff.ranges)
+        simulator.set_outage("refuse")
+        await backoff.wait_for(drawn + FAILED_ATTEMPTS)
+        assert backoff.ranges[drawn : drawn + FAILED_ATTEMPTS] == pytest.approx(
+            doubling
+        ), f"the {outage} outage"
+        simulator.set_outage(None)
+        simulator.update_station("WS-114", extension=f"{outage}-back")
+        await wait_for_state(hass, EXTENSION, f"{outage}-back")
+
+
 NOTES = "Dentist at 3, back at 4"
 FORWARD_NUMBER = "+1 555 0177"
 CALLER = ("Ada Lovelace", "+1 555 0100")
