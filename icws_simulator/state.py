@@ -15,6 +15,7 @@ Parts of the API kept in modules of their own (user statuses, calls) build on:
 import asyncio
 import base64
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 import secrets
 from types import MappingProxyType
@@ -65,7 +66,7 @@ class SimulatorState(CallControls):
     """State and rules of the simulated ICWS server, without the HTTP layer.
 
     Attributes meant to be changed by tests at any time: ``response_delay`` (seconds before
-    every /icws answer), ``sse_chunk_size`` (write events in pieces of this many bytes),
+    every /icws answer; a change applies to the requests waiting, too), ``sse_chunk_size`` (write events in pieces of this many bytes),
     ``flat_messages`` (station fields beside ``isDelta``, docs/icws-protocol.md §5),
     ``no_station_as_null`` (``newStationInfo: null`` instead of a stationSetting 0 station),
     ``end_session_grace``, ``session_idle_timeout``, ``sse_retry_ms`` (``retry:`` field sent
@@ -113,7 +114,7 @@ class SimulatorState(CallControls):
         # [guess] The line separator a real server uses in its event stream is not recorded;
         # CRLF (the library default) makes clients that split on "\n\n" only fail early.
         self.sse_separator = "\r\n"
-        self.response_delay = 0.0
+        self._response_delay = 0.0
         self.sse_chunk_size: int | None = None
         self.flat_messages = False
         self.no_station_as_null = False
@@ -128,6 +129,7 @@ class SimulatorState(CallControls):
         self._sessions: dict[str, SimSession] = {}
         self._streams: set[EventStream] = set()
         self._login_attempts = 0
+        self._abandoned_logins = 0
         self._in_flight = 0
         self._requests: list[tuple[str, str, int]] = []
         self._station_requests: list[dict[str, Any]] = []
@@ -153,8 +155,13 @@ class SimulatorState(CallControls):
 
     @property
     def login_attempts(self) -> int:
-        """Return how many ``POST /icws/connection`` calls arrived."""
+        """Return how many ``POST /icws/connection`` calls the server processed."""
         return self._login_attempts
+
+    @property
+    def abandoned_logins(self) -> int:
+        """Return how many logins' clients went away before the answer."""
+        return self._abandoned_logins
 
     @property
     def requests(self) -> list[tuple[str, str, int]]:
@@ -202,6 +209,29 @@ class SimulatorState(CallControls):
         """Wake everyone waiting in :meth:`wait_until`."""
         self._changed.set()
         self._changed = asyncio.Event()
+
+    @property
+    def response_delay(self) -> float:
+        """Return how long every /icws request is held before it is answered."""
+        return self._response_delay
+
+    @response_delay.setter
+    def response_delay(self, seconds: float) -> None:
+        self._response_delay = seconds
+        self.pulse()  # requests held now wait for the new delay
+
+    async def hold_request(self) -> None:
+        """Wait ``response_delay`` seconds from now, less if it shrinks or the server stops."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while not self.stopping.is_set():
+            remaining = start + self._response_delay - loop.time()
+            if remaining <= 0:
+                return
+            changed = self._changed
+            with suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await changed.wait()
 
     async def wait_until(self, predicate: Callable[[], bool]) -> None:
         """Wait until ``predicate()`` holds; it is checked after every request and change.
@@ -295,6 +325,11 @@ class SimulatorState(CallControls):
         """Count one login request."""
         self._login_attempts += 1
 
+    def count_abandoned_login(self) -> None:
+        """Count a login whose client went away before the answer (it goes on)."""
+        self._abandoned_logins += 1
+        self.pulse()
+
     def set_password(self, user_id: str, password: str) -> None:
         """Change (or create) a user's password on the directory; sessions stay."""
         self._users[user_id] = password
@@ -315,10 +350,13 @@ class SimulatorState(CallControls):
         self.refusal = None
         self.pulse()
 
-    def create_session(self, user_id: str, language: str) -> SimSession:
+    def create_session(
+        self, user_id: str, language: str, *, login_abandoned: bool = False
+    ) -> SimSession:
         """Create a session with random, long id, CSRF token and cookie value.
 
         Ids have 12 digits so tests can search logs for them without false hits.
+        ``login_abandoned``: the login's client went away before the answer.
         """
         session_id = str(secrets.randbelow(9 * 10**11) + 10**11)
         while session_id in self._sessions:  # pragma: no cover - 1 in 10**11
@@ -330,6 +368,7 @@ class SimulatorState(CallControls):
             csrf_token=base64.b64encode(secrets.token_bytes(48)).decode(),
             cookie_value=f"{uuid.uuid4()}|languageId={language}",
             language=language,
+            login_abandoned=login_abandoned,
         )
         self._sessions[session_id] = session
         self.touch(session)
@@ -491,6 +530,16 @@ class SimulatorState(CallControls):
         self._streams.discard(stream)
         if not stream.session.ended:
             self.touch(stream.session)
+        self.pulse()
+
+    def close_streams(self) -> None:
+        """End every open event stream cleanly, as a load balancer does; sessions live on.
+
+        Each stream ends after the event being written; its session's queued messages wait
+        for the session's next reader.
+        """
+        for stream in list(self._streams):
+            stream.close()
         self.pulse()
 
     def drop_sse_mid_event(self) -> None:
