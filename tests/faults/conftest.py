@@ -200,8 +200,10 @@ def _watching_servers(watched: Secrets) -> Iterator[None]:
     ring = CallCenter.ring
     place_call = CallCenter.place_call
 
-    def creating(state: SimulatorState, user_id: str, language: str) -> SimSession:
-        session = create_session(state, user_id, language)
+    def creating(
+        state: SimulatorState, user_id: str, language: str, **kwargs: Any
+    ) -> SimSession:
+        session = create_session(state, user_id, language, **kwargs)
         watched.add_session(session)
         return session
 
@@ -214,7 +216,9 @@ def _watching_servers(watched: Secrets) -> Iterator[None]:
     def setting(
         status: StatusState, user_id: str, status_id: str, **details: Any
     ) -> SimulatedUserStatus:
-        watched.add_personal(details.get("notes", ""), details.get("forward_number", ""))
+        watched.add_personal(
+            details.get("notes", ""), details.get("forward_number", "")
+        )
         return set_user_status(status, user_id, status_id, **details)
 
     def ringing(
@@ -284,11 +288,21 @@ class LiveSessions:
         """No server watched yet."""
         self.servers: list[SimulatorState] = []
         self.violations: list[str] = []
+        self._excuse_abandoned = False
 
     def watch(self, server: SimulatorState) -> None:
         """Check this server too."""
         if all(server is not known for known in self.servers):
             self.servers.append(server)
+
+    def excuse_abandoned_logins(self) -> None:
+        """Leave out the sessions of logins whose client went away before the answer.
+
+        Only for a test of a server slower than the client's request timeout, which
+        counts those sessions itself: the server finishes such a login into a session
+        nobody can end (README, Known limitations).
+        """
+        self._excuse_abandoned = True
 
     def counts(self) -> dict[str, int]:
         """Live sessions per server and user, for those that have any."""
@@ -296,7 +310,12 @@ class LiveSessions:
             f"{user}@{server.server_name}": count
             for server in self.servers
             for user in server.user_ids
-            if (count := server.live_sessions(user))
+            if (
+                count := sum(
+                    not (self._excuse_abandoned and session.login_abandoned)
+                    for session in server.sessions_of(user)
+                )
+            )
         }
 
     def check(self, step: str) -> None:
@@ -318,9 +337,11 @@ def live_sessions() -> Iterator[LiveSessions]:
     create_session = SimulatorState.create_session
     forget_all = SimulatorState.forget_all
 
-    def creating(state: SimulatorState, user_id: str, language: str) -> SimSession:
+    def creating(
+        state: SimulatorState, user_id: str, language: str, **kwargs: Any
+    ) -> SimSession:
         guard.watch(state)
-        session = create_session(state, user_id, language)
+        session = create_session(state, user_id, language, **kwargs)
         guard.record(f"login of {user_id}")
         return session
 

@@ -92,7 +92,17 @@ _cookies = st.builds(
 )
 
 # Session ids and CSRF tokens a client cannot use in a path or a header.
-UNUSABLE_SESSION_IDS = ["/zxr", "a/b", "..", ".", "", "12\n34", "12\r34", "12\x0034", "\t1"]
+UNUSABLE_SESSION_IDS = [
+    "/zxr",
+    "a/b",
+    "..",
+    ".",
+    "",
+    "12\n34",
+    "12\r34",
+    "12\x0034",
+    "\t1",
+]
 _session_ids = st.sampled_from(UNUSABLE_SESSION_IDS) | texts
 _csrf_tokens = st.sampled_from(["a\nb", "a\rb", "\x00", "tab\tbed"]) | texts
 

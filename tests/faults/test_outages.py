@@ -69,6 +69,50 @@ async def test_outage_keeps_the_session(
     assert STATE_OFF not in connected.states
 
 
+@pytest.mark.parametrize("fault", ["stream_closed", "server_down_keeping_sessions"])
+async def test_stream_ended_by_the_server_keeps_the_session(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+    live_sessions: LiveSessions,
+    fault: str,
+) -> None:
+    """The server ends the stream cleanly and keeps the session: the same session comes back.
+
+    A load balancer closes long requests so; a front end that goes down for a while and
+    comes back keeps the sessions of the server behind it. A second login would leave the
+    first session behind, which the live-session guard sees.
+    """
+    (session_id,) = simulator.live_session_ids(USERNAME)
+    logins, since = simulator.login_attempts, len(simulator.requests)
+    requested = list(simulator.station_requests)
+    extension = StateRecorder(hass, EXTENSION)
+    connected = StateRecorder(hass, STATION_CONNECTED)
+
+    if fault == "stream_closed":
+        simulator.close_streams()
+        simulator.update_station("WS-114", extension="7115")
+    else:
+        await simulator.stop(keep_sessions=True)
+        await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+        await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)
+        simulator.update_station("WS-114", extension="7115")
+        await simulator.start()
+
+    await wait_for_state(hass, EXTENSION, "7115")
+    assert shown(hass) == showing(server_station(simulator))
+    live_sessions.check(f"after the {fault}")
+    assert simulator.live_session_ids(USERNAME) == [session_id]
+    assert simulator.login_attempts == logins
+    renewal = ("PUT", f"/icws/{session_id}/messaging/subscriptions/connection/station")
+    assert renewal in [(method, path) for method, path, _ in simulator.requests[since:]]
+    assert simulator.station_requests == requested
+    assert STATE_OFF not in connected.states
+    if fault == "stream_closed":
+        assert extension.states == ["7115"]  # never unavailable on the way
+
+
 async def test_backoff_starts_over_after_a_recovery(
     hass: HomeAssistant,
     simulator: IcwsSimulator,
