@@ -91,8 +91,10 @@ async def test_options_are_the_access_list_whatever_its_spelling(
     await wait_for_state(
         hass,
         SELECT,
-        lambda state: state.attributes["options"]
-        == [text for text in SELECTABLE if text != "At Lunch"],
+        lambda state: (
+            state.attributes["options"]
+            == [text for text in SELECTABLE if text != "At Lunch"]
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -57,7 +58,7 @@ async def test_notes_and_forward_numbers_stay_out_of_logs_and_diagnostics(
         NOTES,
         FORWARD_NUMBER,
     )
-    forwarding = await get_diagnostics_for_config_entry(
+    forwarding: dict[str, Any] = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )
     simulator.end_session()
@@ -73,7 +74,9 @@ async def test_notes_and_forward_numbers_stay_out_of_logs_and_diagnostics(
     assert (shown["has_notes"], shown["has_forward_number"]) == (True, True)
     text = json.dumps([forwarding, meeting])
     logged = [
-        record.getMessage() for record in caplog.records if record.levelno > logging.DEBUG
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno > logging.DEBUG
     ]
     assert logged  # the loss and the recovery were logged above debug level
     for personal in (NOTES, FORWARD_NUMBER, OTHER_NOTES):
