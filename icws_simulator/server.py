@@ -76,7 +76,7 @@ type Handler0 = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _SESSION_KEY: Final = "icws_simulator.session"
 # Set on a login request whose client went away before its answer.
 _ABANDONED_KEY: Final = "icws_simulator.abandoned"
-# Logins still being processed for clients that went away; stopping waits for them.
+# Logins in progress, each finished even if its client goes away; stopping waits for them.
 UNANSWERED_LOGINS: Final = web.AppKey("unanswered_logins", set[asyncio.Task[Any]])
 # The paths under /icws that need no session start with this segment.
 _SESSIONLESS: Final = "connection"
