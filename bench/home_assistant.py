@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+import contextlib
 from dataclasses import dataclass, field
 import time
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import (
@@ -17,6 +20,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_track_state_report_event
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -192,6 +196,44 @@ class Writes:
                 start = len(self.arrivals)
                 self._waiter.clear()
                 await self._waiter.wait()
+
+
+class WriteCalls:
+    """Every ``async_write_ha_state`` call of some entities, counted where it is made.
+
+    Events count only what reaches the state machine; this counts the entity's own
+    writes, whatever they change, so an entity that rewrites an unchanged state on every
+    update cannot hide.
+    """
+
+    def __init__(self, entity_ids: Iterable[str]) -> None:
+        """Count nothing until :meth:`counting`."""
+        self.watched = set(entity_ids)
+        self.counts: Counter[str] = Counter()
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[None]:
+        """Count the writes made inside the block."""
+        write = Entity.async_write_ha_state
+        watched, counts = self.watched, self.counts
+
+        @callback
+        def counted(entity: Entity) -> None:
+            if entity.entity_id in watched:
+                counts[entity.entity_id] += 1
+            write(entity)
+
+        with patch.object(Entity, "async_write_ha_state", counted):
+            yield
+
+    @property
+    def total(self) -> int:
+        """Return how many writes were counted."""
+        return self.counts.total()
+
+    def reset(self) -> None:
+        """Forget what was counted."""
+        self.counts.clear()
 
 
 def stop(listeners: Iterable[Any]) -> None:

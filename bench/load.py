@@ -41,11 +41,11 @@ async def burst(ctx: Context, fig: Figure) -> None:
         f"{cpu_rate:,.0f} messages/s (less sensitive to other load on the machine)",
         cpu_rate=cpu_rate,
     )
-    writes = [run["state_changes"] for run in runs]
+    writes = [run["state_writes"] for run in runs]
     updates = [run["coordinator_updates"] for run in runs]
     real = [run["real_changes"] for run in runs]
     fig.add(
-        "state writes / coordinator updates / real changes",
+        "async_write_ha_state calls / coordinator updates / real changes",
         f"{' '.join(map(str, writes))} / {' '.join(map(str, updates))} / "
         f"{' '.join(map(str, real))}  (per run)",
         runs=runs,
@@ -59,7 +59,8 @@ async def burst(ctx: Context, fig: Figure) -> None:
         f"One message in {ctx.sizes.burst_change_every} changes the extension; the rest "
         "repeat the station or rotate the SIP password. Timed from the queue being full to "
         "the last change shown; the simulator's encoding and writing run in the same loop "
-        "and are included."
+        "and are included. Writes are the entities' own async_write_ha_state calls, "
+        "counted whether or not they change a state."
     )
 
 

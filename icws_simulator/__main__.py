@@ -61,6 +61,7 @@ with snake_case keys (curl -d '{...}' URL), every key optional unless marked *
   POST /_simulator/users/{user}/password          password*
   POST /_simulator/outage                         mode*: refuse, cut, drop_streams, null
   POST /_simulator/sse/drop                       cut the next event of every stream
+  POST /_simulator/sse/close                      end every stream cleanly, sessions live on
   POST /_simulator/messages                       raw (text) or message (object)
   POST /_simulator/settings                       response_delay, sse_chunk_size,
                                                   flat_messages, session_idle_timeout,

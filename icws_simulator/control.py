@@ -18,6 +18,7 @@ answers with the state below.
 ``POST /_simulator/users/{user}/password``      password
 ``POST /_simulator/messages``                   raw (text) or message (object)
 ``POST /_simulator/sse/drop``                   cut the next event of every stream
+``POST /_simulator/sse/close``                  end every stream cleanly; sessions live on
 ``POST /_simulator/settings``                   response_delay, sse_chunk_size,
                                                 flat_messages, session_idle_timeout,
                                                 station_switch (replace, disconnect_first)
@@ -90,6 +91,7 @@ class ControlApi:
             ("/users/{user_id}/station/take", self.take_station),
             ("/messages", self.inject),
             ("/sse/drop", self.drop_sse),
+            ("/sse/close", self.close_sse),
             ("/outage", self.outage),
             ("/settings", self.settings),
         ):
@@ -297,6 +299,13 @@ class ControlApi:
     ) -> dict[str, Any]:
         """``POST /_simulator/sse/drop``: cut the next event of every open stream."""
         self.state.drop_sse_mid_event()
+        return self.snapshot()
+
+    async def close_sse(
+        self, _request: web.Request, _body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``POST /_simulator/sse/close``: end every open stream cleanly."""
+        self.state.close_streams()
         return self.snapshot()
 
     async def settings(

@@ -74,6 +74,10 @@ def _required_string(body: dict[str, Any], key: str) -> str:
 type Handler0 = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _SESSION_KEY: Final = "icws_simulator.session"
+# Set on a login request whose client went away before its answer.
+_ABANDONED_KEY: Final = "icws_simulator.abandoned"
+# Logins in progress, each finished even if its client goes away; stopping waits for them.
+UNANSWERED_LOGINS: Final = web.AppKey("unanswered_logins", set[asyncio.Task[Any]])
 # The paths under /icws that need no session start with this segment.
 _SESSIONLESS: Final = "connection"
 
@@ -169,8 +173,16 @@ class IcwsApi:
     # ---- no session --------------------------------------------------------------------
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        """``POST /icws/connection``: create a session (201) or say why not."""
+        """``POST /icws/connection``: create a session (201) or say why not.
+
+        A login the server received is finished even when its client has gone (see
+        :func:`_activity_middleware`); one still waiting when the server stops is dropped.
+        """
         state = self.state
+        if state.stopping.is_set():
+            raise IcwsError(
+                503, "The server is shutting down.", protocol.NOT_ACCEPTING_ID
+            )
         state.count_login()
         refusal = state.refusal
         if refusal is not None:
@@ -188,12 +200,13 @@ class IcwsApi:
         body = await read_json_object(request)
         if body.get("__type") != protocol.TYPE_LOGIN:
             raise bad_request("Unsupported connection request type.")
-        user_id = _required_string(body, "userID")
+        typed = _required_string(body, "userID")
         password = body.get("password")
         _required_string(body, "applicationName")
         if not isinstance(password, str):
             raise bad_request("The property 'password' is required.")
-        if not state.check_credentials(user_id, password):
+        user_id = state.directory_user(typed)
+        if user_id is None or not state.check_credentials(user_id, password):
             raise IcwsError(
                 400,
                 "The authentication process failed.",
@@ -201,7 +214,9 @@ class IcwsApi:
                 protocol.AUTH_FAILURE_CODE,
             )
         language = accept_language.split(",")[0].split(";")[0].strip().lower()
-        session = state.create_session(user_id, language)
+        session = state.create_session(
+            user_id, language, login_abandoned=bool(request.get(_ABANDONED_KEY))
+        )
         include = {
             part.strip().lower() for part in request.query.get("include", "").split(",")
         }
@@ -209,7 +224,7 @@ class IcwsApi:
             "csrfToken": session.csrf_token,
             "sessionId": session.session_id,
             "alternateHostList": list(state.alternate_hosts),
-            "userID": user_id,
+            "userID": user_id,  # the directory's spelling, whatever the user typed
             "userDisplayName": state.display_name(user_id),
             "icServer": state.server_name,
         }
@@ -512,25 +527,60 @@ def _session_middleware(state: SimulatorState, routes: IcwsRoutes) -> Middleware
     return check
 
 
-def _activity_middleware(state: SimulatorState) -> Middleware:
-    """Count /icws requests in progress and hold each for ``response_delay``."""
+def _is_login(request: web.Request) -> bool:
+    return request.method == "POST" and request.path.lower() == "/icws/connection"
+
+
+def _finished(
+    unanswered: set[asyncio.Task[Any]],
+) -> Callable[[asyncio.Task[Any]], None]:
+    def finished(task: asyncio.Task[Any]) -> None:
+        unanswered.discard(task)
+        if not task.cancelled():
+            task.exception()  # an abandoned login's failure has nobody to go to
+
+    return finished
+
+
+def _activity_middleware(
+    state: SimulatorState, unanswered: set[asyncio.Task[Any]]
+) -> Middleware:
+    """Count /icws requests in progress and hold each for ``response_delay``.
+
+    The hold ends early when the server stops, so stopping never waits on a delay. A login
+    is finished even if its client goes away meanwhile, as a real server finishes the login
+    it received: the session it creates is one nobody can end (``login_abandoned``). Other
+    requests are dropped with their client.
+    """
+
+    async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            await state.hold_request()
+            return await handler(request)
+        finally:
+            state.request_finished()
 
     @web.middleware
     async def delay(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not is_icws_path(request.path):
             return await handler(request)
         state.request_started()
+        if not _is_login(request):
+            return await answer(request, handler)
         try:
-            if state.response_delay > 0:
-                # Ends early when the server stops, so stopping never waits on a delay.
-                try:
-                    async with asyncio.timeout(state.response_delay):
-                        await state.stopping.wait()
-                except TimeoutError:
-                    pass
-            return await handler(request)
-        finally:
+            await request.read()  # received whole, so the body outlives the connection
+        except BaseException:
             state.request_finished()
+            raise
+        login = asyncio.ensure_future(answer(request, handler))
+        unanswered.add(login)
+        login.add_done_callback(_finished(unanswered))
+        try:
+            return await asyncio.shield(login)
+        except asyncio.CancelledError:
+            request[_ABANDONED_KEY] = True
+            state.count_abandoned_login()
+            raise
 
     return delay
 
@@ -553,12 +603,13 @@ def build_app(state: SimulatorState) -> web.Application:
     ICWS error bodies, and the session check (before routing).
     """
     app = web.Application()
+    app[UNANSWERED_LOGINS] = set()
     icws = IcwsRoutes(app)
     app.middlewares.extend(
         [
             outage_middleware(state),
             _cors_middleware,
-            _activity_middleware(state),
+            _activity_middleware(state, app[UNANSWERED_LOGINS]),
             _error_middleware,
             _session_middleware(state, icws),
         ]

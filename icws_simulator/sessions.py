@@ -32,7 +32,8 @@ class SimSession:
     ``subscriptions`` holds each subscription of the session by a name its module picks
     (e.g. ``"status/user-statuses"``), with whatever that subscription needs to remember;
     the station subscription is ``subscribed``. ``last_request`` (event loop time) feeds the
-    idle timeout.
+    idle timeout. ``login_abandoned``: the client went away before the login's answer, so
+    nobody holds the session's credentials; it lives until the server ends it.
     """
 
     session_id: str
@@ -50,6 +51,7 @@ class SimSession:
     end_should_reconnect: bool = True
     ended: bool = False
     last_request: float = 0.0
+    login_abandoned: bool = False
     _queue: deque[Outgoing] = field(default_factory=deque, repr=False)
     _listeners: set[asyncio.Event] = field(default_factory=set, repr=False)
     _expiry: asyncio.TimerHandle | None = field(default=None, repr=False)

@@ -1,11 +1,12 @@
 """The simulator object tests hold: server lifecycle on top of the simulated state.
 
 Starting, stopping and restarting (a server that goes away and comes back on the same port,
-forgetting every session) are here; what the server knows and does is in ``state.py``. A
+forgetting every session, or keeping them when asked) are here; what the server knows and does is in ``state.py``. A
 network outage in front of a running server, through which its sessions live on, is
 ``set_outage`` in ``state.py``.
 """
 
+import asyncio
 from collections.abc import Iterable, Mapping
 import ssl
 from types import TracebackType
@@ -13,7 +14,7 @@ from typing import Self
 
 from aiohttp import web
 
-from .server import build_app
+from .server import UNANSWERED_LOGINS, build_app
 from .state import SimulatorState
 from .stations import SimulatedStation
 
@@ -114,20 +115,34 @@ class IcwsSimulator(SimulatorState):
         self.stopping.clear()
         self._runner = runner
 
-    async def stop(self) -> None:
-        """Stop listening: close event streams, forget sessions, free the port."""
+    async def stop(self, *, keep_sessions: bool = False) -> None:
+        """Stop listening: close event streams, forget sessions, free the port.
+
+        ``keep_sessions``: the sessions live on, with their stations, subscriptions and
+        queued messages, and answer again once the server listens again (a front end
+        restarting before a server that keeps its sessions). Their streams end cleanly.
+        Logins the server has not processed yet are dropped either way.
+        """
         runner = self._runner
         if runner is None:
             return
         self._runner = None
         self.stopping.set()
-        self.forget_all()
-        self.calls.stop()
+        self.pulse()
+        if keep_sessions:
+            self.close_streams()
+        else:
+            self.forget_all()
+            self.calls.stop()
         await runner.cleanup()
+        await asyncio.gather(*runner.app[UNANSWERED_LOGINS], return_exceptions=True)
 
-    async def restart(self) -> None:
-        """Stop, then start on the same port; clients' sessions then answer 401."""
-        await self.stop()
+    async def restart(self, *, keep_sessions: bool = False) -> None:
+        """Stop, then start on the same port; clients' sessions then answer 401.
+
+        ``keep_sessions``: they answer as before (see :meth:`stop`).
+        """
+        await self.stop(keep_sessions=keep_sessions)
         await self.start()
 
     async def __aenter__(self) -> Self:

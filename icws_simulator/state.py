@@ -15,6 +15,7 @@ Parts of the API kept in modules of their own (user statuses, calls) build on:
 import asyncio
 import base64
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 import secrets
 from types import MappingProxyType
@@ -65,7 +66,7 @@ class SimulatorState(CallControls):
     """State and rules of the simulated ICWS server, without the HTTP layer.
 
     Attributes meant to be changed by tests at any time: ``response_delay`` (seconds before
-    every /icws answer), ``sse_chunk_size`` (write events in pieces of this many bytes),
+    every /icws answer; a change applies to the requests waiting, too), ``sse_chunk_size`` (write events in pieces of this many bytes),
     ``flat_messages`` (station fields beside ``isDelta``, docs/icws-protocol.md §5),
     ``no_station_as_null`` (``newStationInfo: null`` instead of a stationSetting 0 station),
     ``end_session_grace``, ``session_idle_timeout``, ``sse_retry_ms`` (``retry:`` field sent
@@ -113,7 +114,7 @@ class SimulatorState(CallControls):
         # [guess] The line separator a real server uses in its event stream is not recorded;
         # CRLF (the library default) makes clients that split on "\n\n" only fail early.
         self.sse_separator = "\r\n"
-        self.response_delay = 0.0
+        self._response_delay = 0.0
         self.sse_chunk_size: int | None = None
         self.flat_messages = False
         self.no_station_as_null = False
@@ -128,6 +129,7 @@ class SimulatorState(CallControls):
         self._sessions: dict[str, SimSession] = {}
         self._streams: set[EventStream] = set()
         self._login_attempts = 0
+        self._abandoned_logins = 0
         self._in_flight = 0
         self._requests: list[tuple[str, str, int]] = []
         self._station_requests: list[dict[str, Any]] = []
@@ -153,8 +155,13 @@ class SimulatorState(CallControls):
 
     @property
     def login_attempts(self) -> int:
-        """Return how many ``POST /icws/connection`` calls arrived."""
+        """Return how many ``POST /icws/connection`` calls the server processed."""
         return self._login_attempts
+
+    @property
+    def abandoned_logins(self) -> int:
+        """Return how many logins' clients went away before the answer."""
+        return self._abandoned_logins
 
     @property
     def requests(self) -> list[tuple[str, str, int]]:
@@ -177,8 +184,12 @@ class SimulatorState(CallControls):
         return self
 
     def sessions_of(self, user_id: str) -> list[SimSession]:
-        """Return the sessions the server holds for a user (ending ones included)."""
-        return [s for s in self._sessions.values() if s.user_id == user_id]
+        """Return the sessions the server holds for a user, named in any case.
+
+        Ending ones are included.
+        """
+        user = self.directory_user(user_id)
+        return [s for s in self._sessions.values() if s.user_id == user]
 
     def live_sessions(self, user_id: str) -> int:
         """Return how many sessions the server holds for a user.
@@ -198,6 +209,29 @@ class SimulatorState(CallControls):
         """Wake everyone waiting in :meth:`wait_until`."""
         self._changed.set()
         self._changed = asyncio.Event()
+
+    @property
+    def response_delay(self) -> float:
+        """Return how long every /icws request is held before it is answered."""
+        return self._response_delay
+
+    @response_delay.setter
+    def response_delay(self, seconds: float) -> None:
+        self._response_delay = seconds
+        self.pulse()  # requests held now wait for the new delay
+
+    async def hold_request(self) -> None:
+        """Wait ``response_delay`` seconds from now, less if it shrinks or the server stops."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while not self.stopping.is_set():
+            remaining = start + self._response_delay - loop.time()
+            if remaining <= 0:
+                return
+            changed = self._changed
+            with suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await changed.wait()
 
     async def wait_until(self, predicate: Callable[[], bool]) -> None:
         """Wait until ``predicate()`` holds; it is checked after every request and change.
@@ -259,9 +293,21 @@ class SimulatorState(CallControls):
 
     # ---- users and logins ------------------------------------------------------------
 
+    def directory_user(self, user_id: str) -> str | None:
+        """Return the directory's spelling of a user id, found without case [guess].
+
+        CIC's directory compares user ids without case, as Windows accounts do; the
+        login answer names the user as the directory spells it (docs/icws-protocol.md §1).
+        """
+        if user_id in self._users:
+            return user_id
+        folded = user_id.casefold()
+        return next((user for user in self._users if user.casefold() == folded), None)
+
     def check_credentials(self, user_id: str, password: str) -> bool:
-        """Return whether the directory accepts this user and password."""
-        expected = self._users.get(user_id)
+        """Return whether the directory accepts this user (any case) and password."""
+        user = self.directory_user(user_id)
+        expected = None if user is None else self._users[user]
         return expected is not None and secrets.compare_digest(
             expected.encode(), password.encode()
         )
@@ -278,6 +324,11 @@ class SimulatorState(CallControls):
     def count_login(self) -> None:
         """Count one login request."""
         self._login_attempts += 1
+
+    def count_abandoned_login(self) -> None:
+        """Count a login whose client went away before the answer (it goes on)."""
+        self._abandoned_logins += 1
+        self.pulse()
 
     def set_password(self, user_id: str, password: str) -> None:
         """Change (or create) a user's password on the directory; sessions stay."""
@@ -299,10 +350,13 @@ class SimulatorState(CallControls):
         self.refusal = None
         self.pulse()
 
-    def create_session(self, user_id: str, language: str) -> SimSession:
+    def create_session(
+        self, user_id: str, language: str, *, login_abandoned: bool = False
+    ) -> SimSession:
         """Create a session with random, long id, CSRF token and cookie value.
 
         Ids have 12 digits so tests can search logs for them without false hits.
+        ``login_abandoned``: the login's client went away before the answer.
         """
         session_id = str(secrets.randbelow(9 * 10**11) + 10**11)
         while session_id in self._sessions:  # pragma: no cover - 1 in 10**11
@@ -314,6 +368,7 @@ class SimulatorState(CallControls):
             csrf_token=base64.b64encode(secrets.token_bytes(48)).decode(),
             cookie_value=f"{uuid.uuid4()}|languageId={language}",
             language=language,
+            login_abandoned=login_abandoned,
         )
         self._sessions[session_id] = session
         self.touch(session)
@@ -336,9 +391,10 @@ class SimulatorState(CallControls):
             sessions = [self._sessions[session_id]]
         if user_id is None:
             return sessions
-        if user_id not in self._users:
+        user = self.directory_user(user_id)
+        if user is None:
             raise KeyError(user_id)
-        return [session for session in sessions if session.user_id == user_id]
+        return [session for session in sessions if session.user_id == user]
 
     # ---- idle sessions ---------------------------------------------------------------
 
@@ -474,6 +530,16 @@ class SimulatorState(CallControls):
         self._streams.discard(stream)
         if not stream.session.ended:
             self.touch(stream.session)
+        self.pulse()
+
+    def close_streams(self) -> None:
+        """End every open event stream cleanly, as a load balancer does; sessions live on.
+
+        Each stream ends after the event being written; its session's queued messages wait
+        for the session's next reader.
+        """
+        for stream in list(self._streams):
+            stream.close()
         self.pulse()
 
     def drop_sse_mid_event(self) -> None:

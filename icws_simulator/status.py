@@ -95,8 +95,11 @@ class StatusState:
 
     ``version`` is the ``status`` feature version the server announces (0: no status feature;
     the routes then answer 404). ``completion_messages`` queues an
-    ``asyncOperationCompletedMessage`` after each accepted status change [guess]. ``clock``
-    gives the dates of changes; tests may replace it.
+    ``asyncOperationCompletedMessage`` after each accepted status change [guess].
+    ``respell_ids`` spells status ids outside the catalogue (access lists, user statuses) in
+    another case than the catalogue does, as a real server sent ``"Do Not disturb"``
+    (docs/icws-protocol.md §9 [seen]); off by default. ``clock`` gives the dates of
+    changes; tests may replace it.
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class StatusState:
         self._host = host
         self.version = version
         self.completion_messages = False
+        self.respell_ids = False
         self.clock = clock
         self._catalogue: dict[str, SimulatedStatusMessage] = {}
         for message in (
@@ -224,6 +228,25 @@ class StatusState:
             )
         )
 
+    # ---- the wire ---------------------------------------------------------------------
+
+    def _spelled(self, status_id: str) -> str:
+        """Return a status id as access lists and user statuses spell it."""
+        return status_id.swapcase() if self.respell_ids else status_id
+
+    def wire_status(self, user_id: str) -> dict[str, Any]:
+        """Return a user's whole ``userStatus`` as the server sends it."""
+        return self._wire_status(self._status_of(self._require_user(user_id)))
+
+    def _wire_status(self, status: SimulatedUserStatus) -> dict[str, Any]:
+        wire = status.to_wire(self._host.server_name)
+        wire["statusId"] = self._spelled(status.status_id)
+        return wire
+
+    def wire_access(self, user_id: str) -> list[str]:
+        """Return the status ids a user may pick as the server sends them."""
+        return [self._spelled(status_id) for status_id in self.access(user_id)]
+
     # ---- subscriptions ---------------------------------------------------------------
 
     def _watching(self, key: str) -> list[tuple[SimSession, _UserStatusWatch]]:
@@ -258,9 +281,8 @@ class StatusState:
             None if properties is None else frozenset(properties),
         )
         session.subscriptions[USER_STATUSES] = watch
-        server = self._host.server_name
         statuses = [
-            select_properties(self._status_of(key).to_wire(server), watch.properties)
+            select_properties(self._wire_status(self._status_of(key)), watch.properties)
             for key in dict.fromkeys(user.casefold() for user in user_ids)
             if self._user_key(key) is not None
         ]
@@ -308,7 +330,7 @@ class StatusState:
         changes = [
             {
                 "userId": self._spelling(key),
-                "statusMessagesAdded": list(self._access_of(key)),
+                "statusMessagesAdded": self.wire_access(key),
                 "statusMessagesRemoved": [],
             }
             for key in keys
@@ -357,8 +379,7 @@ class StatusState:
     ) -> None:
         """Send a delta to every session watching the user, if it sees a change."""
         self._statuses[key] = new
-        server = self._host.server_name
-        old_wire, new_wire = old.to_wire(server), new.to_wire(server)
+        old_wire, new_wire = self._wire_status(old), self._wire_status(new)
         for session, watch in self._watching(key):
             delta = status_delta(
                 select_properties(old_wire, watch.properties),
@@ -378,8 +399,8 @@ class StatusState:
             return
         change = {
             "userId": self._spelling(key),
-            "statusMessagesAdded": added,
-            "statusMessagesRemoved": removed,
+            "statusMessagesAdded": [self._spelled(s) for s in added],
+            "statusMessagesRemoved": [self._spelled(s) for s in removed],
         }
         for session in self._host.subscribers(ACCESS):
             if key in session.subscriptions[ACCESS]:
@@ -482,7 +503,7 @@ class StatusState:
     def resend_user_status(self, user_id: str) -> None:
         """Send watchers the user's whole status again as a delta (a repeat, no change)."""
         key = self._require_user(user_id)
-        wire = self._status_of(key).to_wire(self._host.server_name)
+        wire = self._wire_status(self._status_of(key))
         for session, watch in self._watching(key):
             message = {
                 "__type": TYPE_USER_STATUS,

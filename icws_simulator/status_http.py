@@ -186,7 +186,7 @@ class StatusApi:
         return json_response(
             {
                 "userId": self.status.user_status(user_id).user_id,
-                "statusMessages": list(self.status.access(user_id)),
+                "statusMessages": self.status.wire_access(user_id),
             }
         )
 
@@ -206,9 +206,7 @@ class StatusApi:
         """``GET .../status/user-statuses/{userId}``: one user's status."""
         user_id = request.match_info["user_id"]
         self._require_user(user_id)
-        return json_response(
-            self.status.user_status(user_id).to_wire(self.status.server_name)
-        )
+        return json_response(self.status.wire_status(user_id))
 
     # ---- setting a status ------------------------------------------------------------
 
@@ -419,11 +417,14 @@ class StatusControl:
     async def settings(
         self, _request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
-        """``POST /_simulator/status/settings``: version, completion_messages."""
+        """``POST /_simulator/status/settings``: version, completion_messages, respell_ids."""
         version = _typed(body, "version", int)
         completion = _typed(body, "completion_messages", bool)
+        respell = _typed(body, "respell_ids", bool)
         if version is not None:
             self.status.version = version
         if completion is not None:
             self.status.completion_messages = completion
+        if respell is not None:
+            self.status.respell_ids = respell
         return self.status.snapshot()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import (
@@ -21,6 +23,7 @@ from homeassistant.helpers.event import (
     async_track_state_report_event,
 )
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -113,6 +116,40 @@ def events(hass: HomeAssistant) -> Iterator[EventRecorder]:
     recorder.stop()
 
 
+class Clock:
+    """Home Assistant's wall clock, moved on by hand; timers keep the event loop's time."""
+
+    def __init__(self) -> None:
+        """Start at the real time."""
+        self._now = dt_util.utcnow
+        self._ahead = timedelta()
+
+    def __call__(self) -> datetime:
+        """Return the time Home Assistant sees."""
+        return self._now() + self._ahead
+
+    def advance(self, by: timedelta) -> None:
+        """Move the clock on."""
+        self._ahead += by
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """Home Assistant's ``utcnow``, moved on only when the test says."""
+    moved = Clock()
+    with patch("homeassistant.util.dt.utcnow", moved):
+        yield moved
+
+
+def queue_watches(simulator: IcwsSimulator) -> int:
+    """How many times the server was asked to watch the queue (renewals included)."""
+    return sum(
+        1
+        for method, path, _ in simulator.requests
+        if method == "PUT" and "subscriptions/queues" in path
+    )
+
+
 def attributes(hass: HomeAssistant) -> dict[str, Any]:
     """The call state sensor's attributes."""
     state = hass.states.get(CALL_STATE)
@@ -171,8 +208,12 @@ async def test_inbound_call_every_transition(
     simulator: IcwsSimulator,
     init_integration: MockConfigEntry,
     events: EventRecorder,
+    clock: Clock,
 ) -> None:
-    """Ringing, answered, held, resumed, ended: each shows at once and fires once."""
+    """Ringing, answered, held, resumed, ended: each shows at once and fires once.
+
+    Home Assistant's clock moves 42 s on after the answer: that is the call's duration.
+    """
     simulator.calls.removal_delay = 0.01
     call = simulator.ring(USERNAME, *CALLER)
     await wait_for_state(hass, CALL_STATE, "ringing")
@@ -198,6 +239,7 @@ async def test_inbound_call_every_transition(
     assert state.state == STATE_ON
     assert (state := hass.states.get(RINGING))
     assert state.state == STATE_OFF
+    clock.advance(timedelta(seconds=42))
     simulator.hold(call)
     await wait_for_state(hass, CALL_STATE, "held")
     assert (state := hass.states.get(ON_CALL))
@@ -209,7 +251,7 @@ async def test_inbound_call_every_transition(
     assert (state := hass.states.get(ON_CALL))
     assert state.state == STATE_OFF
     assert await events.wait(5) == ["ringing", "answered", "held", "resumed", "ended"]
-    assert events.events[-1][1]["duration"] >= 0
+    assert events.events[-1][1]["duration"] == 42
 
     # Removed from the queue a moment later: nothing more happens.
     async with asyncio.timeout(WAIT):
@@ -408,16 +450,14 @@ async def test_stream_gap_mid_call_keeps_state_without_events(
     simulator.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     await events.wait(2)
-    renewals = sum(
-        1 for method, path, _ in simulator.requests
-        if method == "PUT" and "subscriptions/queues" in path
-    )  # fmt: skip
+    watches = queue_watches(simulator)
     simulator.drop_sse_mid_event()
     simulator.hold(call)
     await wait_for_state(hass, CALL_STATE, "held")
     await hass.async_block_till_done()
     assert events.types == ["ringing", "answered", "held"]
-    assert renewals >= 1
+    # The new stream renewed the queue watch once, which brought the whole queue again.
+    assert queue_watches(simulator) == watches + 1
 
 
 @pytest.mark.parametrize("simulator_options", [{"messaging_version": 1}])

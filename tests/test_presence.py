@@ -191,6 +191,82 @@ async def test_options_follow_catalogue_and_access_changes(
     )
 
 
+async def test_options_follow_catalogue_changes_alone(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A status renamed, made unselectable or removed changes the options by itself.
+
+    The server is kept from telling the access list's side of a removal, so only the
+    catalogue's message can change the options.
+    """
+    select = entity_id(hass, init_integration, "select", "status")
+    sensor = entity_id(hass, init_integration, "sensor", "status")
+    simulator.set_user_status(USER, "At Lunch")
+    await wait_for_state(hass, select, "At Lunch")
+    requests = len(simulator.requests)
+
+    simulator.status.put_status_message(
+        SimulatedStatusMessage(
+            status_id="At Lunch", message_text={"en": "Lunch Break"}, group_tag="Away"
+        )
+    )
+    state = await wait_for_state(hass, select, "Lunch Break")
+    assert "At Lunch" not in state.attributes["options"]
+    assert "Lunch Break" in state.attributes["options"]
+    await wait_for_state(hass, sensor, "Lunch Break")
+
+    simulator.status.put_status_message(
+        SimulatedStatusMessage(
+            status_id="Gone Home", message_text={"en": "Gone Home"}, is_selectable=False
+        )
+    )
+    await wait_for_state(
+        hass, select, lambda state: "Gone Home" not in state.attributes["options"]
+    )
+
+    simulator.status.unwatch_access(next(iter(simulator.sessions.values())))
+    simulator.status.remove_status_message("In a Meeting")
+    await wait_for_state(
+        hass, select, lambda state: "In a Meeting" not in state.attributes["options"]
+    )
+    # Pushed: no request of the entry's brought any of it.
+    assert [
+        request
+        for request in simulator.requests[requests:]
+        if "messaging/messages" not in request[1]
+    ] == []
+
+
+async def test_do_not_disturb_follows_the_servers_flag_not_the_group(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Only the flag counts: a busy status without it is off, one with it in any group on."""
+    sensor = entity_id(hass, init_integration, "sensor", "status")
+    dnd = entity_id(hass, init_integration, "binary_sensor", "do_not_disturb")
+    simulator.status.put_status_message(
+        SimulatedStatusMessage(
+            status_id="Focus Time",
+            message_text={"en": "Focus Time"},
+            group_tag="Available",
+            is_do_not_disturb=True,
+        )
+    )
+    simulator.set_user_status(USER, "Do Not Disturb")
+    await wait_for_state(hass, dnd, "on")
+
+    for busy in ("In a Meeting", "Follow Up"):  # group tag "Busy", not do-not-disturb
+        assert simulator.status.catalogue[busy.casefold()].group_tag == "Busy"
+        simulator.set_user_status(USER, busy)
+        await wait_for_state(hass, sensor, busy)
+        assert (state := hass.states.get(dnd))
+        assert state.state == "off"
+
+    simulator.set_user_status(USER, "Focus Time")
+    await wait_for_state(hass, sensor, "Focus Time")
+    assert (state := hass.states.get(dnd))
+    assert state.state == "on"
+
+
 async def test_action_sets_status_with_details(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -217,6 +293,48 @@ async def test_action_sets_status_with_details(
     sensor = entity_id(hass, init_integration, "sensor", "status")
     state = await wait_for_state(hass, sensor, "Out of the Office")
     assert state.attributes["until"] == until.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("until", "sent"),
+    [
+        ("2026-12-24 17:00:00", "20261224T160000Z"),  # Berlin's time, as the UI sends
+        ("2026-07-01T08:30:00", "20260701T063000Z"),  # summer time
+        ("2026-12-24T17:00:00-05:00", "20261224T220000Z"),  # a zone of its own
+    ],
+)
+async def test_action_until_without_zone_is_home_assistants_time(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    until: str,
+    sent: str,
+) -> None:
+    """An end without a zone is Home Assistant's local time; the server gets UTC."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    await set_status(hass, init_integration, status="Out of the Office", until=until)
+
+    assert simulator.status.requests[-1].body["until"]["untilDateTime"] == sent
+    current = simulator.status.user_status(USER).until
+    assert current is not None
+    assert current.moment.strftime("%Y%m%dT%H%M%SZ") == sent
+
+
+async def test_action_forward_number_reaches_the_server(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A forwarding status set with a number: the server keeps it, the sensor shows it."""
+    await set_status(
+        hass,
+        init_integration,
+        status="Available Forward",
+        forward_number="+1 555 0142",
+    )
+    assert simulator.status.requests[-1].body["forwardNumber"] == "+1 555 0142"
+    assert simulator.status.user_status(USER).forward_number == "+1 555 0142"
+    sensor = entity_id(hass, init_integration, "sensor", "status")
+    state = await wait_for_state(hass, sensor, "Available, Forward")
+    assert state.attributes["forward_number"] == "+1 555 0142"
 
 
 @pytest.mark.parametrize(
@@ -316,12 +434,24 @@ async def test_status_messages_write_only_status_entities(
 async def test_status_comes_back_after_the_session_is_lost(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    """After the server ends the session, the new one shows the status set meanwhile."""
+    """After the server ends the session, the new one shows the status set meanwhile.
+
+    The network stays down until the status is set, so the change happens while the
+    entry holds no session and only the new session's first message can bring it.
+    """
     sensor = entity_id(hass, init_integration, "sensor", "status")
-    simulator.end_session()
+    logins = simulator.login_attempts
+    simulator.set_outage("refuse")
+    simulator.end_session(notify=False)
     await wait_for_state(hass, sensor, "unavailable")
-    simulator.set_user_status(USER, "Gone Home")
-    await wait_for_state(hass, sensor, "Gone Home")
+    simulator.set_user_status(USER, "Gone Home", notes="Back tomorrow")
+    assert not simulator.sessions
+    assert simulator.login_attempts == logins
+
+    simulator.set_outage(None)
+    state = await wait_for_state(hass, sensor, "Gone Home")
+    assert state.attributes["notes"] == "Back tomorrow"
+    assert simulator.login_attempts == logins + 1
 
 
 @pytest.mark.parametrize("simulator_options", [{"status_version": 0}])

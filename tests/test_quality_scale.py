@@ -17,6 +17,8 @@ import homeassistant.components
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity_platform import async_get_platforms
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
@@ -35,6 +37,7 @@ from custom_components.icws_station.const import (
 from icws_simulator import IcwsSimulator
 
 from .conftest import DISPLAY_NAME, PASSWORD, USERNAME
+from .helpers import wait_for_state
 from .test_translations import PLATFORMS, SOURCES, STRINGS, descriptions_of
 
 INTEGRATION = Path(__file__).parents[1] / "custom_components" / "icws_station"
@@ -194,6 +197,34 @@ async def _check_entry(hass: HomeAssistant, entry: MockConfigEntry, **_: Any) ->
     assert entry.state is ConfigEntryState.NOT_LOADED
 
 
+async def _check_appropriate_polling(
+    hass: HomeAssistant, simulator: IcwsSimulator, **_: Any
+) -> None:
+    """Pushed, not polled: no entity or coordinator polls, and a change costs no request.
+
+    The server offers server-sent events: the entry holds one stream, and a status change
+    on the server reaches its entity without any request.
+    """
+    entities = [
+        entity
+        for platform in async_get_platforms(hass, DOMAIN)
+        for entity in platform.entities.values()
+    ]
+    assert entities
+    assert not [entity.entity_id for entity in entities if entity.should_poll]
+    assert not [
+        entity.entity_id
+        for entity in entities
+        if isinstance(entity, CoordinatorEntity)
+        and entity.coordinator.update_interval is not None
+    ]
+    assert simulator.open_streams == 1
+    since = len(simulator.requests)
+    simulator.set_user_status(USERNAME, "At Lunch")
+    await wait_for_state(hass, "sensor.jane_doe_cic01_status", "At Lunch")
+    assert simulator.requests[since:] == []
+
+
 async def _check_diagnostics(
     hass: HomeAssistant,
     entry: MockConfigEntry,
@@ -210,9 +241,7 @@ type Check = Callable[..., Coroutine[Any, Any, None] | None]
 CHECKS: dict[str, Check] = {
     "action-exceptions": _check_exception_translations,
     "action-setup": _check_action_setup,
-    "appropriate-polling": lambda **_: (
-        None
-    ),  # read the comment; the flows have no interval
+    "appropriate-polling": _check_appropriate_polling,
     "config-entry-unloading": _check_entry,
     "config-flow": _check_flows,
     "devices": _check_entry,

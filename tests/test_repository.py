@@ -177,6 +177,31 @@ def test_workflow_scripts_parse() -> None:
                     assert check.returncode == 0, (path.name, step, check.stderr)
 
 
+def test_bench_runs_strict_every_week_on_github() -> None:
+    """The goals are enforced weekly and on demand on GitHub, never on the shared machine.
+
+    The results of each run are kept as an artifact.
+    """
+    on = triggers(load(WORKFLOWS / "bench.yml"))
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    ((_, _, day, month, weekday),) = [entry["cron"].split() for entry in on["schedule"]]
+    assert (day, month) == ("*", "*")
+    assert weekday.isdigit()  # one day a week
+    assert any(
+        step.get("run") == "scripts/bench --strict" for step in steps("bench.yml")
+    )
+    actions = uses("bench.yml")
+    assert actions["actions/setup-python@v6"]["python-version"] == "3.14"
+    assert actions["actions/upload-artifact@v4"]["path"] == "bench-results.json"
+    for script in (ROOT / "scripts" / "test", ROOT / ".ci" / "run"):
+        commands = [
+            line
+            for line in script.read_text().splitlines()
+            if not line.lstrip().startswith("#")
+        ]
+        assert not [line for line in commands if "bench --strict" in line], script
+
+
 def test_release_checks_the_tag_against_the_manifest() -> None:
     """A release zips the integration that HACS installs, under the manifest's version."""
     release = steps("release.yml")

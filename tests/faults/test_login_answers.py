@@ -17,7 +17,12 @@ import pytest
 from yarl import URL
 
 from custom_components.icws_station.const import APPLICATION_NAME
-from custom_components.icws_station.icws import IcwsClient, IcwsError, LoginInfo
+from custom_components.icws_station.icws import (
+    IcwsClient,
+    IcwsError,
+    IcwsResponseError,
+    LoginInfo,
+)
 from tests.conftest import PASSWORD, USERNAME
 
 from .strategies import containers, draw_examples, json_values, not_object, texts
@@ -87,7 +92,18 @@ _cookies = st.builds(
 )
 
 # Session ids and CSRF tokens a client cannot use in a path or a header.
-_session_ids = st.sampled_from(["/zxr", "a/b", "..", ".", ""]) | texts
+UNUSABLE_SESSION_IDS = [
+    "/zxr",
+    "a/b",
+    "..",
+    ".",
+    "",
+    "12\n34",
+    "12\r34",
+    "12\x0034",
+    "\t1",
+]
+_session_ids = st.sampled_from(UNUSABLE_SESSION_IDS) | texts
 _csrf_tokens = st.sampled_from(["a\nb", "a\rb", "\x00", "tab\tbed"]) | texts
 
 
@@ -213,3 +229,29 @@ async def test_hostile_login_answers(
 
     # The answers reached the main outcomes: a login, an odd answer, an unusable server.
     assert {"logged in", "IcwsConnectionError", "IcwsResponseError"} <= set(outcomes)
+
+
+@pytest.mark.parametrize("session_id", UNUSABLE_SESSION_IDS)
+async def test_a_session_id_that_makes_no_path_is_refused(
+    http_session: aiohttp.ClientSession,
+    server: tuple[URL, list[Answer]],
+    session_id: str,
+) -> None:
+    """A login whose session id cannot name a path (a "/", a control character) fails.
+
+    It fails as an ICWS error at the login, not as a broken request at the next call.
+    """
+    url, queue = server
+    queue.append(
+        Answer(
+            201,
+            {"Content-Type": "application/json", "Set-Cookie": "icws_1=a; Path=/"},
+            _body({"sessionId": session_id, "csrfToken": "token", "userID": USERNAME}),
+        )
+    )
+    client = IcwsClient(
+        http_session, url, USERNAME, PASSWORD, application_name=APPLICATION_NAME
+    )
+    with pytest.raises(IcwsResponseError, match="lacks the session's credentials"):
+        await client.login()
+    assert not client.logged_in

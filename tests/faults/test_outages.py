@@ -67,3 +67,111 @@ async def test_outage_keeps_the_session(
         if call[0] == "DELETE" and call[1].endswith("/connection/station")
     ]
     assert STATE_OFF not in connected.states
+
+
+@pytest.mark.parametrize("fault", ["stream_closed", "server_down_keeping_sessions"])
+async def test_stream_ended_by_the_server_keeps_the_session(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+    live_sessions: LiveSessions,
+    fault: str,
+) -> None:
+    """The server ends the stream cleanly and keeps the session: the same session comes back.
+
+    A load balancer closes long requests so; a front end that goes down for a while and
+    comes back keeps the sessions of the server behind it. A second login would leave the
+    first session behind, which the live-session guard sees.
+    """
+    (session_id,) = simulator.live_session_ids(USERNAME)
+    logins, since = simulator.login_attempts, len(simulator.requests)
+    requested = list(simulator.station_requests)
+    extension = StateRecorder(hass, EXTENSION)
+    connected = StateRecorder(hass, STATION_CONNECTED)
+
+    if fault == "stream_closed":
+        simulator.close_streams()
+        simulator.update_station("WS-114", extension="7115")
+    else:
+        await simulator.stop(keep_sessions=True)
+        await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+        await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)
+        simulator.update_station("WS-114", extension="7115")
+        await simulator.start()
+
+    await wait_for_state(hass, EXTENSION, "7115")
+    assert shown(hass) == showing(server_station(simulator))
+    live_sessions.check(f"after the {fault}")
+    assert simulator.live_session_ids(USERNAME) == [session_id]
+    assert simulator.login_attempts == logins
+    renewal = ("PUT", f"/icws/{session_id}/messaging/subscriptions/connection/station")
+    assert renewal in [(method, path) for method, path, _ in simulator.requests[since:]]
+    assert simulator.station_requests == requested
+    assert STATE_OFF not in connected.states
+    if fault == "stream_closed":
+        assert extension.states == ["7115"]  # never unavailable on the way
+
+
+async def test_backoff_starts_over_after_a_recovery(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+) -> None:
+    """Two outages in a row: the second is retried from the shortest delay, as the first.
+
+    The delays are read from the backoff as drawn (without jitter), not measured.
+    """
+    # The minimum is the 0.01 s that tests/conftest.py patches in for every test.
+    doubling = [(0.005, 0.01), (0.01, 0.02), (0.02, 0.04)]
+    for outage in ("first", "second"):
+        drawn = len(backoff.ranges)
+        simulator.set_outage("refuse")
+        await backoff.wait_for(drawn + FAILED_ATTEMPTS)
+        assert backoff.ranges[drawn : drawn + FAILED_ATTEMPTS] == pytest.approx(
+            doubling
+        ), f"the {outage} outage"
+        simulator.set_outage(None)
+        simulator.update_station("WS-114", extension=f"{outage}-back")
+        await wait_for_state(hass, EXTENSION, f"{outage}-back")
+
+
+NOTES = "Dentist at 3, back at 4"
+FORWARD_NUMBER = "+1 555 0177"
+CALLER = ("Ada Lovelace", "+1 555 0100")
+STATUS = "sensor.jane_doe_cic01_status"
+CALL_STATE = "sensor.jane_doe_cic01_call_state"
+
+
+@pytest.mark.parametrize("fault", ["refuse", "session_ended"])
+async def test_personal_data_changed_during_a_fault(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+    fault: str,
+) -> None:
+    """Notes, a forward number and a caller that came during a fault show once it ends.
+
+    The suite's leak check then finds none of them in a log line above debug level or in
+    the diagnostics, though the fault and the recovery were logged.
+    """
+    simulator.set_outage("refuse")
+    if fault == "session_ended":
+        simulator.end_session(notify=False)
+    await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
+    simulator.set_user_status(
+        USERNAME, "Available Forward", notes=NOTES, forward_number=FORWARD_NUMBER
+    )
+    simulator.ring(USERNAME, *CALLER)
+    await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)
+
+    simulator.set_outage(None)
+    status = await wait_for_state(hass, STATUS, "Available, Forward")
+    assert (status.attributes["notes"], status.attributes["forward_number"]) == (
+        NOTES,
+        FORWARD_NUMBER,
+    )
+    call = await wait_for_state(hass, CALL_STATE, "ringing")
+    assert (call.attributes["remote_name"], call.attributes["remote_number"]) == CALLER

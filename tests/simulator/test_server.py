@@ -125,6 +125,33 @@ async def test_login_without_include(
             assert (await response.json(content_type=None))["majorVersion"] == "18"
 
 
+async def test_login_finds_the_user_in_any_case(
+    http: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """The directory ignores case; the answer and the session spell the user its way."""
+    async with IcwsSimulator(
+        users={"JDoe": "pw"}, display_names={"JDoe": "Jane Doe"}
+    ) as sim:
+        sim.default_workstations["JDoe"] = "WS-114"
+        async with http.post(
+            f"{sim.url}/icws/connection?include=default-workstation",
+            json=login_body("jdoe", "pw"),
+            headers={"Accept-Language": "en-US"},
+        ) as response:
+            assert response.status == 201
+            body = await response.json(content_type=None)
+        assert body["userID"] == "JDoe"
+        assert body["userDisplayName"] == "Jane Doe"
+        assert body["defaultWorkstation"] == "WS-114"
+        assert sim.live_session_ids("JDoe") == [body["sessionId"]]
+        async with http.post(
+            f"{sim.url}/icws/connection",
+            json=login_body("JDOE", "PW"),
+            headers={"Accept-Language": "en-US"},
+        ) as response:
+            assert response.status == 400  # the password still counts every letter
+
+
 @pytest.mark.parametrize(
     ("user", "password"), [("jdoe", "wrong"), ("nobody", "secret"), ("jdoe", "")]
 )
@@ -779,6 +806,97 @@ async def test_restart_forgets_sessions(
         await sim.start()
 
 
+async def test_restart_keeping_sessions(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Asked to, a restart keeps the sessions: streams end cleanly, calls work after it."""
+    me = await login(http, sim.url)
+    await subscribe(http, me)
+    await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-114"})
+    async with await open_stream(http, me) as stream:
+        await next_event(stream)
+        await sim.stop(keep_sessions=True)
+        sim.update_station("WS-114", extension="1999")  # while nothing listens
+        async with asyncio.timeout(BOUND):
+            rest = await stream.content.read()  # the end of a chunked body: clean
+        assert b"1999" not in rest
+    assert list(sim.sessions) == [me.session_id]
+    await sim.start()
+    async with http.get(me.url("connection/station"), headers=me.headers) as response:
+        assert response.status == 200
+        assert (await response.json(content_type=None))["extension"] == "1999"
+    [delta] = await poll(http, me)  # the change queued while the server was down
+    assert delta["isDelta"] is True
+
+
+async def test_closed_streams_leave_the_session(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """close_streams ends each stream cleanly; the session and its messages stay."""
+    me = await login(http, sim.url)
+    await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-114"})
+    await subscribe(http, me)
+    async with await open_stream(http, me) as stream:
+        await next_event(stream)
+        sim.close_streams()
+        async with asyncio.timeout(BOUND):
+            await stream.content.read()
+    assert sim.open_streams == 0
+    sim.update_station("WS-114", extension="1998")
+    async with await open_stream(http, me) as stream:
+        assert (await next_event(stream))["newStationInfo"]["extension"] == "1998"
+    assert list(sim.sessions) == [me.session_id]
+
+
+async def test_a_login_whose_client_left_is_finished(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """A login whose client times out still creates its session, as on a real server.
+
+    Nobody holds that session's credentials: it is marked ``login_abandoned``.
+    """
+    sim.response_delay = 30.0
+    with pytest.raises(TimeoutError):
+        async with http.post(
+            f"{sim.url}/icws/connection",
+            json=login_body(),
+            headers={"Accept-Language": "en-US"},
+            timeout=aiohttp.ClientTimeout(total=0.2),
+        ):
+            pass
+    await wait_for(sim, lambda: sim.abandoned_logins == 1)
+    assert sim.in_flight == 1  # still being processed
+    sim.response_delay = 0.0  # a held request waits for the new delay, not the old
+    await wait_for(sim, lambda: sim.in_flight == 0)
+    (session,) = sim.sessions.values()
+    assert session.login_abandoned
+    me = await login(http, sim.url)
+    assert not sim.sessions[me.session_id].login_abandoned
+    assert sim.live_sessions("jdoe") == 2
+
+
+async def test_a_login_held_when_the_server_stops_is_dropped(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Stopping drops the logins the server has not processed yet, kept sessions or not."""
+    sim.response_delay = 30.0
+    request = asyncio.create_task(
+        http.post(
+            f"{sim.url}/icws/connection",
+            json=login_body(),
+            headers={"Accept-Language": "en-US"},
+        )
+    )
+    await wait_for(sim, lambda: sim.in_flight == 1)
+    await sim.stop(keep_sessions=True)
+    assert sim.in_flight == 0
+    assert not sim.sessions
+    assert sim.login_attempts == 0
+    with contextlib.suppress(aiohttp.ClientError):
+        async with asyncio.timeout(BOUND):
+            (await request).release()
+
+
 async def test_stop_is_quick_with_delayed_requests(
     sim: IcwsSimulator, http: aiohttp.ClientSession
 ) -> None:
@@ -962,6 +1080,8 @@ async def test_control_routes(sim: IcwsSimulator, http: aiohttp.ClientSession) -
     assert (await control(http, sim, "settings", {"response_delay": True}))[0] == 400
 
     status, _ = await control(http, sim, "sse/drop")
+    assert status == 200
+    status, _ = await control(http, sim, "sse/close")
     assert status == 200
 
     status, state = await control(

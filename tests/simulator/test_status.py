@@ -305,6 +305,48 @@ async def test_access_list_and_its_subscription(
     assert status == 404
 
 
+async def test_ids_spelled_another_way_outside_the_catalogue(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """With ``respell_ids``, access lists and user statuses differ from the catalogue in case.
+
+    The server still compares without case: such an id sets the status, kept as the
+    catalogue spells it.
+    """
+    sim.status.respell_ids = True
+    me = await login(http, sim)
+    _, body = await me.call("GET", "status/status-messages")
+    catalogue = {message["statusId"] for message in body["statusMessageList"]}
+    assert "Do Not Disturb" in catalogue
+    _, access = await me.call("GET", "status/status-messages-user-access/jdoe")
+    assert "dO nOT dISTURB" in access["statusMessages"]
+    assert not catalogue & set(access["statusMessages"])
+    initial = await me.watch("jdoe")
+    assert initial["userStatusList"][0]["statusId"] == "aVAILABLE"
+    _, current = await me.call("GET", "status/user-statuses/jdoe")
+    assert current["statusId"] == "aVAILABLE"
+    status, _ = await me.call(
+        "PUT",
+        "messaging/subscriptions/status/status-messages-user-access",
+        {"userIds": ["jdoe"]},
+    )
+    assert status == 200
+    [full] = await me.poll()
+    added = full["statusMessagesUserAccessChanges"][0]["statusMessagesAdded"]
+    assert added == access["statusMessages"]
+
+    sim.status.revoke_access("jdoe", "At Lunch")
+    [revoked] = await me.poll()
+    change = revoked["statusMessagesUserAccessChanges"][0]
+    assert change["statusMessagesRemoved"] == ["aT lUNCH"]
+
+    status, _ = await me.set_status("jdoe", {"statusId": "dO nOT dISTURB"})
+    assert status == 202
+    assert sim.status.user_status("jdoe").status_id == "Do Not Disturb"
+    [delta] = await me.poll()
+    assert delta["userStatusList"][0]["statusId"] == "dO nOT dISTURB"
+
+
 # ---- user statuses -----------------------------------------------------------------------
 
 
@@ -820,11 +862,15 @@ async def test_http_control_edits_access_and_catalogue(
     assert sim.status.find_status_message("Training") is None
 
     status, snapshot = await control(
-        http, sim, "/settings", {"version": 0, "completion_messages": True}
+        http,
+        sim,
+        "/settings",
+        {"version": 0, "completion_messages": True, "respell_ids": True},
     )
     assert status == 200
     assert snapshot["version"] == 0
     assert sim.status.completion_messages is True
+    assert sim.status.respell_ids is True
 
 
 @pytest.mark.parametrize(
