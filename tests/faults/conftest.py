@@ -288,21 +288,11 @@ class LiveSessions:
         """No server watched yet."""
         self.servers: list[SimulatorState] = []
         self.violations: list[str] = []
-        self._excuse_abandoned = False
 
     def watch(self, server: SimulatorState) -> None:
         """Check this server too."""
         if all(server is not known for known in self.servers):
             self.servers.append(server)
-
-    def excuse_abandoned_logins(self) -> None:
-        """Leave out the sessions of logins whose client went away before the answer.
-
-        Only for a test of a server slower than the client's request timeout, which
-        counts those sessions itself: the server finishes such a login into a session
-        nobody can end (README, Known limitations).
-        """
-        self._excuse_abandoned = True
 
     def counts(self) -> dict[str, int]:
         """Live sessions per server and user, for those that have any."""
@@ -310,12 +300,7 @@ class LiveSessions:
             f"{user}@{server.server_name}": count
             for server in self.servers
             for user in server.user_ids
-            if (
-                count := sum(
-                    not (self._excuse_abandoned and session.login_abandoned)
-                    for session in server.sessions_of(user)
-                )
-            )
+            if (count := server.live_sessions(user))
         }
 
     def check(self, step: str) -> None:

@@ -149,17 +149,8 @@ async def _login_waiting(simulator: IcwsSimulator, login_sent: asyncio.Event) ->
     )
 
 
-async def server_finishes_the_abandoned_login(simulator: IcwsSimulator) -> None:
-    """Let the server get to the login Home Assistant gave up on as it stopped.
-
-    A real server finishes the login it received: the session is one nobody can end, the
-    limitation the README names, and the only one left.
-    """
-    await until(simulator, lambda: simulator.abandoned_logins == 1)
-    simulator.response_delay = 0.0
-    await until(simulator, lambda: simulator.in_flight == 0)
-    (session,) = simulator.sessions.values()
-    assert session.login_abandoned
+# The client's logout waits this long for a login still unanswered (``logout_timeout``).
+LOGOUT_WITHIN = 5.0
 
 
 @pytest.mark.parametrize("how", ["stop", "unload"])
@@ -170,25 +161,29 @@ async def test_stopped_during_a_reconnect_login(
     login_sent: asyncio.Event,
     how: str,
 ) -> None:
-    """Home Assistant stops (or the entry unloads) while a reconnect waits for its login."""
+    """Home Assistant stops (or the entry unloads) while a reconnect waits for its login.
+
+    The server answers a second later: the stop waits for that answer and logs the session
+    it brings out, so nothing is left behind.
+    """
     coordinator = init_integration.runtime_data.session
     listener = coordinator._task
     assert listener is not None
     logins = simulator.login_attempts
-    simulator.response_delay = 30.0
+    simulator.response_delay = 1.0
     simulator.end_session()
     await _login_waiting(simulator, login_sent)
 
-    async with asyncio.timeout(STOP_WITHIN):
+    async with asyncio.timeout(LOGOUT_WITHIN + STOP_WITHIN):
         if how == "stop":
             await hass.async_stop()
         else:
             assert await hass.config_entries.async_unload(init_integration.entry_id)
 
     assert listener.done()
-    assert simulator.login_attempts == logins  # not processed yet
-    await server_finishes_the_abandoned_login(simulator)
     assert simulator.login_attempts == logins + 1
+    await until(simulator, lambda: simulator.in_flight == 0)
+    assert not simulator.sessions
 
 
 async def test_home_assistant_stops_during_the_first_login(
@@ -197,7 +192,12 @@ async def test_home_assistant_stops_during_the_first_login(
     mock_config_entry: MockConfigEntry,
     login_sent: asyncio.Event,
 ) -> None:
-    """Home Assistant stops while the entry's setup waits for its first login."""
+    """Home Assistant stops while the entry's setup waits for its first login.
+
+    Stopping cancels the setup and closes Home Assistant's connections, the login's with
+    them: the server finishes the login it received, the one session nobody can end (README,
+    Known limitations).
+    """
     simulator.response_delay = 30.0
     mock_config_entry.add_to_hass(hass)
     setup = hass.async_create_task(
@@ -205,11 +205,39 @@ async def test_home_assistant_stops_during_the_first_login(
     )
     await _login_waiting(simulator, login_sent)
 
-    async with asyncio.timeout(STOP_WITHIN):
+    async with asyncio.timeout(LOGOUT_WITHIN + STOP_WITHIN):
         await hass.async_stop()
 
     assert setup.done()
     assert mock_config_entry.state is not ConfigEntryState.LOADED
-    assert simulator.login_attempts == 0  # not processed yet
-    await server_finishes_the_abandoned_login(simulator)
+    await until(simulator, lambda: simulator.abandoned_logins == 1)
+    simulator.response_delay = 0.0
+    await until(simulator, lambda: simulator.in_flight == 0)
+    (session,) = simulator.sessions.values()
+    assert session.login_abandoned
     assert simulator.login_attempts == 1
+
+
+async def test_stop_is_bounded_when_the_login_never_comes(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    login_sent: asyncio.Event,
+) -> None:
+    """A server that holds the login past the logout's bound: the stop does not wait longer.
+
+    The server finishes that login later: the one session nobody can end (README, Known
+    limitations).
+    """
+    simulator.response_delay = 30.0
+    simulator.end_session()
+    await _login_waiting(simulator, login_sent)
+
+    async with asyncio.timeout(LOGOUT_WITHIN + STOP_WITHIN):
+        await hass.async_stop()
+
+    await until(simulator, lambda: simulator.abandoned_logins == 1)
+    simulator.response_delay = 0.0
+    await until(simulator, lambda: simulator.in_flight == 0)
+    (session,) = simulator.sessions.values()
+    assert session.login_abandoned

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from unittest.mock import patch
+
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import (
     CONF_PASSWORD,
@@ -18,7 +21,9 @@ from yarl import URL
 
 from custom_components.icws_station.calls import CallSource
 from custom_components.icws_station.const import DOMAIN
-from icws_simulator import IcwsSimulator, SimSession
+from custom_components.icws_station.icws import IcwsClient, IcwsTimeoutError
+from custom_components.icws_station.icws.transport import Response
+from icws_simulator import IcwsSimulator
 from tests.conftest import PASSWORD, USERNAME
 from tests.helpers import StateRecorder, wait_for_state
 
@@ -28,8 +33,8 @@ from .conftest import (
     ENTITY,
     EXTENSION,
     SERVER_CONNECTION,
+    WAIT,
     BackoffSpy,
-    LiveSessions,
     make_entry,
     server_station,
     set_up,
@@ -487,41 +492,45 @@ async def test_https_to_a_plain_http_port(
 # ---- 8. slow server ----------------------------------------------------------------------
 
 
-def abandoned(simulator: IcwsSimulator) -> list[SimSession]:
-    """The sessions of logins the entry gave up on, which the server finished."""
-    return [s for s in simulator.sessions.values() if s.login_abandoned]
-
-
 @pytest.mark.usefixtures("short_request_timeout")
 async def test_slow_server_at_setup(
     hass: HomeAssistant,
     simulator: IcwsSimulator,
     mock_config_entry: MockConfigEntry,
-    live_sessions: LiveSessions,
 ) -> None:
     """A login answered past the request timeout: "not ready"; a reload then sets it up.
 
-    The server still finishes the login it received: a session nobody can end (README,
-    Known limitations), and the only one besides the entry's.
+    The server finishes the login it received, and its answer still reaches the client:
+    the session it brings is logged out with the failed setup, not left behind.
     """
-    live_sessions.excuse_abandoned_logins()
-    simulator.response_delay = 1.0
+    gave_up = asyncio.Event()
+    post_login = IcwsClient._post_login
 
-    assert await set_up(hass, mock_config_entry) is ConfigEntryState.SETUP_RETRY
+    async def watching(client: IcwsClient, url: URL) -> Response:
+        try:
+            return await post_login(client, url)
+        except IcwsTimeoutError:
+            gave_up.set()
+            raise
+
+    simulator.response_delay = 30.0
+    with patch.object(IcwsClient, "_post_login", watching):
+        setup = hass.async_create_task(set_up(hass, mock_config_entry))
+        async with asyncio.timeout(WAIT):
+            await gave_up.wait()
+        simulator.response_delay = 0.0  # the held login is answered now, too late
+        assert await setup is ConfigEntryState.SETUP_RETRY
+
     assert mock_config_entry.reason == (
         "Cannot connect to the CIC server 127.0.0.1: Login timed out"
     )
-    await until(simulator, lambda: simulator.abandoned_logins == 1)
-    simulator.response_delay = 0.0
+    assert simulator.login_attempts == 1
+    assert simulator.abandoned_logins == 0
     await until(simulator, lambda: simulator.in_flight == 0)
-    assert len(abandoned(simulator)) == len(simulator.sessions) == 1
+    assert not simulator.sessions
 
     assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
-    assert shown(hass) == showing(
-        next(s.station for s in simulator.sessions.values() if s.station)
-    )
-    assert len(simulator.sessions) == 2
-    assert len(abandoned(simulator)) == 1
+    assert shown(hass) == showing(server_station(simulator))
 
 
 @pytest.mark.usefixtures("short_request_timeout")
@@ -530,33 +539,31 @@ async def test_slow_server_while_running(
     simulator: IcwsSimulator,
     mock_config_entry: MockConfigEntry,
     backoff: BackoffSpy,
-    live_sessions: LiveSessions,
 ) -> None:
     """Reconnects time out while the server is slow; once it is quick again, all is back.
 
-    The server finishes each login the entry gave up on: sessions nobody can end (README,
-    Known limitations), one per timed-out login and no more.
+    One login is in flight at a time: while the server holds it, later attempts wait for
+    its answer instead of asking again, and the session it brings is the one the entry
+    uses. No session is left behind.
     """
-    live_sessions.excuse_abandoned_logins()
     assert await set_up(hass, mock_config_entry) is ConfigEntryState.LOADED
     coordinator = mock_config_entry.runtime_data.session
+    logins = simulator.login_attempts
 
-    simulator.response_delay = 1.0
+    simulator.response_delay = 2.0
     simulator.end_session()
-    await backoff.wait_for(3)  # two logins timed out
-    await until(simulator, lambda: simulator.abandoned_logins >= 2)
+    await backoff.wait_for(3)  # two attempts timed out
 
     assert shown(hass) == unavailable()
     assert [text for _, text in coordinator.errors][-2:] == ["IcwsTimeoutError"] * 2
+    await until(simulator, lambda: simulator.login_attempts == logins + 1)
 
     simulator.response_delay = 0.0
     simulator.update_station("WS-114", extension="1408")
     await wait_for_state(hass, EXTENSION, "1408")
-    await until(simulator, lambda: simulator.in_flight == 1)  # the event stream
-    (entry_session,) = [s for s in simulator.sessions.values() if not s.login_abandoned]
-    assert entry_session.station is not None
-    assert shown(hass) == showing(entry_session.station)
-    assert len(abandoned(simulator)) == simulator.abandoned_logins
+    assert shown(hass) == showing(server_station(simulator))
+    assert simulator.login_attempts == logins + 1
+    assert simulator.abandoned_logins == 0
 
 
 # ---- 9. event stream cut mid-event -------------------------------------------------------

@@ -347,3 +347,82 @@ async def test_a_session_id_unfit_for_a_path_is_refused(
             await client.login()
 
     assert not client.logged_in
+
+
+async def test_a_late_login_answer_is_taken_not_asked_again(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    """One login in flight: the next login waits for the late one and takes its session."""
+    client = IcwsClient(
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        application_name=APP,
+        request_timeout=0.2,
+    )
+    simulator.response_delay = 30.0
+    with pytest.raises(IcwsTimeoutError, match="Login timed out"):
+        await client.login()
+    with pytest.raises(IcwsTimeoutError, match="has not answered the previous one"):
+        await client.login()  # the first is still held: no second POST
+
+    simulator.response_delay = 0.0  # the held login is answered now
+    info = await client.login()
+
+    assert info.user_id == USERNAME
+    assert client.logged_in
+    assert simulator.login_attempts == 1
+    assert len(simulator.sessions) == 1
+    await client.close()
+    assert not simulator.sessions
+
+
+async def test_logout_ends_the_session_of_a_late_login(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    """Closing while a timed-out login is still held logs out the session it brings."""
+    client = IcwsClient(
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        PASSWORD,
+        application_name=APP,
+        request_timeout=0.2,
+    )
+    simulator.response_delay = 30.0
+    with pytest.raises(IcwsTimeoutError):
+        await client.login()
+
+    closing = asyncio.create_task(client.close())
+    async with asyncio.timeout(5):
+        await simulator.wait_until(lambda: simulator.in_flight == 1)
+    simulator.response_delay = 0.0
+    async with asyncio.timeout(5):
+        await closing
+
+    assert simulator.login_attempts == 1
+    assert not simulator.sessions
+    assert not client.logged_in
+
+
+async def test_a_late_refusal_of_the_password_is_not_retried(
+    http_session: aiohttp.ClientSession, simulator: IcwsSimulator
+) -> None:
+    """A late answer that refuses the password ends the next login: no second try."""
+    client = IcwsClient(
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        "wrong-password",
+        application_name=APP,
+        request_timeout=0.2,
+    )
+    simulator.response_delay = 30.0
+    with pytest.raises(IcwsTimeoutError):
+        await client.login()
+    simulator.response_delay = 0.0
+
+    with pytest.raises(IcwsAuthenticationError):
+        await client.login()
+    assert simulator.login_attempts == 1

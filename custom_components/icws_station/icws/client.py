@@ -27,6 +27,7 @@ from .errors import (
     IcwsResponseError,
     IcwsStationError,
     IcwsStatusError,
+    IcwsTimeoutError,
 )
 from .fields import InvalidFieldError, compact_timestamp, nonempty_strings
 from .messages import Message
@@ -46,6 +47,10 @@ AUTHENTICATION_FAILURE: Final = "error.request.connection.authenticationFailure"
 STATION_NOT_FOUND: Final = "-2147221496"
 QUEUE_SUBSCRIPTION_ID: Final = "icws-station-user-queue"
 _STATUS_REFUSALS: Final = {400: "unknown_status", 403: "not_allowed"}
+# A login answered after the request timeout has still created a session on the server.
+# Its request is kept this long instead of being dropped, so that the session it brings is
+# taken by the next login or logged out, never left behind.
+LATE_LOGIN_TIMEOUT: Final = 60.0
 DISCONNECT_FIRST_WORDS: Final = ("disconnect", "already connected", "alreadyconnected")
 
 
@@ -83,7 +88,10 @@ class IcwsClient:
         self._language = language
         self._max_hops = max_switchover_hops
         self._logout_timeout = logout_timeout
+        self._request_timeout = request_timeout
         self._session: Session | None = None
+        # A login whose answer did not come within the request timeout, still running.
+        self._late_login: tuple[URL, asyncio.Task[Response]] | None = None
         self._login_info: LoginInfo | None = None
         self._retrieval = Retrieval(stream_idle_timeout=stream_idle_timeout)
 
@@ -111,8 +119,18 @@ class IcwsClient:
 
         Raises :class:`IcwsAuthenticationError` on bad credentials (never retried here),
         :class:`IcwsConnectionError` when no host accepts the session.
+
+        At most one login is in flight: while an earlier one that timed out is still
+        unanswered, this waits for it (within the request timeout) and takes the session
+        it brings, instead of asking the server for a second one.
         """
         self._drop_session()
+        if (late := await self._late_answer(self._request_timeout)) is not None:
+            url, response = late
+            if response.status == 201:
+                return self._accept_login(url, response)
+            if _refuses_credentials(response):
+                raise _authentication_error(response)
         candidates = deque([self._url.host or ""])
         if self._login_info is not None:
             candidates.extend(self._login_info.alternate_hosts)
@@ -131,20 +149,7 @@ class IcwsClient:
                 _LOGGER.debug("Ignoring alternate %.100r: not a host name", host)
                 continue
             try:
-                response = await self._transport.request(
-                    "POST",
-                    url.joinpath("icws", "connection").with_query(
-                        include="features,version"
-                    ),
-                    what="Login",
-                    headers={"Accept-Language": self._language},
-                    body={
-                        "__type": "urn:inin.com:connection:icAuthConnectionRequestSettings",
-                        "applicationName": self._application_name,
-                        "userID": self._username,
-                        "password": self._password.reveal(),
-                    },
-                )
+                response = await self._post_login(url)
             except IcwsConnectionError as err:
                 last_error = err
                 continue
@@ -162,13 +167,65 @@ class IcwsClient:
                 )
                 last_error = error_for("Login", response)
                 continue
-            error = error_for("Login", response)
-            if response.status == 400 and error.error_id == AUTHENTICATION_FAILURE:
-                raise IcwsAuthenticationError(
-                    str(error), status=400, error_id=error.error_id
-                )
-            raise error
+            if _refuses_credentials(response):
+                raise _authentication_error(response)
+            raise error_for("Login", response)
         raise last_error or IcwsConnectionError("Login failed: no host to try")
+
+    async def _post_login(self, url: URL) -> Response:
+        """Ask ``url`` for a session; an answer later than the request timeout is kept.
+
+        The request goes on after the timeout (and after a cancellation), bounded by
+        ``LATE_LOGIN_TIMEOUT``: the next login or the logout takes what it brings.
+        """
+        request = asyncio.ensure_future(
+            self._transport.request(
+                "POST",
+                url.joinpath("icws", "connection").with_query(
+                    include="features,version"
+                ),
+                what="Login",
+                headers={"Accept-Language": self._language},
+                body={
+                    "__type": "urn:inin.com:connection:icAuthConnectionRequestSettings",
+                    "applicationName": self._application_name,
+                    "userID": self._username,
+                    "password": self._password.reveal(),
+                },
+                answer_within=LATE_LOGIN_TIMEOUT,
+            )
+        )
+        # Its outcome may reach nobody (a login given up for good): retrieve it anyway.
+        request.add_done_callback(_retrieve)
+        try:
+            # Waited for, not awaited: a cancellation of this call leaves it running.
+            done, _ = await asyncio.wait({request}, timeout=self._request_timeout)
+        except asyncio.CancelledError:
+            self._late_login = (url, request)
+            raise
+        if not done:
+            self._late_login = (url, request)
+            raise IcwsTimeoutError("Login timed out")
+        return request.result()
+
+    async def _late_answer(self, within: float) -> tuple[URL, Response] | None:
+        """Return a late login's answer, waiting up to ``within``; None when it failed.
+
+        Raises :class:`IcwsTimeoutError` while it is still unanswered.
+        """
+        if self._late_login is None:
+            return None
+        url, request = self._late_login
+        done, _ = await asyncio.wait({request}, timeout=within)
+        if not done:
+            raise IcwsTimeoutError(
+                "Login timed out: the server has not answered the previous one"
+            )
+        self._late_login = None
+        try:
+            return url, request.result()
+        except IcwsError:
+            return None
 
     def _accept_login(self, url: URL, response: Response) -> LoginInfo:
         self._session = Session.from_login_answer(self._transport, url, response)
@@ -414,7 +471,18 @@ class IcwsClient:
         return self._retrieval.poll(self._session, poll_interval)
 
     async def logout(self) -> None:
-        """End the session: unsubscribe, then log out; best effort, bounded in time."""
+        """End the session: unsubscribe, then log out; best effort, bounded in time.
+
+        A login still waiting for its answer is waited for (within the same bound), and the
+        session it brings is logged out too.
+        """
+        try:
+            async with asyncio.timeout(self._logout_timeout):
+                await self._end_late_login()
+        except TimeoutError:
+            _LOGGER.debug(
+                "No answer to the last login within %s s", self._logout_timeout
+            )
         session = self._session
         if session is None or not session.live:
             return
@@ -470,11 +538,40 @@ class IcwsClient:
     def _live(self, what: str) -> Session:
         return require(self._session, what)
 
+    async def _end_late_login(self) -> None:
+        """Take the session a late login brings, to log it out; or give the login up."""
+        if self._late_login is None:
+            return
+        _, request = self._late_login
+        try:
+            late = await self._late_answer(self._logout_timeout)
+        except IcwsTimeoutError:
+            request.cancel()
+            self._late_login = None
+            raise TimeoutError from None
+        if late is not None and late[1].status == 201 and self._session is None:
+            self._accept_login(*late)
+
     def _drop_session(self) -> None:
         """Forget the session without logging out (a new login replaces it)."""
         if self._session is not None:
             self._session.end()
         self._session = None
+
+
+def _retrieve(request: asyncio.Future[Response]) -> None:
+    if not request.cancelled():
+        request.exception()
+
+
+def _refuses_credentials(response: Response) -> bool:
+    error_id, _ = response.error_fields()
+    return response.status == 400 and error_id == AUTHENTICATION_FAILURE
+
+
+def _authentication_error(response: Response) -> IcwsAuthenticationError:
+    error = error_for("Login", response)
+    return IcwsAuthenticationError(str(error), status=400, error_id=error.error_id)
 
 
 def _get(value: object, key: str) -> Any:

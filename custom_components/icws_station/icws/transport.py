@@ -133,8 +133,13 @@ class Transport:
         what: str,
         headers: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        answer_within: float | None = None,
     ) -> Response:
-        """Send one request and read the whole answer within the request timeout."""
+        """Send one request and read the whole answer within the request timeout.
+
+        ``answer_within`` replaces the request timeout for a request whose answer must not be
+        dropped early (a login creates a session even when its answer comes late).
+        """
         send_headers = {"Accept": MEDIA_TYPE, **(headers or {})}
         data = None
         if body is not None:
@@ -146,7 +151,9 @@ class Transport:
                 url,
                 headers=send_headers,
                 data=data,
-                timeout=self._timeout,
+                timeout=self._timeout
+                if answer_within is None
+                else aiohttp.ClientTimeout(total=answer_within),
                 ssl=self._ssl,
                 allow_redirects=False,
             ) as resp:
