@@ -137,7 +137,7 @@ def test_bad_digits(digits: str) -> None:
     with pytest.raises(ServiceValidationError) as err:
         dtmf(digits)
     assert err.value.translation_key == "invalid_digits"
-    assert err.value.translation_placeholders == {"digits": digits}
+    assert not err.value.translation_placeholders  # a door code stays out of the log
 
 
 @pytest.mark.parametrize(

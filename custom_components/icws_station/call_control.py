@@ -2,7 +2,8 @@
 
 Safe by default: an action acts only on the user's own calls as the queue watch shows them
 (``call_tracking.py``), and every check here runs before anything is sent, so bad input
-costs no request. Without ``interaction_id`` each action takes the call a person would mean
+costs no request. The errors do not repeat the digits or numbers given: a door code or a
+number is the user's own, and an automation's error goes to the log. Without ``interaction_id`` each action takes the call a person would mean
 (the oldest ringing call to answer, the call in hand to end, hold or mute); with one, the
 call must be one of the user's live calls, in a state the action applies to. Each failed
 check raises a translated ``ServiceValidationError``.
@@ -173,7 +174,6 @@ def dtmf(digits: str) -> str:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_digits",
-            translation_placeholders={"digits": digits},
         )
     return cleaned
 
@@ -192,7 +192,6 @@ def dial_target(number: str) -> str:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_number",
-            translation_placeholders={"number": number},
         )
     return cleaned
 
@@ -204,6 +203,5 @@ def transfer_target(target: str) -> str:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_transfer_target",
-            translation_placeholders={"target": target},
         )
     return cleaned
