@@ -14,6 +14,7 @@ from bench.registry import FIGURES, FigureSpec
 MODULES: Final = (
     "bench.latency",
     "bench.calls",
+    "bench.call_control",
     "bench.presence",
     "bench.process",
     "bench.load",

@@ -2,7 +2,8 @@
 
 It speaks the ICWS web API as ``docs/icws-protocol.md`` describes it (login, features,
 messages by short polling or server-sent events, the station subscription and the session's
-station connection, the user's status) and lets a test make the server misbehave on purpose.
+station connection, the user's status, the user's queue with call control and new calls,
+voicemail waiting) and lets a test make the server misbehave on purpose.
 
 In a test (same event loop)::
 
@@ -13,6 +14,8 @@ In a test (same event loop)::
     sim.update_station("WS-114", can_be_dialed=False)   # isDelta:true to subscribers
     sim.set_user_status("jdoe", "Do Not Disturb")   # as the desktop client would
     sim.status.revoke_access("jdoe", "At Lunch")    # access-list watchers are told
+    call = sim.ring("jdoe", "Ada Lovelace", "+1 555 0100")  # the client may pick it up
+    sim.voicemail.set_count("jdoe", 2)     # voicemail watchers are told
     sim.set_outage("cut")                  # requests processed, answers lost
     sim.set_outage(None)                   # the network works again
     assert sim.live_sessions("jdoe") == 1  # sessions live on through outages

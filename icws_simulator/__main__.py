@@ -37,7 +37,13 @@ with snake_case keys (curl -d '{...}' URL), every key optional unless marked *
   POST /_simulator/interactions/{id}/{action}     answer, hold, resume, proceed,
                                                   disconnect (by: remote or local),
                                                   remove, state (state*)
-  POST /_simulator/calls/settings                 queue_result_limit, removal_delay
+  POST /_simulator/calls/settings                 queue_result_limit, removal_delay,
+                                                  proceed_delay (a dialled call rings at
+                                                  the far end), refuse_stationless (call
+                                                  control without a station: 400)
+  voicemail
+  POST /_simulator/voicemail/users/{user}         count*: voicemails waiting
+  POST /_simulator/voicemail/settings             offered, state (0-3), error
   status (as the desktop client, the ACD or an administrator would set it)
   POST /_simulator/status/users/{user}            status_id (notes, forward_number,
                                                   until, has_date, has_time),
@@ -155,7 +161,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="every SECONDS (default 30): toggle 'can be dialed' or 'ring always' of the "
         "stations sessions are on, move each user with a session to the next of "
         f"{', '.join(DEMO_STATUSES)}, and play a scene on their queue "
-        "(an answered call held and resumed, a missed call, a call they place, a chat); "
+        "(an answered call held and resumed, a missed call that leaves a voicemail, a "
+        "call they place, a chat); "
         "without --demo nothing changes unless asked",
     )
     return parser.parse_args(argv)
@@ -219,7 +226,7 @@ async def serve(
                 f"  demo: every {demo_interval:g} s, the stations in use toggle 'can be "
                 f"dialed' or 'ring always', users with a session move to the next of "
                 f"{', '.join(DEMO_STATUSES)}, and a call plays (answered, held and resumed; "
-                f"missed; placed by the user; a chat, in turn)\n"
+                f"missed, with a voicemail; placed by the user; a chat, in turn)\n"
             )
             demo = asyncio.create_task(run_demos(sim, demo_interval))
         out.flush()

@@ -2,9 +2,11 @@
 
 An interaction (a call, a chat, an e-mail) lives on its user's queue with an ``Eic_State``
 letter that moves through a lifecycle; every session that watches the queue gets a
-``queueContentsMessage`` for each change, holding only the attributes it asked for. The
-user's ``onPhone`` follows the calls (§9). No HTTP here: ``calls_routes.py`` maps the ICWS
-and control routes onto :class:`CallCenter`.
+``queueContentsMessage`` for each change, holding the attributes it asked for. The user acts
+on their calls (§12: pick up, hold, mute, transfer, send digits, hang up) and places new ones
+(§13). The user's ``onPhone`` follows the calls (§9). No HTTP here: ``calls_routes.py`` maps
+the queue watch and the control routes onto :class:`CallCenter`, ``interactions_http.py``
+the call control.
 """
 
 import asyncio
@@ -16,6 +18,22 @@ from types import MappingProxyType
 from typing import Any, Final, Literal, Protocol
 
 from . import protocol
+from .call_attributes import (
+    ATTR_CALL_ID,
+    ATTR_CALL_STATE,
+    ATTR_CALL_TYPE,
+    ATTR_CAPABILITIES,
+    ATTR_CONFERENCE_ID,
+    ATTR_MUTED,
+    ATTR_STATE_TEXT,
+    ATTR_TERMINATION_TIME,
+    ATTR_USER_NAME,
+    ATTR_WORKGROUP,
+    STATE_ATTRIBUTES,
+    capabilities,
+    state_text,
+    state_word,
+)
 from .sessions import SimSession
 
 TYPE_QUEUE_CONTENTS: Final = "urn:inin.com:queues:queueContentsMessage"
@@ -66,6 +84,10 @@ def wire_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _time_or_empty(moment: datetime | None) -> str:
+    return "" if moment is None else wire_time(moment)
+
+
 @dataclass(eq=False, kw_only=True)
 class SimInteraction:
     """One interaction on a user's queue; ``answered`` remembers it was ever connected."""
@@ -79,20 +101,32 @@ class SimInteraction:
     remote_number: str
     initiation_time: datetime
     connect_time: datetime | None = None
+    termination_time: datetime | None = None
     answered: bool = False
+    muted: bool = False
+    workgroup: str = ""
+    digits: str = ""  # every DTMF digit sent on it, in order
 
     def attributes(self) -> dict[str, str]:
         """Return every attribute this server knows, as strings [doc] ("" when not set)."""
         return {
             ATTR_STATE: self.state,
+            ATTR_CALL_STATE: state_word(self.state),
+            ATTR_STATE_TEXT: state_text(self.state),
+            ATTR_CAPABILITIES: capabilities(self.state),
+            ATTR_MUTED: "1" if self.muted else "0",  # [guess] §12
             ATTR_OBJECT_TYPE: self.object_type,
             ATTR_DIRECTION: self.direction,
+            ATTR_CALL_ID: self.interaction_id,
+            ATTR_CALL_TYPE: "External",  # [guess] every simulated call leaves the site
+            ATTR_USER_NAME: self.user_id,
+            ATTR_WORKGROUP: self.workgroup,
+            ATTR_CONFERENCE_ID: "",
             ATTR_REMOTE_NAME: self.remote_name,
             ATTR_REMOTE_ADDRESS: self.remote_number,
             ATTR_INITIATION_TIME: wire_time(self.initiation_time),
-            ATTR_CONNECT_TIME: (
-                "" if self.connect_time is None else wire_time(self.connect_time)
-            ),
+            ATTR_CONNECT_TIME: _time_or_empty(self.connect_time),
+            ATTR_TERMINATION_TIME: _time_or_empty(self.termination_time),
         }
 
     @property
@@ -115,12 +149,20 @@ class QueueSubscription:
         """Return whether the interaction is on a queue this subscription watches."""
         return interaction.user_id.casefold() in self.user_queues
 
-    def pick(self, attributes: Mapping[str, str]) -> dict[str, str]:
-        """Keep only the requested attributes (unknown names are left out) [guess]."""
+    def pick(
+        self, attributes: Mapping[str, str], only: Iterable[str] | None = None
+    ) -> dict[str, str]:
+        """Answer every attribute the watch named, as it spelled it; ``only``: just these.
+
+        Names match without case; one this server does not know is answered empty, as an
+        attribute that is not set [guess].
+        """
+        values = {name.casefold(): value for name, value in attributes.items()}
+        wanted = None if only is None else {name.casefold() for name in only}
         return {
-            name: attributes[name]
+            name: values.get(name.casefold(), "")
             for name in self.attribute_names
-            if name in attributes
+            if wanted is None or name.casefold() in wanted
         }
 
 
@@ -172,8 +214,13 @@ class CallCenter:
     Tests may change at any time: ``queue_result_limit`` (interactions one subscription
     reports before it says ``queueResultLimitExceeded`` [guess: the real limit is not
     documented]), ``removal_delay`` (seconds a disconnected interaction stays on the queue;
-    None: until :meth:`remove`) and ``on_phone_changed`` (called with user id and the new
-    ``onPhone`` whenever the calls change it; the status model listens here).
+    None: until :meth:`remove`), ``proceed_delay`` (seconds until a call the user placed
+    over ICWS rings at the far end, ``S`` to ``R``; None: until :meth:`proceed`),
+    ``refuse_stationless`` (call control and new calls from a session without a station
+    answer 400, as a server that will not use the user's effective station would, §14) and
+    ``on_phone_changed`` (called with user id and the new ``onPhone`` whenever the calls
+    change it; the status model listens here). ``transfers`` maps each interaction
+    transferred away to its target.
     """
 
     def __init__(self, host: CallHost) -> None:
@@ -181,9 +228,13 @@ class CallCenter:
         self._host = host
         self.queue_result_limit = 500
         self.removal_delay: float | None = 2.0
+        self.proceed_delay: float | None = 1.0
+        self.refuse_stationless = False
         self.on_phone_changed: Callable[[str, bool], None] | None = None
+        self.transfers: dict[str, str] = {}
         self._interactions: dict[str, SimInteraction] = {}
         self._removals: dict[str, asyncio.TimerHandle] = {}
+        self._proceeds: dict[str, asyncio.TimerHandle] = {}
         # Interaction ids are digit strings [doc]; ten digits, as real ones have.
         self._ids = itertools.count(1_001_000_001)
 
@@ -308,15 +359,14 @@ class CallCenter:
 
     def _publish_changed(self, interaction: SimInteraction, names: set[str]) -> None:
         """Send only the changed attributes each watch asked for [doc]."""
-        attributes = {
-            name: value
-            for name, value in interaction.attributes().items()
-            if name in names
-        }
+        attributes = interaction.attributes()
         for subscription in self._watches():
             if interaction.interaction_id not in subscription.shown:
                 continue
-            entry = self._entry(subscription, interaction.interaction_id, attributes)
+            entry = {
+                "interactionId": interaction.interaction_id,
+                "attributes": subscription.pick(attributes, names),
+            }
             if not entry["attributes"]:
                 continue
             message = queue_message(
@@ -356,6 +406,7 @@ class CallCenter:
         state: str,
         name: str,
         number: str,
+        workgroup: str = "",
     ) -> str:
         before = self.on_phone(self._user(user_id))
         interaction = SimInteraction(
@@ -367,6 +418,7 @@ class CallCenter:
             remote_name=name,
             remote_number=number,
             initiation_time=datetime.now(UTC),
+            workgroup=workgroup,
         )
         self._interactions[interaction.interaction_id] = interaction
         self._publish_added(interaction)
@@ -411,7 +463,9 @@ class CallCenter:
         """Have an e-mail alert on the user's queue; return its id."""
         return self.ring(user_id, name, address, object_type=EMAIL)
 
-    def place_call(self, user_id: str, number: str, name: str = "") -> str:
+    def place_call(
+        self, user_id: str, number: str, name: str = "", workgroup: str = ""
+    ) -> str:
         """Have the user dial out: an outbound call, dialing (``S``); return its id."""
         return self._add(
             user_id,
@@ -420,23 +474,47 @@ class CallCenter:
             state=DIALING,
             name=name,
             number=number,
+            workgroup=workgroup,
         )
+
+    def dial(self, user_id: str, target: str, workgroup: str = "") -> str:
+        """Place a call for the user as ICWS does (§13): dialing, then proceeding.
+
+        It rings at the far end after ``proceed_delay`` seconds; the far end answering is
+        :meth:`answer`. Returns its id.
+        """
+        interaction_id = self.place_call(user_id, target, workgroup=workgroup)
+        if self.proceed_delay is not None:
+            self._proceeds[interaction_id] = asyncio.get_running_loop().call_later(
+                self.proceed_delay, self._proceed_when_due, interaction_id
+            )
+        return interaction_id
+
+    def _proceed_when_due(self, interaction_id: str) -> None:
+        self._proceeds.pop(interaction_id, None)
+        interaction = self._interactions.get(interaction_id)
+        if interaction is not None and interaction.state == DIALING:
+            self.proceed(interaction_id)
 
     def set_state(self, interaction_id: str, state: str) -> None:
         """Move an interaction to any state letter, even one no rule allows (for tests).
 
-        Connecting sets the connect time once; disconnecting schedules the removal.
+        Connecting sets the connect time once; disconnecting sets the termination time and
+        schedules the removal.
         """
         interaction = self._get(interaction_id)
         if interaction.state == state:
             return
         before = self.on_phone(interaction.user_id)
         interaction.state = state
-        changed = {ATTR_STATE}
+        changed = {ATTR_STATE, *STATE_ATTRIBUTES}
         if state == CONNECTED and interaction.connect_time is None:
             interaction.connect_time = datetime.now(UTC)
             interaction.answered = True
             changed.add(ATTR_CONNECT_TIME)
+        if state in DISCONNECTED:
+            interaction.termination_time = datetime.now(UTC)
+            changed.add(ATTR_TERMINATION_TIME)
         self._publish_changed(interaction, changed)
         if state in DISCONNECTED:
             self._schedule_removal(interaction_id)
@@ -453,6 +531,35 @@ class CallCenter:
     def answer(self, interaction_id: str) -> None:
         """Connect an alerting interaction, or an outbound call the far end picks up."""
         self._move(interaction_id, {OFFERING, ALERTING, DIALING, PROCEEDING}, CONNECTED)
+
+    def pickup(self, interaction_id: str) -> None:
+        """The user picks up: a ringing call connects, a held one comes back (§12)."""
+        self._move(interaction_id, {OFFERING, ALERTING, HELD}, CONNECTED)
+
+    def mute(self, interaction_id: str, on: bool) -> None:
+        """Mute or unmute the user's side of a connected or held call (``Eic_Muted``)."""
+        interaction = self._get(interaction_id)
+        if interaction.state not in {CONNECTED, HELD}:
+            raise ValueError(f"The interaction is in state {interaction.state!r}.")
+        if interaction.muted != on:
+            interaction.muted = on
+            self._publish_changed(interaction, {ATTR_MUTED})
+            self._host.pulse()
+
+    def send_digits(self, interaction_id: str, digits: str) -> None:
+        """Send DTMF digits on a connected call; nothing on the queue changes."""
+        interaction = self._get(interaction_id)
+        if interaction.state != CONNECTED:
+            raise ValueError(f"The interaction is in state {interaction.state!r}.")
+        interaction.digits += digits
+        self._host.pulse()
+
+    def transfer(self, interaction_id: str, target: str) -> None:
+        """Transfer an interaction away, blind: it leaves the user's queue (§12 [guess])."""
+        if self._get(interaction_id).disconnected:
+            raise ValueError("The interaction is already disconnected.")
+        self.transfers[interaction_id] = target
+        self.remove(interaction_id)
 
     def proceed(self, interaction_id: str) -> None:
         """An outbound call rings at the far end (dialing -> proceeding)."""
@@ -486,9 +593,10 @@ class CallCenter:
         interaction = self._interactions[interaction_id]
         before = self.on_phone(interaction.user_id)
         del self._interactions[interaction_id]
-        handle = self._removals.pop(interaction_id, None)
-        if handle is not None:
-            handle.cancel()
+        for timers in (self._removals, self._proceeds):
+            handle = timers.pop(interaction_id, None)
+            if handle is not None:
+                handle.cancel()
         self._publish_removed(interaction_id)
         self._after_change(interaction.user_id, before)
 
@@ -502,6 +610,9 @@ class CallCenter:
 
     def stop(self) -> None:
         """Take the disconnected interactions away now (the server goes down)."""
+        for handle in self._proceeds.values():
+            handle.cancel()
+        self._proceeds.clear()
         for interaction_id in list(self._removals):
             self._expire(interaction_id)
 

@@ -53,6 +53,15 @@ def _text(body: dict[str, Any], key: str, default: str | None = None) -> str:
     return value
 
 
+def _seconds(value: object, key: str) -> float | None:
+    """Read a delay: a number of seconds, or null for "until told"."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{key} must be a number of seconds or null")
+    return float(value)
+
+
 def describe(interaction: SimInteraction) -> dict[str, Any]:
     """Describe an interaction for the control interface (a test's view, names included)."""
     return {
@@ -65,6 +74,9 @@ def describe(interaction: SimInteraction) -> dict[str, Any]:
         "remoteNumber": interaction.remote_number,
         "initiationTime": wire_time(interaction.initiation_time),
         "answered": interaction.answered,
+        "muted": interaction.muted,
+        "workgroup": interaction.workgroup,
+        "digits": interaction.digits,
     }
 
 
@@ -217,7 +229,10 @@ class CallsApi:
     async def settings(
         self, _request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
-        """``POST /_simulator/calls/settings``: queue_result_limit, removal_delay."""
+        """``POST /_simulator/calls/settings``.
+
+        queue_result_limit, removal_delay, proceed_delay, refuse_stationless.
+        """
         calls = self._calls
         if "queue_result_limit" in body:
             limit = body["queue_result_limit"]
@@ -225,15 +240,17 @@ class CallsApi:
                 raise ValueError("queue_result_limit must be a whole number")
             calls.queue_result_limit = limit
         if "removal_delay" in body:
-            delay = body["removal_delay"]
-            if delay is not None and (
-                isinstance(delay, bool)
-                or not isinstance(delay, int | float)
-                or delay < 0
-            ):
-                raise ValueError("removal_delay must be a number of seconds or null")
-            calls.removal_delay = None if delay is None else float(delay)
+            calls.removal_delay = _seconds(body["removal_delay"], "removal_delay")
+        if "proceed_delay" in body:
+            calls.proceed_delay = _seconds(body["proceed_delay"], "proceed_delay")
+        if "refuse_stationless" in body:
+            refuse = body["refuse_stationless"]
+            if not isinstance(refuse, bool):
+                raise TypeError("refuse_stationless must be true or false")
+            calls.refuse_stationless = refuse
         return {
             "queueResultLimit": calls.queue_result_limit,
             "removalDelay": calls.removal_delay,
+            "proceedDelay": calls.proceed_delay,
+            "refuseStationless": calls.refuse_stationless,
         }

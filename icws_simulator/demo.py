@@ -1,4 +1,4 @@
-"""The demo (``--demo``): stations and statuses change, calls come and go, for a dashboard.
+"""The demo (``--demo``): stations and statuses change, calls come and go, voicemails wait.
 
 It overrides what a person sets meanwhile, so it runs only when asked.
 """
@@ -54,7 +54,8 @@ async def _call_scene(
     """Play one scene on a user's queue, a step apart."""
     name, number = _CALLERS[scene % len(_CALLERS)]
     kind = scene % 4
-    if kind == 2:  # the user dials out
+    if kind == 2:  # the user listens to their voicemails, then calls back
+        sim.voicemail.set_count(user_id, 0)
         call = sim.place_call(user_id, number, name)
         await asyncio.sleep(step)
         sim.calls.proceed(call)
@@ -72,8 +73,9 @@ async def _call_scene(
         return
     call = sim.ring(user_id, name, number)
     await asyncio.sleep(step)
-    if kind == 1:  # missed: the caller gives up
+    if kind == 1:  # missed: the caller leaves a voicemail
         sim.disconnect(call)
+        sim.voicemail.set_count(user_id, sim.voicemail.count(user_id) + 1)
         return
     sim.answer(call)
     await asyncio.sleep(step)
@@ -87,8 +89,9 @@ async def _call_scene(
 async def run_call_demo(sim: IcwsSimulator, interval: float) -> None:
     """Every ``interval`` seconds, play a call scene for each user with a live session.
 
-    Scenes take turns: an answered call (held and resumed), a missed call, a call the user
-    places, a chat. Runs until cancelled.
+    Scenes take turns: an answered call (held and resumed), a missed call that leaves a
+    voicemail, a call the user places after listening to the voicemails, a chat. Runs until
+    cancelled.
     """
     step = interval / 6
     for scene in itertools.count():

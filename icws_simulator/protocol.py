@@ -196,18 +196,21 @@ def station_message(
 
 
 def features(
-    connection_version: int, messaging_version: int, **others: int
+    connection_version: int,
+    messaging_version: int,
+    *,
+    interactions: int = 14,
+    **others: int,
 ) -> list[dict[str, Any]]:
-    """Return the feature list; an unrelated feature sits between the two that matter.
+    """Return the feature list, ``interactions`` between the two every client reads.
 
-    ``others`` adds features by id (e.g. ``status=1``); a version below 1 leaves it out, as
-    a server without the feature would.
+    ``interactions`` (call control, §12 and §13) and ``others`` (features by id, e.g.
+    ``status=1``) below 1 are left out, as a server without the feature would.
     """
-    listed = [
-        {"featureId": "connection", "version": connection_version},
-        {"featureId": "interactions", "version": 14},
-        {"featureId": "messaging", "version": messaging_version},
-    ]
+    listed = [{"featureId": "connection", "version": connection_version}]
+    if interactions >= 1:
+        listed.append({"featureId": "interactions", "version": interactions})
+    listed.append({"featureId": "messaging", "version": messaging_version})
     listed += [
         {"featureId": name, "version": version}
         for name, version in others.items()

@@ -22,6 +22,7 @@ from . import protocol
 from .calls_routes import CallsApi
 from .control import ControlApi
 from .cors import add_cors_headers, answer_preflight
+from .interactions_http import InteractionsApi
 from .outage import is_lost, outage_middleware
 from .protocol import (
     IcwsError,
@@ -42,10 +43,10 @@ from .stations import (
     STATION_SETTING_REMOTE_WORKSTATION,
     STATION_SETTING_WORKSTATION,
     SimulatedStation,
-    no_station_info,
     station_info,
 )
 from .status_http import StatusApi
+from .voicemail_http import VoicemailApi
 
 # The WWW-Authenticate header names "/ICWS/connection" [doc]: serve both spellings.
 PREFIXES: Final = ("/icws", "/ICWS")
@@ -62,6 +63,15 @@ def request_cookie(request: web.Request, name: str) -> str | None:
             if sep and key == name:
                 return value
     return None
+
+
+def _station_id(station: SimulatedStation, session: SimSession) -> dict[str, str]:
+    """Return a station's configuration id (§14): id, name and [guess] its URI."""
+    return {
+        "id": station.id,
+        "displayName": station.id,
+        "uri": f"/icws/{session.session_id}/configuration/stations/{station.id}",
+    }
 
 
 def _required_string(body: dict[str, Any], key: str) -> str:
@@ -229,32 +239,25 @@ class IcwsApi:
             "icServer": state.server_name,
         }
         if "features" in include:
-            answer["features"] = protocol.features(
-                state.connection_version,
-                state.messaging_version,
-                status=state.status.version,
-                queues=state.queues_version,
-            )
+            answer["features"] = self._features()
         if "version" in include:
             answer["version"] = protocol.server_version()
-        # [guess] The three below are documented include values whose answer shapes are
-        # not recorded: the station the user is logged on to (a user holds one, whichever
-        # session logged on; "no station" otherwise), the server's clock in the compact
-        # ISO form of other ICWS dates, and the user's configured default workstation.
+        # §14 [doc]: the station the user is logged on to (a user holds one, whichever
+        # session logged on) as a station *id*, or null; the server's clock; the user's
+        # configured default workstation (nullable).
         if "effective-station" in include:
             held = next(
                 (s.station for s in state.sessions_of(user_id) if s.station), None
             )
-            version = state.connection_version
             answer["effectiveStation"] = (
-                no_station_info(version)
-                if held is None
-                else station_info(held, version)
+                None if held is None else {"stationId": _station_id(held, session)}
             )
         if "server-time" in include:
-            answer["serverDateTime"] = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            answer["serverTimeInfo"] = {
+                "serverUtcTime": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            }
         if "default-workstation" in include:
-            answer["defaultWorkstation"] = state.default_workstations.get(user_id, "")
+            answer["defaultWorkstationId"] = state.default_workstations.get(user_id)
         response = json_response(
             answer,
             status=201,
@@ -274,14 +277,17 @@ class IcwsApi:
 
     async def features(self, _request: web.Request) -> web.StreamResponse:
         """``GET /icws/connection/features``."""
+        return json_response({"featureInfoList": self._features()})
+
+    def _features(self) -> list[dict[str, Any]]:
         state = self.state
-        features = protocol.features(
+        return protocol.features(
             state.connection_version,
             state.messaging_version,
+            interactions=state.interactions_version,
             status=state.status.version,
             queues=state.queues_version,
         )
-        return json_response({"featureInfoList": features})
 
     async def version(self, _request: web.Request) -> web.StreamResponse:
         """``GET /icws/connection/version``."""
@@ -477,6 +483,8 @@ APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (
     IcwsApi,
     StatusApi,
     CallsApi,
+    InteractionsApi,
+    VoicemailApi,
 )
 
 

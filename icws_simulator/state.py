@@ -39,6 +39,7 @@ from .stations import (
 )
 from .status import StatusState
 from .status_data import Until
+from .voicemail import VoicemailState
 
 DEFAULT_USERS: Mapping[str, str] = MappingProxyType({"jdoe": "secret"})
 DEFAULT_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({"jdoe": "Jane Doe"})
@@ -73,8 +74,10 @@ class SimulatorState(CallControls):
     when a stream opens, None: none), ``sse_separator``, ``station_switch`` (see
     :meth:`connect_station`), ``default_workstations`` (user id -> the workstation a login
     with ``include=default-workstation`` names) and the feature versions
-    (``queues_version`` 0: a server without the queue watch). Calls live in :attr:`calls`
-    (``calls.py``); ``ring`` and the other call controls come from :class:`CallControls`.
+    (``queues_version`` 0: a server without the queue watch; ``interactions_version`` 0:
+    one without call control). Calls live in :attr:`calls` (``calls.py``); ``ring`` and the
+    other call controls come from :class:`CallControls`. Voicemail counts live in
+    :attr:`voicemail` (``voicemail.py``).
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class SimulatorState(CallControls):
         }
         self.messaging_version = messaging_version
         self.queues_version = 1
+        self.interactions_version = 14
         self.connection_version = connection_version
         self.server_name = server_name
         self.alternate_hosts = tuple(alternate_hosts)
@@ -140,6 +144,8 @@ class SimulatorState(CallControls):
         self.calls = CallCenter(self)
         # [guess] onPhone follows the calls (docs/icws-protocol.md §9).
         self.calls.on_phone_changed = self.status.set_on_phone
+        # Voicemail waiting (docs/icws-protocol.md §18).
+        self.voicemail = VoicemailState(self)
 
     # ---- read-only views -------------------------------------------------------------
 

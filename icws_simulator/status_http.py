@@ -104,11 +104,18 @@ class StatusApi:
         for method, path, handler in (
             ("GET", "/status/status-messages", self.catalogue),
             ("GET", "/status/status-messages-user-access/{user_id}", self.access),
-            ("GET", "/status/status-message-icons/{status_id}", self.icon),
             ("GET", "/status/user-statuses/{user_id}", self.get),
             ("PUT", "/status/user-statuses/{user_id}", self.put),
         ):
             icws.add_session(method, path, self._gated(handler))
+        # An iconUri goes into an <img>, which cannot send the CSRF header: the cookie
+        # alone fetches the icon.
+        icws.add_session(
+            "GET",
+            "/status/status-message-icons/{status_id}",
+            self._gated(self.icon),
+            csrf=False,
+        )
         StatusControl(self.status).add_routes(control)
 
     def _gated(self, handler: SessionHandler) -> SessionHandler:

@@ -16,6 +16,7 @@ from custom_components.icws_station.call_tracking import (
     CallState,
     CallSummary,
     CallTracker,
+    LiveCall,
     media_type,
 )
 from custom_components.icws_station.icws import (
@@ -172,11 +173,12 @@ def test_outbound_transitions(
 
 
 def test_event_data(tracker: CallTracker, clock: Clock) -> None:
-    """Events carry direction, remote party, media type, and the talk time on ended."""
+    """Events carry the call's id, direction, remote party, media type, and talk time."""
     call = item("A")
     [ringing] = tracker.update({"7": call}, clock.tick())
     assert ringing.interaction_id == "7"
     assert ringing.data() == {
+        "interaction_id": "7",
         "direction": "inbound",
         "remote_name": "Ada Lovelace",
         "remote_number": "+1 555 0100",
@@ -192,6 +194,7 @@ def test_event_data(tracker: CallTracker, clock: Clock) -> None:
     anonymous = item("S", direction="O", remote_name="", remote_number="")
     [outgoing] = tracker.update({"8": anonymous}, clock.tick())
     assert outgoing.data() == {
+        "interaction_id": "8",
         "direction": "outbound",
         "remote_name": None,
         "remote_number": None,
@@ -301,6 +304,7 @@ def test_strongest_state(
     assert summary.state is state
     assert summary.calls == calls
     assert summary.remote_name == top
+    assert summary.interaction_id == (top and top.removeprefix("caller "))
     assert summary.on_call is (
         state in {CallState.CONNECTED, CallState.HELD, CallState.DIALING}
     )
@@ -383,3 +387,34 @@ def test_other_directions(
 def test_media_type(object_type: str, expected: str) -> None:
     """The media type is the object type in lower case."""
     assert media_type(object_type) == expected
+
+
+def test_mute_shows_on_the_call_in_hand(tracker: CallTracker, clock: Clock) -> None:
+    """``muted`` is the flag of the call that gives the state; a change is no event."""
+    call = item("C")
+    tracker.update({"1": call}, clock.tick())
+    assert tracker.summary().muted is False
+    assert tracker.update({"1": replace(call, muted=True)}, clock.tick()) == []
+    assert tracker.summary().muted is True
+    tracker.update({"1": replace(call, muted=True), "2": item("A")}, clock.tick())
+    assert tracker.summary().muted is True  # still the call in hand
+    tracker.update({"1": replace(call, muted=None)}, clock.tick())
+    assert tracker.summary().muted is False  # unknown is not muted
+
+
+def test_live_calls_oldest_first(tracker: CallTracker, clock: Clock) -> None:
+    """The calls that are not over, in the order they came; no chats, no ended ones."""
+    tracker.update({"5": item("A")}, clock.tick())
+    tracker.update(
+        {"5": item("C"), "3": item("A"), "4": item("E"), "6": item("A", "Chat")},
+        clock.tick(),
+    )
+    tracker.update(
+        {"5": item("C"), "3": item("A"), "4": item("E"), "2": item("H")},
+        clock.tick(),
+    )
+    assert tracker.live_calls() == [
+        LiveCall(interaction_id="5", state=CallState.CONNECTED, order=1),
+        LiveCall(interaction_id="3", state=CallState.RINGING, order=2),
+        LiveCall(interaction_id="2", state=CallState.HELD, order=5),
+    ]

@@ -44,6 +44,8 @@ CALL_EVENT = f"event.{ENTITY}_call"
 CALL_ENTITIES = (CALL_STATE, ON_CALL, RINGING, CALL_EVENT)
 CALLER = ("Ada Lovelace", "+1 555 0100")
 CALL_ATTRIBUTES = (
+    "interaction_id",
+    "muted",
     "calls",
     "direction",
     "remote_name",
@@ -173,6 +175,8 @@ async def test_entities_start_idle(
     assert state.state == STATE_UNKNOWN
     shown = attributes(hass)
     assert {key: shown[key] for key in CALL_ATTRIBUTES} == {
+        "interaction_id": None,
+        "muted": False,
         "calls": 0,
         "direction": None,
         "remote_name": None,
@@ -223,6 +227,7 @@ async def test_inbound_call_every_transition(
     assert state.state == STATE_OFF
     assert await events.wait(1) == ["ringing"]
     assert events.events[0][1] == {
+        "interaction_id": call,
         "direction": "inbound",
         "remote_name": "Ada Lovelace",
         "remote_number": "+1 555 0100",

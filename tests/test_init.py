@@ -33,7 +33,7 @@ async def test_unload_logs_out_and_leaves_nothing(
     ]
     assert calls[0] == ("DELETE", "connection/station")
     assert calls[-1] == ("DELETE", "connection")
-    # Every subscription ends before the logout: the station's and the status's.
+    # Every subscription ends before the logout.
     assert sorted(calls[1:-1]) == [
         ("DELETE", f"messaging/subscriptions/{name}")
         for name in (
@@ -42,6 +42,7 @@ async def test_unload_logs_out_and_leaves_nothing(
             "status/status-messages",
             "status/status-messages-user-access",
             "status/user-statuses",
+            "unified-messaging/messages-waiting-indicator",
         )
     ]
     assert simulator.open_streams == 0

@@ -22,7 +22,13 @@ from icws_simulator import IcwsSimulator
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize(
     "platform",
-    [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.EVENT, Platform.SELECT],
+    [
+        Platform.SENSOR,
+        Platform.BINARY_SENSOR,
+        Platform.EVENT,
+        Platform.SELECT,
+        Platform.BUTTON,
+    ],
 )
 async def test_entities(
     hass: HomeAssistant,

@@ -14,6 +14,7 @@ import pytest
 from aioicws import (
     IcwsAuthenticationError,
     IcwsClient,
+    IcwsInteractionError,
     IcwsSessionLostError,
     RetrievalMode,
     Station,
@@ -119,6 +120,28 @@ async def test_ended_session_is_reported(
 
     with pytest.raises(IcwsSessionLostError):
         await asyncio.wait_for(read_until_the_end(), WAIT)
+
+
+async def test_answer_and_place_a_call(
+    client: IcwsClient, simulator: Simulator
+) -> None:
+    """A ringing call picked up and a call placed, as the server's queue then shows."""
+    await client.login()
+    rung = simulator.control("calls/ring", {"name": "Ada", "number": "+1 555 0100"})
+    call: str = rung["interactionId"]
+
+    await client.pickup_interaction(call)
+    placed = await client.make_call("+1 555 0199")
+
+    listed = simulator.control("interactions")["interactions"]
+    states = {i["interactionId"]: i["state"] for i in listed}
+    assert states[call] == "C"
+    assert states[placed] in {"S", "R"}  # dialing, or already ringing at the far end
+    with pytest.raises(IcwsInteractionError) as gone:
+        await client.pickup_interaction("1234567890")
+    assert gone.value.not_found
+    for interaction_id in (call, placed):
+        await client.disconnect_interaction(interaction_id)
 
 
 async def test_close_logs_out(client: IcwsClient, simulator: Simulator) -> None:

@@ -23,9 +23,11 @@ from .services import async_setup_services
 from .session import IcwsSession
 from .station import StationCoordinator
 from .status import StatusCoordinator
+from .voicemail import VoicemailCoordinator
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.EVENT,
     Platform.SELECT,
     Platform.SENSOR,
@@ -44,12 +46,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) -> bool:
     """Log in, let each concern set up its part, and keep the session live."""
     session = IcwsSession(hass, entry)
+    station = StationCoordinator(hass, entry, session)
     status = StatusCoordinator(hass, entry, session)
     runtime_data = IcwsRuntimeData(
         session=session,
-        station=StationCoordinator(hass, entry, session),
+        station=station,
         status=status,
-        calls=CallsCoordinator(hass, entry, session, status),
+        calls=CallsCoordinator(hass, entry, session, status, station),
+        voicemail=VoicemailCoordinator(hass, entry, session),
     )
     await session.async_start(runtime_data.coordinators)
     entry.runtime_data = runtime_data

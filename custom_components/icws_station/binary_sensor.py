@@ -1,4 +1,4 @@
-"""Binary sensors: the station, the server connection, the user's status and calls."""
+"""Binary sensors: the station, the server connection, the status, calls and voicemail."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .icws import Station
 from .models import IcwsStationConfigEntry
 from .station import StationCoordinator
 from .status import StatusCoordinator, StatusData
+from .voicemail import VoicemailCoordinator, VoicemailData
 
 PARALLEL_UPDATES = 0
 
@@ -137,6 +138,24 @@ CALL_BINARY_SENSORS: tuple[IcwsCallBinarySensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class IcwsVoicemailBinarySensorEntityDescription(
+    IcwsEntityDescription[VoicemailCoordinator], BinarySensorEntityDescription
+):
+    """A yes/no fact about the voicemails waiting; ``value_fn`` reads them."""
+
+    value_fn: Callable[[VoicemailData], bool]
+
+
+VOICEMAIL_BINARY_SENSORS: tuple[IcwsVoicemailBinarySensorEntityDescription, ...] = (
+    IcwsVoicemailBinarySensorEntityDescription(
+        key="voicemail_waiting",
+        translation_key="voicemail_waiting",
+        value_fn=lambda voicemail: voicemail.waiting,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IcwsStationConfigEntry,
@@ -158,6 +177,10 @@ async def async_setup_entry(
             *(
                 IcwsCallBinarySensor(data.calls, description)
                 for description in supported(data.calls, CALL_BINARY_SENSORS)
+            ),
+            *(
+                IcwsVoicemailBinarySensor(data.voicemail, description)
+                for description in supported(data.voicemail, VOICEMAIL_BINARY_SENSORS)
             ),
         ]
     )
@@ -218,3 +241,16 @@ class IcwsCallBinarySensor(IcwsEntity[CallsCoordinator], BinarySensorEntity):
     def is_on(self) -> bool:
         """Return the fact over the user's calls now."""
         return self.entity_description.value_fn(self.coordinator.data or CallSummary())
+
+
+class IcwsVoicemailBinarySensor(IcwsEntity[VoicemailCoordinator], BinarySensorEntity):
+    """Whether a voicemail waits for the user (a light on the desk)."""
+
+    entity_description: IcwsVoicemailBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the fact; unknown until the server gives the count."""
+        if (voicemail := self.coordinator.data) is None:
+            return None
+        return self.entity_description.value_fn(voicemail)

@@ -1,10 +1,11 @@
 """What the user's queue means for the call entities: call state, and call events.
 
 The queue watch (``docs/icws-protocol.md`` §10) reports each interaction's state (the
-client's :class:`InteractionState`); this module turns the sequence of queue contents into the strongest call state, a
-summary for the state attributes, and the events a user automates on (ringing, answered,
-held, resumed, ended, missed, outgoing). It holds no Home Assistant import and does no I/O,
-so every rule here is tested without a server.
+client's :class:`InteractionState`); this module turns the sequence of queue contents into the
+strongest call state, a summary for the state attributes, the events a user automates on
+(ringing, answered, held, resumed, ended, missed, outgoing), and the live calls in the order
+they came, which call control picks from (``call_control.py``). It holds no Home Assistant
+import and does no I/O, so every rule here is tested without a server.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class CallEvent:
     """One event of the ``call`` event entity; ``duration`` (seconds) only on ``ended``.
 
     ``media_type`` is the interaction's object type in lower case; only calls raise events.
+    ``interaction_id`` names the call, for an action on it (``icws_station.end_call``).
     """
 
     event_type: CallEventType
@@ -114,6 +116,7 @@ class CallEvent:
     def data(self) -> dict[str, Any]:
         """Return the event data (personal: the user's own entity only)."""
         data: dict[str, Any] = {
+            "interaction_id": self.interaction_id,
             "direction": "outbound" if self.outbound else "inbound",
             "remote_name": self.remote_name or None,
             "remote_number": self.remote_number or None,
@@ -128,12 +131,15 @@ class CallEvent:
 class CallSummary:
     """The user's calls at one moment, for the call entities' states and attributes.
 
-    ``direction``, ``remote_name``, ``remote_number`` and ``since`` describe the call that
-    gives the state (the newest of the strongest); ``other_interactions`` counts live chats,
-    e-mails and other non-call interactions, which never make the user "on a call".
+    ``interaction_id``, ``direction``, ``remote_name``, ``remote_number``, ``since`` and
+    ``muted`` describe the call that gives the state (the newest of the strongest);
+    ``other_interactions`` counts live chats, e-mails and other non-call interactions,
+    which never make the user "on a call".
     """
 
     state: CallState = CallState.IDLE
+    interaction_id: str | None = None
+    muted: bool = False
     calls: int = 0
     ringing_calls: int = 0
     outbound: bool | None = None
@@ -159,6 +165,18 @@ def media_type(object_type: str) -> str:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LiveCall:
+    """One of the user's calls that is not over, as call control chooses among them.
+
+    ``order`` grows with each call first seen: the oldest call has the lowest.
+    """
+
+    interaction_id: str
+    state: CallState
+    order: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Seen:
     """What the tracker remembers of one interaction."""
 
@@ -171,6 +189,7 @@ class _Seen:
     remote_name: str
     remote_number: str
     order: int
+    muted: bool = False
 
 
 class CallTracker:
@@ -232,6 +251,7 @@ class CallTracker:
                 remote_name=interaction.remote_name or "",
                 remote_number=interaction.remote_number or "",
                 order=self._order,
+                muted=interaction.muted is True,
             )
             first = True
         else:
@@ -241,6 +261,7 @@ class CallTracker:
                 previous,
                 remote_name=interaction.remote_name or previous.remote_name,
                 remote_number=interaction.remote_number or previous.remote_number,
+                muted=interaction.muted is True,
             )
         if phase is None or phase is previous.phase:
             return previous, []
@@ -259,27 +280,43 @@ class CallTracker:
             seen = replace(seen, answered=True, connected_at=since)
         return seen, events
 
+    def live_calls(self) -> list[LiveCall]:
+        """Return the calls of the last update that are not over, oldest first."""
+        return sorted(
+            (
+                LiveCall(interaction_id=interaction_id, state=state, order=seen.order)
+                for interaction_id, seen in (self._seen or {}).items()
+                if seen.media_type == CALL_OBJECT_TYPE
+                and (state := _CALL_STATES.get(seen.phase)) is not None
+            ),
+            key=lambda call: call.order,
+        )
+
     def summary(self) -> CallSummary:
         """Return the call state over the interactions of the last update."""
         live = [
-            (state, seen)
-            for seen in (self._seen or {}).values()
+            (state, interaction_id, seen)
+            for interaction_id, seen in (self._seen or {}).items()
             if (state := _CALL_STATES.get(seen.phase)) is not None
         ]
-        calls = [(s, seen) for s, seen in live if seen.media_type == CALL_OBJECT_TYPE]
+        calls = [item for item in live if item[2].media_type == CALL_OBJECT_TYPE]
         others = len(live) - len(calls)
         if not calls:
             return CallSummary(other_interactions=others)
-        state, top = max(calls, key=lambda item: (item[0].strength, item[1].order))
+        state, interaction_id, top = max(
+            calls, key=lambda item: (item[0].strength, item[2].order)
+        )
         return CallSummary(
             state=state,
+            interaction_id=interaction_id,
+            muted=top.muted,
             calls=len(calls),
             outbound=top.outbound,
             remote_name=top.remote_name or None,
             remote_number=top.remote_number or None,
             since=top.since,
             other_interactions=others,
-            ringing_calls=sum(1 for s, _ in calls if s is CallState.RINGING),
+            ringing_calls=sum(1 for s, _, _ in calls if s is CallState.RINGING),
         )
 
 

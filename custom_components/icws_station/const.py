@@ -28,6 +28,14 @@ ATTR_NOTES: Final = "notes"
 ATTR_UNTIL: Final = "until"
 ATTR_FORWARD_NUMBER: Final = "forward_number"
 
+# Fields of the call actions.
+ATTR_INTERACTION_ID: Final = "interaction_id"
+ATTR_MUTE: Final = "mute"
+ATTR_TARGET: Final = "target"
+ATTR_DIGITS: Final = "digits"
+ATTR_NUMBER: Final = "number"
+ATTR_WORKGROUP: Final = "workgroup"
+
 # Seconds between polls when the server cannot stream: the vendor's own example polls every
 # second (docs/icws-protocol.md §4). A poll drains the session's queue, so a shorter interval
 # only adds requests; Home Assistant does not let users choose polling intervals.

@@ -49,11 +49,12 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the entry, the server's features, the session, the station and its errors."""
     data = entry.runtime_data
-    session, station, status, calls = (
+    session, station, status, calls, voicemail = (
         data.session,
         data.station,
         data.status,
         data.calls,
+        data.voicemail,
     )
     info = session.client.login_info
     return {
@@ -96,6 +97,7 @@ async def async_get_config_entry_diagnostics(
         if status.supported
         else None,
         "calls": calls.diagnostics() if calls.supported else None,
+        "voicemail": voicemail.diagnostics() if voicemail.supported else None,
     }
 
 

@@ -32,16 +32,18 @@ def translated_errors(
 ) -> Iterator[None]:
     """Turn a client error raised inside into a translated ``HomeAssistantError``.
 
-    The server refused: the key ``refused`` names (or returns for the error). No live
-    session, or no connection to the server (an outage, or the session just ended):
-    ``not_connected``. An answer that did not come in time, or a server error:
-    ``request_failed``, since the request may have been carried out.
+    The server refused: the key ``refused`` names (or returns for the error), with the
+    server's own words as the placeholder ``message``. No live session, or no connection to
+    the server (an outage, or the session just ended): ``not_connected``. An answer that did
+    not come in time, or a server error: ``request_failed``, since the request may have been
+    carried out.
     """
     try:
         yield
     except IcwsError as err:
         if isinstance(err, IcwsResponseError):
             key = refused if isinstance(refused, str) else refused(err)
+            placeholders = {"message": err.server_message or str(err), **placeholders}
         elif isinstance(err, IcwsSessionLostError) or (
             isinstance(err, IcwsConnectionError)
             and not isinstance(err, IcwsTimeoutError)

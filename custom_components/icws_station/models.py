@@ -12,6 +12,7 @@ from .coordinator import IcwsCoordinator
 from .session import IcwsSession
 from .station import StationCoordinator
 from .status import StatusCoordinator
+from .voicemail import VoicemailCoordinator
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class IcwsRuntimeData:
     station: StationCoordinator
     status: StatusCoordinator
     calls: CallsCoordinator
+    voicemail: VoicemailCoordinator
 
     @property
     def coordinators(self) -> tuple[IcwsCoordinator[Any], ...]:
@@ -29,7 +31,7 @@ class IcwsRuntimeData:
 
         The calls come after the status: without the queue watch they follow the status.
         """
-        return (self.station, self.status, self.calls)
+        return (self.station, self.status, self.calls, self.voicemail)
 
 
 type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]

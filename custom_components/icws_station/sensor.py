@@ -1,4 +1,4 @@
-"""Sensors: the station's fields, the user's status, and the call state."""
+"""Sensors: the station's fields, the user's status, the call state and the voicemails."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorStateClass,
 )
 from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory
 from homeassistant.core import HomeAssistant
@@ -23,6 +24,7 @@ from .icws import Station, StationSetting
 from .models import IcwsStationConfigEntry
 from .station import STATION_TYPES, StationCoordinator, station_type_key
 from .status import StatusCoordinator, StatusData
+from .voicemail import VoicemailCoordinator, VoicemailData
 
 PARALLEL_UPDATES = 0
 
@@ -183,6 +185,8 @@ def _call_attributes(summary: CallSummary) -> dict[str, Any]:
     if summary.outbound is not None:
         direction = "outbound" if summary.outbound else "inbound"
     return {
+        "interaction_id": summary.interaction_id,
+        "muted": summary.muted,
         "calls": summary.calls,
         "direction": direction,
         "remote_name": summary.remote_name,
@@ -215,6 +219,25 @@ CALL_SENSORS: tuple[IcwsCallSensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class IcwsVoicemailSensorEntityDescription(
+    IcwsEntityDescription[VoicemailCoordinator], SensorEntityDescription
+):
+    """A sensor of the voicemails waiting; ``value_fn`` reads them."""
+
+    value_fn: Callable[[VoicemailData], StateType]
+
+
+VOICEMAIL_SENSORS: tuple[IcwsVoicemailSensorEntityDescription, ...] = (
+    IcwsVoicemailSensorEntityDescription(
+        key="voicemails",
+        translation_key="voicemails",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda voicemail: voicemail.count,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IcwsStationConfigEntry,
@@ -235,6 +258,10 @@ async def async_setup_entry(
             *(
                 IcwsCallSensor(data.calls, description)
                 for description in supported(data.calls, CALL_SENSORS)
+            ),
+            *(
+                IcwsVoicemailSensor(data.voicemail, description)
+                for description in supported(data.voicemail, VOICEMAIL_SENSORS)
             ),
         ]
     )
@@ -297,3 +324,16 @@ class IcwsCallSensor(IcwsEntity[CallsCoordinator], SensorEntity):
         return self.entity_description.attributes_fn(
             self.coordinator.data or CallSummary()
         )
+
+
+class IcwsVoicemailSensor(IcwsEntity[VoicemailCoordinator], SensorEntity):
+    """How many voicemails wait for the user; unknown until the server says."""
+
+    entity_description: IcwsVoicemailSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the description's value of the voicemails waiting."""
+        if (voicemail := self.coordinator.data) is None:
+            return None
+        return self.entity_description.value_fn(voicemail)

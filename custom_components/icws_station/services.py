@@ -1,9 +1,11 @@
-"""Actions: choose the station of a session, and set the user's status.
+"""Actions: choose the station of a session, set the user's status, act on calls, dial.
 
 Registered once in ``async_setup`` (they exist while no entry is loaded, and say so).
 A station choice sticks: it is saved into the entry's options without a reload, so it
 survives a reconnect and a restart, and the options flow shows it. A status lives on the
-CIC server, so setting it changes nothing in the entry.
+CIC server, so setting it changes nothing in the entry. The call actions act on the user's
+own calls only (``call_control.py`` picks the call and checks the input before anything is
+sent); ``dial`` answers with the new call's ``interaction_id``.
 """
 
 from __future__ import annotations
@@ -11,16 +13,36 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 
+from .call_control import (
+    CallAction,
+    StationlessRefusalError,
+    dial_target,
+    dtmf,
+    transfer_target,
+)
+from .calls import CallsCoordinator
 from .const import (
+    ATTR_DIGITS,
     ATTR_FORWARD_NUMBER,
+    ATTR_INTERACTION_ID,
+    ATTR_MUTE,
     ATTR_NOTES,
+    ATTR_NUMBER,
     ATTR_STATUS,
+    ATTR_TARGET,
     ATTR_UNTIL,
+    ATTR_WORKGROUP,
     CONF_PERSISTENT,
     CONF_REMOTE_NUMBER,
     CONF_STATION_TYPE,
@@ -28,7 +50,12 @@ from .const import (
     DOMAIN,
 )
 from .exceptions import translated_errors
-from .icws import IcwsResponseError, IcwsStationError, StationSetting
+from .icws import (
+    IcwsInteractionError,
+    IcwsResponseError,
+    IcwsStationError,
+    StationSetting,
+)
 from .models import IcwsStationConfigEntry
 from .station import STATION_FIELDS, station_options, station_type_key
 
@@ -40,6 +67,7 @@ else:
 SERVICE_CONNECT_STATION: Final = "connect_station"
 SERVICE_DISCONNECT_STATION: Final = "disconnect_station"
 SERVICE_SET_STATUS: Final = "set_status"
+SERVICE_DIAL: Final = "dial"
 
 _STATION_TYPES: Final = [
     station_type_key(setting)
@@ -68,6 +96,34 @@ SET_STATUS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_NOTES): cv.string,
         vol.Optional(ATTR_UNTIL): cv.datetime,
         vol.Optional(ATTR_FORWARD_NUMBER): cv.string,
+    }
+)
+
+
+CALL_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_INTERACTION_ID): cv.string,
+    }
+)
+
+CALL_SCHEMAS: Final = {
+    CallAction.ANSWER: CALL_SCHEMA,
+    CallAction.END: CALL_SCHEMA,
+    CallAction.HOLD: CALL_SCHEMA,
+    CallAction.RESUME: CALL_SCHEMA,
+    CallAction.MUTE: CALL_SCHEMA.extend(
+        {vol.Optional(ATTR_MUTE, default=True): cv.boolean}
+    ),
+    CallAction.TRANSFER: CALL_SCHEMA.extend({vol.Required(ATTR_TARGET): cv.string}),
+    CallAction.SEND_DIGITS: CALL_SCHEMA.extend({vol.Required(ATTR_DIGITS): cv.string}),
+}
+
+DIAL_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_NUMBER): cv.string,
+        vol.Optional(ATTR_WORKGROUP): cv.string,
     }
 )
 
@@ -140,6 +196,60 @@ async def _async_set_status(call: ServiceCall) -> None:
         )
 
 
+def _call_refusal(err: IcwsResponseError) -> str:
+    """A refused call action: no station to carry the call, the call gone, or refused."""
+    if isinstance(err, StationlessRefusalError):
+        return "call_needs_station"
+    if isinstance(err, IcwsInteractionError) and err.not_found:
+        return "call_gone"
+    return "call_refused"
+
+
+async def async_act_on_call(
+    calls: CallsCoordinator,
+    action: CallAction,
+    interaction_id: str | None = None,
+    *,
+    on: bool = True,
+    target: str = "",
+    digits: str = "",
+) -> str:
+    """Act on one of the user's calls, errors translated; return the call's id.
+
+    The call buttons press through here too.
+    """
+    with translated_errors(calls.session, refused=_call_refusal):
+        return await calls.async_act(
+            action, interaction_id, on=on, target=target, digits=digits
+        )
+
+
+async def _async_call_action(call: ServiceCall) -> None:
+    entry = _loaded_entry(call)
+    action = CallAction(call.service)
+    # A field left empty in the action editor names no call.
+    interaction_id = call.data.get(ATTR_INTERACTION_ID, "").strip() or None
+    await async_act_on_call(
+        entry.runtime_data.calls,
+        action,
+        interaction_id,
+        on=call.data.get(ATTR_MUTE, True),
+        target=transfer_target(call.data[ATTR_TARGET])
+        if action is CallAction.TRANSFER
+        else "",
+        digits=dtmf(call.data[ATTR_DIGITS]) if action is CallAction.SEND_DIGITS else "",
+    )
+
+
+async def _async_dial(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call)
+    number = dial_target(call.data[ATTR_NUMBER])
+    workgroup = call.data.get(ATTR_WORKGROUP, "").strip() or None
+    with translated_errors(entry.runtime_data.session, refused=_call_refusal):
+        interaction_id = await entry.runtime_data.calls.async_dial(number, workgroup)
+    return {"interaction_id": interaction_id}
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
@@ -157,4 +267,15 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_SET_STATUS, _async_set_status, schema=SET_STATUS_SCHEMA
+    )
+    for action, schema in CALL_SCHEMAS.items():
+        hass.services.async_register(
+            DOMAIN, action.value, _async_call_action, schema=schema
+        )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_DIAL,
+        _async_dial,
+        schema=DIAL_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )

@@ -147,11 +147,13 @@ async def test_every_refused_renewal_names_its_subscription(
     await client.subscribe_status_catalogue()
     await client.subscribe_user_status_access()
     await client.subscribe_queue()
+    await client.subscribe_messages_waiting()
     async with aclosing(client.messages(mode, poll_interval=0.05)) as stream:
         await next_message(stream, QueueContentsMessage)
-    # A switchover partner on another release: neither statuses nor queues any more.
+    # A switchover partner on another release: no statuses, queues or voicemail any more.
     simulator.status.version = 0
     simulator.queues_version = 0
+    simulator.voicemail.offered = False
 
     received: list[Message] = []
     async with aclosing(client.messages(mode, poll_interval=0.05)) as stream:
@@ -167,8 +169,9 @@ async def test_every_refused_renewal_names_its_subscription(
         SubscriptionKind.STATUS_CATALOGUE,
         SubscriptionKind.STATUS_ACCESS,
         SubscriptionKind.QUEUE,
+        SubscriptionKind.MESSAGES_WAITING,
     }
-    assert len(refusals) == 4
+    assert len(refusals) == 5
     assert {refusal.status for refusal in refusals} == {404}
     # The renewal granted still brings its full message, after the refusals.
     assert received[-1] == StationMessage(is_delta=False, changes=None)

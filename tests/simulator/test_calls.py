@@ -189,8 +189,10 @@ async def test_first_message_lists_queue_now(
     assert added[second]["Eic_State"] == "S"
     assert added[second]["Eic_CallDirection"] == "O"
     assert added[second]["Eic_ConnectTime"] == ""
-    # Unknown attribute names are left out; every value is a string [doc].
-    assert set(added[second]) == set(ALL_ATTRIBUTES)
+    # Every attribute named is answered, one the server does not know as not set; every
+    # value is a string [doc].
+    assert set(added[second]) == {*ALL_ATTRIBUTES, "Eic_Unknown"}
+    assert added[second]["Eic_Unknown"] == ""
     assert all(isinstance(v, str) for a in added.values() for v in a.values())
 
 
@@ -741,13 +743,29 @@ async def test_control_action_errors(
 async def test_control_settings(
     sim: IcwsSimulator, http: aiohttp.ClientSession
 ) -> None:
-    """The result limit and the removal delay can be set over HTTP."""
+    """The result limit, the delays and the station rule can be set over HTTP."""
     answer = await control(
         http, sim, "calls/settings", {"queue_result_limit": 3, "removal_delay": 0.5}
     )
-    assert answer == {"queueResultLimit": 3, "removalDelay": 0.5}
-    answer = await control(http, sim, "calls/settings", {"removal_delay": None})
-    assert answer == {"queueResultLimit": 3, "removalDelay": None}
+    assert answer == {
+        "queueResultLimit": 3,
+        "removalDelay": 0.5,
+        "proceedDelay": 1.0,
+        "refuseStationless": False,
+    }
+    answer = await control(
+        http,
+        sim,
+        "calls/settings",
+        {"removal_delay": None, "proceed_delay": 0, "refuse_stationless": True},
+    )
+    assert answer == {
+        "queueResultLimit": 3,
+        "removalDelay": None,
+        "proceedDelay": 0.0,
+        "refuseStationless": True,
+    }
+    assert sim.calls.refuse_stationless
 
 
 # ---- demo ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Each test names the behaviour from docs/icws-protocol.md or a real server's answ
 import asyncio
 from datetime import UTC, datetime, timedelta
 import json
+from typing import Any
 
 import aiohttp
 import pytest
@@ -136,30 +137,27 @@ async def test_cors_headers_on_answers(
 async def test_login_includes_station_time_and_default_workstation(
     sim: IcwsSimulator, http: aiohttp.ClientSession
 ) -> None:
-    """``include=effective-station,server-time,default-workstation`` is answered."""
+    """``include=effective-station,server-time,default-workstation`` in §14's shapes.
+
+    The effective station is a station id, never a station record (no SIP password).
+    """
     include = "effective-station,server-time,default-workstation"
 
-    async def login_with_include() -> dict[str, object]:
+    async def login_with_include() -> dict[str, Any]:
         async with http.post(
             f"{sim.url}/icws/connection?include={include}",
             json=login_body(),
             headers={"Accept-Language": "en-US"},
         ) as response:
             assert response.status == 201
-            body: dict[str, object] = await response.json(content_type=None)
+            body: dict[str, Any] = await response.json(content_type=None)
             return body
 
     first = await login_with_include()
-    assert first["effectiveStation"] == {
-        "id": "",
-        "extension": "",
-        "stationSetting": 0,
-        "managedIPPhone": "",
-        "emergencyResponderLocationID": "",
-    }
-    assert first["defaultWorkstation"] == ""
+    assert first["effectiveStation"] is None
+    assert first["defaultWorkstationId"] is None
     server_time = datetime.strptime(
-        str(first["serverDateTime"]), "%Y%m%dT%H%M%SZ"
+        first["serverTimeInfo"]["serverUtcTime"], "%Y%m%dT%H%M%SZ"
     ).replace(tzinfo=UTC)
     assert abs(server_time - datetime.now(UTC)) < timedelta(seconds=BOUND)
 
@@ -167,11 +165,31 @@ async def test_login_includes_station_time_and_default_workstation(
     await put_station(http, holder, {"__type": WORKSTATION, "workstation": "WS-114"})
     sim.default_workstations["jdoe"] = "WS-201"
     second = await login_with_include()
-    effective = second["effectiveStation"]
-    assert isinstance(effective, dict)
-    assert (effective["id"], effective["stationSetting"]) == ("WS-114", 1)
-    assert second["defaultWorkstation"] == "WS-201"
+    station_id = second["effectiveStation"]["stationId"]
+    assert (station_id["id"], station_id["displayName"]) == ("WS-114", "WS-114")
+    assert station_id["uri"].endswith("/configuration/stations/WS-114")
+    assert set(second["effectiveStation"]) == {"stationId"}
+    assert "SIPpw" not in json.dumps(second)
+    assert second["defaultWorkstationId"] == "WS-201"
     assert "features" not in second  # only what was asked for
+
+
+async def test_status_icon_loads_with_the_cookie_alone(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """An ``<img>`` sends no CSRF header: the session cookie alone fetches an iconUri."""
+    me = await login(http, sim.url)
+    async with http.get(
+        me.url("status/status-messages"), headers=me.headers
+    ) as response:
+        listed = (await response.json(content_type=None))["statusMessageList"]
+    async with http.get(
+        f"{sim.url}{listed[0]['iconUri']}", headers={"Cookie": me.cookie}
+    ) as response:
+        assert response.status == 200
+        assert response.content_type == "image/png"
+    async with http.get(me.url("status/status-messages")) as response:
+        assert response.status == 401  # no cookie: no session
 
 
 async def test_station_requests_are_recorded(

@@ -142,7 +142,7 @@ async def test_login_finds_the_user_in_any_case(
             body = await response.json(content_type=None)
         assert body["userID"] == "JDoe"
         assert body["userDisplayName"] == "Jane Doe"
-        assert body["defaultWorkstation"] == "WS-114"
+        assert body["defaultWorkstationId"] == "WS-114"
         assert sim.live_session_ids("JDoe") == [body["sessionId"]]
         async with http.post(
             f"{sim.url}/icws/connection",

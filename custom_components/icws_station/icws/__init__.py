@@ -1,7 +1,8 @@
 """An asyncio client for Genesys PureConnect's web API, ICWS.
 
-A user's session on a CIC server: its station, the users' statuses and the user's calls. No
-Home Assistant import: this package is a library that any asyncio program can use.
+A user's session on a CIC server: its station, the users' statuses, the user's calls (watched
+and acted on) and the voicemails waiting. No Home Assistant import: this package is a library
+that any asyncio program can use.
 
 Typical use::
 
@@ -36,7 +37,15 @@ Status: ``subscribe_user_statuses``, ``subscribe_status_catalogue``,
 ``subscribe_user_status_access``, ``get_status_catalogue`` (each entry a
 :class:`StatusDefinition`), ``get_user_status_access``, ``get_user_status``,
 ``set_user_status``; status and user ids compare with :func:`id_key`. Calls:
-``subscribe_queue``. Messages: :meth:`~IcwsClient.messages`.
+``subscribe_queue`` (each :class:`Interaction` with its state, caller and ``muted``), and
+acting on the user's own calls: ``pickup_interaction``, ``disconnect_interaction``,
+``hold_interaction`` (``on``), ``mute_interaction`` (``on``), ``transfer_interaction``
+(blind, to a target), ``send_digits``, and ``make_call`` (returns the new interaction's id);
+any 2xx is success, and the new state comes from the queue watch. None of them needs a
+station of the session's own: the server picks the station that carries the call. Voicemail:
+``subscribe_messages_waiting`` (a server that refuses it does not offer it),
+``refresh_messages_waiting``; the count comes as a :class:`MessagesWaitingMessage`, its
+trust as a :class:`MessagesWaitingStateMessage`. Messages: :meth:`~IcwsClient.messages`.
 
 Faults: a broken message stream is reopened in the same session and every subscription is
 renewed (full messages follow). A renewal the server refuses (4xx other than 401: say, a
@@ -53,7 +62,8 @@ retried, it could lock the account), :class:`IcwsConnectionError` (network, TLS,
 5xx, no host accepting; retry later; but its :class:`IcwsPlainHttpError` says that the port
 of an ``https://`` address speaks plain HTTP: change the address),
 :class:`IcwsSessionLostError` (log in again), :class:`IcwsResponseError`,
-:class:`IcwsStationError` and :class:`IcwsStatusError` (the server refused the request).
+:class:`IcwsStationError`, :class:`IcwsStatusError` and :class:`IcwsInteractionError` (the
+server refused the request; ``server_message`` holds its own words, to show).
 
 Secrets (password, SIP password, CSRF token, cookie, session id) never appear in ``repr``,
 exception texts, log lines or :meth:`Station.as_dict`; personal data (status notes, forward
@@ -65,6 +75,7 @@ from .errors import (
     IcwsAuthenticationError,
     IcwsConnectionError,
     IcwsError,
+    IcwsInteractionError,
     IcwsPlainHttpError,
     IcwsResponseError,
     IcwsSessionLostError,
@@ -73,6 +84,7 @@ from .errors import (
     IcwsStatusError,
     IcwsTimeoutError,
 )
+from .interactions import InteractionAction
 from .messages import ConnectionStateMessage, Message
 from .models import ConnectionState, LoginInfo, Secret, ServerVersion, SessionState
 from .queues import (
@@ -107,6 +119,11 @@ from .status import (
 )
 from .subscriptions import SubscriptionKind, SubscriptionRefusedMessage
 from .url import server_url
+from .voicemail import (
+    MessagesWaitingMessage,
+    MessagesWaitingState,
+    MessagesWaitingStateMessage,
+)
 
 __all__ = [
     "DEFAULT_QUEUE_ATTRIBUTES",
@@ -117,6 +134,7 @@ __all__ = [
     "IcwsClient",
     "IcwsConnectionError",
     "IcwsError",
+    "IcwsInteractionError",
     "IcwsPlainHttpError",
     "IcwsResponseError",
     "IcwsSessionLostError",
@@ -125,11 +143,15 @@ __all__ = [
     "IcwsStatusError",
     "IcwsTimeoutError",
     "Interaction",
+    "InteractionAction",
     "InteractionChange",
     "InteractionState",
     "LoginInfo",
     "MediaType",
     "Message",
+    "MessagesWaitingMessage",
+    "MessagesWaitingState",
+    "MessagesWaitingStateMessage",
     "QueueContentsMessage",
     "RemoteNumberSettings",
     "RemoteWorkstationSettings",

@@ -2,8 +2,8 @@
 
 The client keeps the session's life (login with switchover, check, logout) and the public
 calls; :mod:`.session` makes each call inside the session, :mod:`.retrieval` fetches the
-messages, and the concern modules (:mod:`.station`, :mod:`.status`, :mod:`.queues`) read
-what the server says.
+messages, and the concern modules (:mod:`.station`, :mod:`.status`, :mod:`.queues`,
+:mod:`.interactions`, :mod:`.voicemail`) make their requests and read what the server says.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .errors import (
     IcwsTimeoutError,
 )
 from .fields import InvalidFieldError, compact_timestamp, nonempty_strings
+from .interactions import InteractionAction, act, create_call
 from .messages import Message
 from .models import LoginInfo, Secret, SessionState
 from .queues import DEFAULT_QUEUE_ATTRIBUTES, USER_QUEUE
@@ -39,6 +40,7 @@ from .station import Station, StationSettings, station
 from .status import StatusDefinition, UserStatus, status_definitions, user_status
 from .subscriptions import SubscriptionKind
 from .transport import Response, Transport, error_for
+from .voicemail import MWI_COUNT_REFRESH, MWI_SUBSCRIPTION
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -357,6 +359,66 @@ class IcwsClient:
         )
         return QUEUE_SUBSCRIPTION_ID
 
+    async def pickup_interaction(self, interaction_id: str) -> None:
+        """Answer one of the user's ringing calls, or take a held one back (§12).
+
+        The server's station for the user carries it (§14). Every call action raises
+        :class:`IcwsInteractionError` when the server refuses (``not_found``: the call is
+        gone), and ``ValueError`` for an id that is no path segment (nothing is sent).
+        """
+        await self._act(interaction_id, InteractionAction.PICKUP)
+
+    async def disconnect_interaction(self, interaction_id: str) -> None:
+        """Hang up one of the user's calls (or reject one that rings)."""
+        await self._act(interaction_id, InteractionAction.DISCONNECT)
+
+    async def hold_interaction(self, interaction_id: str, on: bool = True) -> None:
+        """Put one of the user's calls on hold, or (``on=False``) take it off hold."""
+        await self._act(interaction_id, InteractionAction.HOLD, {"on": on})
+
+    async def mute_interaction(self, interaction_id: str, on: bool = True) -> None:
+        """Mute the user's side of a call, or (``on=False``) unmute it."""
+        await self._act(interaction_id, InteractionAction.MUTE, {"on": on})
+
+    async def transfer_interaction(self, interaction_id: str, target: str) -> None:
+        """Transfer one of the user's calls to ``target`` (a number or an extension), blind."""
+        await self._act(
+            interaction_id, InteractionAction.BLIND_TRANSFER, {"target": target}
+        )
+
+    async def send_digits(self, interaction_id: str, digits: str) -> None:
+        """Send DTMF ``digits`` on one of the user's calls (an IVR's menu, a door opener)."""
+        await self._act(
+            interaction_id, InteractionAction.SEND_DIGITS, {"dtmfDigits": digits}
+        )
+
+    async def make_call(self, target: str, *, workgroup: str | None = None) -> str:
+        """Place a call from the user to ``target``; return the new interaction's id.
+
+        ``workgroup`` places it on the workgroup's behalf. The call then shows in the queue
+        watch (§13), possibly before this returns. Raises :class:`IcwsInteractionError`
+        when the server refuses (with no station to carry the call, expect a 400, §14).
+        """
+        return await create_call(self._live("Call creation"), target, workgroup)
+
+    async def subscribe_messages_waiting(self) -> None:
+        """Watch how many voicemails wait (§18); the count then comes as a message.
+
+        A server that does not offer it refuses with :class:`IcwsResponseError` (a 4xx).
+        """
+        await self._subscribe(
+            SubscriptionKind.MESSAGES_WAITING,
+            MWI_SUBSCRIPTION,
+            what="Voicemail subscription",
+        )
+
+    async def refresh_messages_waiting(self) -> None:
+        """Ask the server to count the voicemails again; the count comes as a message."""
+        what = "Voicemail recount"
+        await self._live(what).call(
+            "PUT", MWI_COUNT_REFRESH, what=what, expected=range(200, 300)
+        )
+
     async def get_status_catalogue(self) -> tuple[StatusDefinition, ...]:
         """Return every status defined on the server, with texts in the session's language."""
         what = "Status catalogue query"
@@ -527,6 +589,14 @@ class IcwsClient:
         body: Mapping[str, Any] | None = None,
     ) -> None:
         await self._live(what).subscribe(kind, path, what=what, body=body)
+
+    async def _act(
+        self,
+        interaction_id: str,
+        action: InteractionAction,
+        body: Mapping[str, Any] | None = None,
+    ) -> None:
+        await act(self._live("Call control"), interaction_id, action, body)
 
     def _own_user(self) -> str:
         """The session's user id, as the server spelled it at login."""

@@ -1,7 +1,8 @@
 """Errors of the ICWS client: one class for each thing a caller does about it.
 
 Messages carry the server's ``errorId`` and ``message`` and a short description of the call,
-never a password, token, cookie or session id.
+never a password, token, cookie or session id. ``server_message`` keeps the server's own
+words apart, for a caller that shows them.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ class IcwsError(Exception):
         *,
         status: int | None = None,
         error_id: str | None = None,
+        server_message: str | None = None,
     ) -> None:
-        """Keep the HTTP status and the server's error id for callers that branch on them."""
+        """Keep the HTTP status, the server's error id and its message for callers."""
         super().__init__(message)
         self.status = status
         self.error_id = error_id
+        self.server_message = server_message
 
 
 class IcwsConnectionError(IcwsError):
@@ -112,3 +115,16 @@ class IcwsStatusError(IcwsResponseError):
         """Say why the status was refused."""
         super().__init__(message, status=status, error_id=error_id)
         self.reason = reason
+
+
+class IcwsInteractionError(IcwsResponseError):
+    """The server refused an action on one of the user's interactions, or a new call.
+
+    Show ``server_message``, the server's own words. ``not_found`` (404) says the
+    interaction does not exist: it ended or left the user's queue.
+    """
+
+    @property
+    def not_found(self) -> bool:
+        """Whether the server does not know the interaction (any more)."""
+        return self.status == 404

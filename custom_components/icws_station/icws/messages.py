@@ -27,6 +27,14 @@ from .status import (
     user_status_message,
 )
 from .subscriptions import SubscriptionRefusedMessage
+from .voicemail import (
+    MWI_MESSAGE,
+    MWI_STATE_MESSAGE,
+    MessagesWaitingMessage,
+    MessagesWaitingStateMessage,
+    messages_waiting_message,
+    messages_waiting_state_message,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,6 +83,8 @@ type Message = (
     | StatusCatalogueMessage
     | UserStatusAccessMessage
     | QueueContentsMessage
+    | MessagesWaitingMessage
+    | MessagesWaitingStateMessage
     | SubscriptionRefusedMessage
 )
 
@@ -102,6 +112,8 @@ _PARSERS: Final[Mapping[str, Callable[[Mapping[str, Any]], Message]]] = {
     STATUS_CATALOGUE_MESSAGE: status_catalogue_message,
     USER_ACCESS_MESSAGE: user_access_message,
     QUEUE_CONTENTS_MESSAGE: queue_contents_message,
+    MWI_MESSAGE: messages_waiting_message,
+    MWI_STATE_MESSAGE: messages_waiting_state_message,
 }
 
 

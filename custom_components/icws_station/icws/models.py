@@ -186,6 +186,11 @@ class LoginInfo:
         return self.feature_version("queues") >= 1
 
     @property
+    def supports_interactions(self) -> bool:
+        """Whether calls can be placed and acted on (interactions 1, §12 [guess], §13)."""
+        return self.feature_version("interactions") >= 1
+
+    @property
     def reports_managed_ip_phone(self) -> bool:
         """Whether stations carry managedIPPhone and the emergency location (connection 15)."""
         return self.feature_version("connection") >= 15

@@ -28,6 +28,11 @@ REMOTE_NAME: Final = "Eic_RemoteName"
 REMOTE_ADDRESS: Final = "Eic_RemoteAddress"
 INITIATION_TIME: Final = "Eic_InitiationTime"
 CONNECT_TIME: Final = "Eic_ConnectTime"
+# §12: mute shows only in Eic_Muted, and only when it is asked for [seen]; the capabilities
+# and the state's display text come with it in vendor clients [seen].
+MUTED: Final = "Eic_Muted"
+CAPABILITIES: Final = "Eic_Capabilities"
+STATE_TEXT: Final = "Eic_CallStateString"
 DEFAULT_QUEUE_ATTRIBUTES: Final = (
     STATE,
     OBJECT_TYPE,
@@ -36,7 +41,14 @@ DEFAULT_QUEUE_ATTRIBUTES: Final = (
     REMOTE_ADDRESS,
     INITIATION_TIME,
     CONNECT_TIME,
+    MUTED,
+    CAPABILITIES,
+    STATE_TEXT,
 )
+# [guess] Eic_Muted is "1" or "0" (§12); the spellings of other flags are read too.
+_TRUE: Final = frozenset({"1", "true", "yes", "on"})
+_FALSE: Final = frozenset({"0", "false", "no", "off"})
+_MAX_DIGITS: Final = 20
 
 
 class InteractionState(TolerantStrEnum):
@@ -67,7 +79,10 @@ class CallDirection(TolerantStrEnum):
 class Interaction:
     """One interaction on the queue, typed from its attributes.
 
-    ``remote_name`` and ``remote_number`` are personal data: not in ``repr``.
+    ``remote_name`` and ``remote_number`` are personal data: not in ``repr``. ``muted`` is
+    None when the server does not say (or says something else than a flag);
+    ``capabilities`` is ``Eic_Capabilities`` as a number, whose bit layout is uncertain
+    (§12): use it to enable controls at most, never for the state.
     """
 
     interaction_id: str
@@ -79,6 +94,9 @@ class Interaction:
     initiation_time: datetime | None
     connect_time: datetime | None
     attributes: Mapping[str, str] = field(repr=False)
+    muted: bool | None = None
+    capabilities: int | None = None
+    state_text: str | None = None
 
     @classmethod
     def from_attributes(
@@ -97,7 +115,31 @@ class Interaction:
             initiation_time=_time(wire.get(INITIATION_TIME.casefold())),
             connect_time=_time(wire.get(CONNECT_TIME.casefold())),
             attributes=dict(attributes),
+            muted=_flag(wire.get(MUTED.casefold())),
+            capabilities=_number(wire.get(CAPABILITIES.casefold())),
+            state_text=wire.get(STATE_TEXT.casefold()) or None,
         )
+
+
+def _flag(value: str | None) -> bool | None:
+    """Read a flag attribute tolerantly; anything but a known spelling is unknown."""
+    wanted = (value or "").strip().casefold()
+    if wanted in _TRUE:
+        return True
+    if wanted in _FALSE:
+        return False
+    return None
+
+
+def _number(value: str | None) -> int | None:
+    """Read a decimal attribute (``Eic_Capabilities``); anything else is unknown.
+
+    Bounded in length: a bitmask never needs more, and a huge one is no number to trust.
+    """
+    text = (value or "").strip()
+    if len(text) > _MAX_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
 
 
 def _time(value: str | None) -> datetime | None:

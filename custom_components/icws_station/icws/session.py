@@ -22,6 +22,7 @@ from .transport import Response, Transport, error_for
 
 CSRF_HEADER: Final = "ININ-ICWS-CSRF-Token"
 SESSION_HEADER: Final = "ININ-ICWS-Session-ID"
+_SUCCESS: Final = range(200, 300)
 
 
 class _Credentials:
@@ -176,8 +177,12 @@ class Session:
         what: str,
         body: Mapping[str, Any] | None = None,
     ) -> None:
-        """Start (or replace) a subscription and keep it, to renew it after a gap."""
-        await self.call("PUT", path, what=what, body=body, expected=(200, 204))
+        """Start (or replace) a subscription and keep it, to renew it after a gap.
+
+        Any 2xx grants it: the documented codes are 200 and 204, and one subscription's
+        code is not documented at all (``docs/icws-protocol.md`` §18).
+        """
+        await self.call("PUT", path, what=what, body=body, expected=_SUCCESS)
         self._subscriptions[path] = Subscription(kind, path, body)
 
     async def renew(self, subscription: Subscription) -> None:
@@ -187,7 +192,7 @@ class Session:
             subscription.path,
             what="Subscription renewal",
             body=subscription.body,
-            expected=(200, 204),
+            expected=_SUCCESS,
         )
 
     async def unsubscribe(self, subscription: Subscription) -> None:

@@ -80,8 +80,12 @@ def error_for(what: str, response: Response) -> IcwsError:
     if response.status == 401:
         return IcwsSessionLostError(text, status=401, error_id=error_id)
     if response.status >= 500:
-        return IcwsConnectionError(text, status=response.status, error_id=error_id)
-    return IcwsResponseError(text, status=response.status, error_id=error_id)
+        return IcwsConnectionError(
+            text, status=response.status, error_id=error_id, server_message=message
+        )
+    return IcwsResponseError(
+        text, status=response.status, error_id=error_id, server_message=message
+    )
 
 
 def connection_error(what: str, err: BaseException) -> IcwsConnectionError:
