@@ -133,11 +133,16 @@ class Query:
 
 
 class UserDirectory:
-    """The user list as a viewer gets it, and who is private or a supervisor."""
+    """The user list as a viewer gets it, and who is private or a supervisor.
+
+    ``list_refused`` (tests may set it) makes the list answer 403, as a server may to a
+    user without the right to read the configuration [guess].
+    """
 
     def __init__(self, host: DirectoryHost) -> None:
         """Start with every user public and nobody a supervisor."""
         self._host = host
+        self.list_refused = False
         self._private: set[str] = set()
         self._supervisors: set[str] = set()
 

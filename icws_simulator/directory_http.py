@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 from .directory import PAGE_SIZE, Query, UserDirectory
-from .protocol import bad_request, json_response
+from .protocol import IcwsError, bad_request, json_response
 from .sessions import SimSession
+from .status_http import NOT_ALLOWED_ID
 
 if TYPE_CHECKING:
     from .control import ControlApi
@@ -57,6 +58,8 @@ class DirectoryApi:
         self, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
         """``GET .../configuration/users``: a page of the users, with its Content-Range."""
+        if self.directory.list_refused:
+            raise IcwsError(403, "Reading the users is not allowed.", NOT_ALLOWED_ID)
         select = {
             field.strip().casefold()
             for field in request.query.get("select", "configurationId").split(",")

@@ -13,6 +13,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .calls import CallsCoordinator
+from .colleagues import ColleaguesCoordinator
 from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE, DOMAIN
 from .coordinator import IcwsSubentryCoordinator
 from .entity import entry_device_info
@@ -50,6 +51,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
         station=StationCoordinator(hass, entry, session),
         status=status,
         calls=CallsCoordinator(hass, entry, session, status),
+        colleagues=ColleaguesCoordinator(hass, entry, session, status),
     )
     await session.async_start(runtime_data.coordinators)
     entry.runtime_data = runtime_data

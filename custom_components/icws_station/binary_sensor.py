@@ -11,13 +11,21 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .call_tracking import CallSummary
 from .calls import CallsCoordinator, CallSource
-from .entity import IcwsEntity, IcwsEntityDescription, supported
+from .colleagues import COLLEAGUE_MODEL, ColleaguesCoordinator, colleague_key
+from .entity import (
+    IcwsEntity,
+    IcwsEntityDescription,
+    IcwsSubentryEntity,
+    add_subentry_entities,
+    supported,
+)
 from .icws import Station
 from .models import IcwsStationConfigEntry
 from .station import StationCoordinator
@@ -137,6 +145,39 @@ CALL_BINARY_SENSORS: tuple[IcwsCallBinarySensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class IcwsColleagueBinarySensorEntityDescription(
+    IcwsEntityDescription[ColleaguesCoordinator], BinarySensorEntityDescription
+):
+    """A yes/no fact about a colleague's status; ``value_fn`` reads it."""
+
+    value_fn: Callable[[StatusData], bool | None]
+
+
+# The user's own presence facts, on a colleague's device: "on call" from onPhone (the only
+# call fact CIC gives of another user).
+COLLEAGUE_BINARY_SENSORS: tuple[IcwsColleagueBinarySensorEntityDescription, ...] = (
+    IcwsColleagueBinarySensorEntityDescription(
+        key="on_call",
+        translation_key="on_call",
+        value_fn=lambda current: current.status.on_phone,
+    ),
+    IcwsColleagueBinarySensorEntityDescription(
+        key="do_not_disturb",
+        translation_key="do_not_disturb",
+        value_fn=lambda current: (
+            current.message.is_do_not_disturb if current.message else None
+        ),
+    ),
+    IcwsColleagueBinarySensorEntityDescription(
+        key="logged_in",
+        translation_key="logged_in",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda current: current.status.logged_in,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IcwsStationConfigEntry,
@@ -161,6 +202,17 @@ async def async_setup_entry(
             ),
         ]
     )
+    colleagues = data.colleagues
+    if descriptions := supported(colleagues, COLLEAGUE_BINARY_SENSORS):
+        add_subentry_entities(
+            entry,
+            colleagues,
+            async_add_entities,
+            lambda subentry: [
+                IcwsColleagueBinarySensor(colleagues, description, subentry)
+                for description in descriptions
+            ],
+        )
 
 
 class IcwsServerConnectionBinarySensor(
@@ -218,3 +270,33 @@ class IcwsCallBinarySensor(IcwsEntity[CallsCoordinator], BinarySensorEntity):
     def is_on(self) -> bool:
         """Return the fact over the user's calls now."""
         return self.entity_description.value_fn(self.coordinator.data or CallSummary())
+
+
+class IcwsColleagueBinarySensor(
+    IcwsSubentryEntity[ColleaguesCoordinator], BinarySensorEntity
+):
+    """A yes/no fact about a colleague, on the colleague's device."""
+
+    entity_description: IcwsColleagueBinarySensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: ColleaguesCoordinator,
+        description: IcwsColleagueBinarySensorEntityDescription,
+        subentry: ConfigSubentry,
+    ) -> None:
+        """Show the colleague of ``subentry``."""
+        super().__init__(
+            coordinator,
+            description,
+            subentry,
+            key=colleague_key(subentry),
+            model=COLLEAGUE_MODEL,
+        )
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the fact; unknown before the colleague's first status."""
+        if (current := self.coordinator.colleague(self.key)) is None:
+            return None
+        return self.entity_description.value_fn(current)

@@ -27,6 +27,8 @@ ATTR_STATUS: Final = "status"
 ATTR_NOTES: Final = "notes"
 ATTR_UNTIL: Final = "until"
 ATTR_FORWARD_NUMBER: Final = "forward_number"
+# A colleague whose status a supervisor sets (absent: the user's own).
+ATTR_USER_ID: Final = "user_id"
 
 # Seconds between polls when the server cannot stream: the vendor's own example polls every
 # second (docs/icws-protocol.md §4). A poll drains the session's queue, so a shorter interval

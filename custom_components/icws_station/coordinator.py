@@ -140,6 +140,11 @@ class IcwsSubentryCoordinator[DataT](IcwsCoordinator[DataT]):
     subscribes again with the new set). Nothing reloads and nobody logs in again, so the
     station and the user's own entities are untouched. Home Assistant removes a removed
     subentry's devices and entities itself; the concern drops its own state for it.
+
+    A concern may hold hundreds of things, and a message mostly changes one: an entity
+    that listens with a context (``CoordinatorEntity``'s, the thing's key) is told only by
+    :meth:`async_update_key_listeners` for that key, and by :meth:`async_update_listeners`
+    with every other entity (the session went down, the concern's facts went stale).
     """
 
     subentry_type: ClassVar[str]
@@ -155,6 +160,34 @@ class IcwsSubentryCoordinator[DataT](IcwsCoordinator[DataT]):
         super().__init__(hass, entry, session, name)
         self.subentries = self._current_subentries()
         self._subentry_listeners: list[SubentryListener] = []
+        self._key_listeners: dict[object, list[CALLBACK_TYPE]] = {}
+
+    @callback
+    @override
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen to every update; with a ``context``, also to that key's own updates."""
+        remove = super().async_add_listener(update_callback, context)
+        if context is None:
+            return remove
+        listeners = self._key_listeners.setdefault(context, [])
+        listeners.append(update_callback)
+
+        @callback
+        def remove_keyed() -> None:
+            remove()
+            listeners.remove(update_callback)
+            if not listeners:
+                self._key_listeners.pop(context, None)
+
+        return remove_keyed
+
+    @callback
+    def async_update_key_listeners(self, key: object) -> None:
+        """Tell the listeners of one thing (a colleague) that it changed, and no other."""
+        for update_callback in list(self._key_listeners.get(key, ())):
+            update_callback()
 
     def _current_subentries(self) -> dict[str, ConfigSubentry]:
         return {

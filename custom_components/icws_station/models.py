@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 
 from .calls import CallsCoordinator
+from .colleagues import ColleaguesCoordinator
 from .coordinator import IcwsCoordinator
 from .session import IcwsSession
 from .station import StationCoordinator
@@ -22,14 +23,16 @@ class IcwsRuntimeData:
     station: StationCoordinator
     status: StatusCoordinator
     calls: CallsCoordinator
+    colleagues: ColleaguesCoordinator
 
     @property
     def coordinators(self) -> tuple[IcwsCoordinator[Any], ...]:
         """Every concern in the order the session sets them up.
 
-        The calls come after the status: without the queue watch they follow the status.
+        The calls and the colleagues come after the status: without the queue watch the
+        calls follow the status, and the status subscribes for the colleagues too.
         """
-        return (self.station, self.status, self.calls)
+        return (self.station, self.status, self.calls, self.colleagues)
 
 
 type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]

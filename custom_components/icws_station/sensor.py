@@ -11,6 +11,7 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorEntityDescription,
 )
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -18,7 +19,14 @@ from homeassistant.helpers.typing import StateType
 
 from .call_tracking import CallState, CallSummary
 from .calls import CallsCoordinator, CallSource
-from .entity import IcwsEntity, IcwsEntityDescription, supported
+from .colleagues import COLLEAGUE_MODEL, ColleaguesCoordinator, colleague_key
+from .entity import (
+    IcwsEntity,
+    IcwsEntityDescription,
+    IcwsSubentryEntity,
+    add_subentry_entities,
+    supported,
+)
 from .icws import Station, StationSetting
 from .models import IcwsStationConfigEntry
 from .station import STATION_TYPES, StationCoordinator, station_type_key
@@ -177,6 +185,27 @@ STATUS_SENSORS: tuple[IcwsStatusSensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class IcwsColleagueSensorEntityDescription(
+    IcwsEntityDescription[ColleaguesCoordinator], SensorEntityDescription
+):
+    """A sensor of a colleague's status; ``value_fn`` and ``attributes_fn`` read it."""
+
+    value_fn: Callable[[StatusData], StateType]
+    attributes_fn: Callable[[StatusData], dict[str, Any]]
+
+
+# A colleague's status sensor is the user's own, on the colleague's device.
+COLLEAGUE_SENSORS: tuple[IcwsColleagueSensorEntityDescription, ...] = (
+    IcwsColleagueSensorEntityDescription(
+        key="status",
+        translation_key="status",
+        value_fn=_status_text,
+        attributes_fn=_status_attributes,
+    ),
+)
+
+
 def _call_attributes(summary: CallSummary) -> dict[str, Any]:
     """Describe the call that gives the state (personal: the user's own entity only)."""
     direction = None
@@ -238,6 +267,17 @@ async def async_setup_entry(
             ),
         ]
     )
+    colleagues = data.colleagues
+    if descriptions := supported(colleagues, COLLEAGUE_SENSORS):
+        add_subentry_entities(
+            entry,
+            colleagues,
+            async_add_entities,
+            lambda subentry: [
+                IcwsColleagueSensor(colleagues, description, subentry)
+                for description in descriptions
+            ],
+        )
 
 
 class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
@@ -297,3 +337,38 @@ class IcwsCallSensor(IcwsEntity[CallsCoordinator], SensorEntity):
         return self.entity_description.attributes_fn(
             self.coordinator.data or CallSummary()
         )
+
+
+class IcwsColleagueSensor(IcwsSubentryEntity[ColleaguesCoordinator], SensorEntity):
+    """A sensor of a colleague's CIC status, on the colleague's device."""
+
+    entity_description: IcwsColleagueSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: ColleaguesCoordinator,
+        description: IcwsColleagueSensorEntityDescription,
+        subentry: ConfigSubentry,
+    ) -> None:
+        """Show the colleague of ``subentry``."""
+        super().__init__(
+            coordinator,
+            description,
+            subentry,
+            key=colleague_key(subentry),
+            model=COLLEAGUE_MODEL,
+        )
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the description's value of the status; unknown before the first."""
+        if (current := self.coordinator.colleague(self.key)) is None:
+            return None
+        return self.entity_description.value_fn(current)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the status's id, notes, end, since and flags."""
+        if (current := self.coordinator.colleague(self.key)) is None:
+            return None
+        return self.entity_description.attributes_fn(current)

@@ -229,6 +229,16 @@ async def test_private_users_and_supervisors(
         assert (await response.json())["directory"]["supervisors"] == ["jdoe"]
 
 
+async def test_a_refused_list_answers_403(
+    floor: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    floor.directory.list_refused = True
+    session = await login(http, floor.url)
+    status, body, _ = await users_page(http, session)
+    assert status == 403
+    assert body["errorId"] == "error.request.accessDenied"
+
+
 async def test_rights_control_refuses_what_it_cannot_do(
     floor: IcwsSimulator, http: aiohttp.ClientSession
 ) -> None:
