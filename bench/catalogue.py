@@ -15,6 +15,7 @@ MODULES: Final = (
     "bench.latency",
     "bench.calls",
     "bench.presence",
+    "bench.colleagues",
     "bench.process",
     "bench.load",
     "bench.faults",

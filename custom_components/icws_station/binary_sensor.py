@@ -11,14 +11,13 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .call_tracking import CallSummary
 from .calls import CallsCoordinator, CallSource
-from .colleagues import COLLEAGUE_MODEL, ColleaguesCoordinator, colleague_key
+from .colleagues import ColleaguesCoordinator, colleague_entities
 from .entity import (
     IcwsEntity,
     IcwsEntityDescription,
@@ -208,10 +207,9 @@ async def async_setup_entry(
             entry,
             colleagues,
             async_add_entities,
-            lambda subentry: [
-                IcwsColleagueBinarySensor(colleagues, description, subentry)
-                for description in descriptions
-            ],
+            lambda subentry: colleague_entities(
+                colleagues, subentry, IcwsColleagueBinarySensor, descriptions
+            ),
         )
 
 
@@ -278,21 +276,6 @@ class IcwsColleagueBinarySensor(
     """A yes/no fact about a colleague, on the colleague's device."""
 
     entity_description: IcwsColleagueBinarySensorEntityDescription
-
-    def __init__(
-        self,
-        coordinator: ColleaguesCoordinator,
-        description: IcwsColleagueBinarySensorEntityDescription,
-        subentry: ConfigSubentry,
-    ) -> None:
-        """Show the colleague of ``subentry``."""
-        super().__init__(
-            coordinator,
-            description,
-            subentry,
-            key=colleague_key(subentry),
-            model=COLLEAGUE_MODEL,
-        )
 
     @property
     def is_on(self) -> bool | None:

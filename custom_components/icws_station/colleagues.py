@@ -14,7 +14,7 @@ counted only in diagnostics.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
@@ -22,6 +22,7 @@ from homeassistant.core import HomeAssistant, callback
 
 from .const import LOGGER
 from .coordinator import IcwsSubentryCoordinator
+from .entity import subentry_device_info
 from .icws import (
     IcwsClient,
     IcwsConnectionError,
@@ -45,6 +46,20 @@ COLLEAGUE_MODEL: Final = "CIC user"
 def colleague_key(subentry: ConfigSubentry) -> str:
     """Return the key a colleague's status is kept and told under (their folded id)."""
     return id_key(subentry.data[CONF_USER_ID])
+
+
+def colleague_entities[EntityT, DescriptionT](
+    coordinator: ColleaguesCoordinator,
+    subentry: ConfigSubentry,
+    entity: Callable[..., EntityT],
+    descriptions: Iterable[DescriptionT],
+) -> list[EntityT]:
+    """Return a colleague's entities of a platform, sharing their key and device."""
+    shared = {
+        "key": colleague_key(subentry),
+        "device_info": subentry_device_info(coordinator, subentry, COLLEAGUE_MODEL),
+    }
+    return [entity(coordinator, description, **shared) for description in descriptions]
 
 
 class ColleaguesCoordinator(IcwsSubentryCoordinator[Mapping[str, UserStatus]]):

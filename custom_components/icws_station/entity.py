@@ -194,12 +194,14 @@ class IcwsSubentryEntity[CoordinatorT: IcwsSubentryCoordinator[Any]](
         self,
         coordinator: CoordinatorT,
         description: IcwsEntityDescription[CoordinatorT],
-        subentry: ConfigSubentry,
         *,
         key: str,
-        model: str,
+        device_info: DeviceInfo,
     ) -> None:
-        """Describe the entity on the subentry's device."""
+        """Describe the entity on the subentry's device (``subentry_device_info``).
+
+        The subentry's entities share one ``device_info``: hundreds of subentries.
+        """
         super().__init__(coordinator, description)
         self.coordinator_context = key
         self.key = key
@@ -207,7 +209,7 @@ class IcwsSubentryEntity[CoordinatorT: IcwsSubentryCoordinator[Any]](
             f"{coordinator.config_entry.unique_id}_{coordinator.subentry_type}"
             f"_{key}_{description.key}"
         )
-        self._attr_device_info = subentry_device_info(coordinator, subentry, model)
+        self._attr_device_info = device_info
 
 
 def add_subentry_entities(

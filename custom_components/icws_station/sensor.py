@@ -11,7 +11,6 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorEntityDescription,
 )
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -19,7 +18,7 @@ from homeassistant.helpers.typing import StateType
 
 from .call_tracking import CallState, CallSummary
 from .calls import CallsCoordinator, CallSource
-from .colleagues import COLLEAGUE_MODEL, ColleaguesCoordinator, colleague_key
+from .colleagues import ColleaguesCoordinator, colleague_entities
 from .entity import (
     IcwsEntity,
     IcwsEntityDescription,
@@ -273,10 +272,9 @@ async def async_setup_entry(
             entry,
             colleagues,
             async_add_entities,
-            lambda subentry: [
-                IcwsColleagueSensor(colleagues, description, subentry)
-                for description in descriptions
-            ],
+            lambda subentry: colleague_entities(
+                colleagues, subentry, IcwsColleagueSensor, descriptions
+            ),
         )
 
 
@@ -343,21 +341,6 @@ class IcwsColleagueSensor(IcwsSubentryEntity[ColleaguesCoordinator], SensorEntit
     """A sensor of a colleague's CIC status, on the colleague's device."""
 
     entity_description: IcwsColleagueSensorEntityDescription
-
-    def __init__(
-        self,
-        coordinator: ColleaguesCoordinator,
-        description: IcwsColleagueSensorEntityDescription,
-        subentry: ConfigSubentry,
-    ) -> None:
-        """Show the colleague of ``subentry``."""
-        super().__init__(
-            coordinator,
-            description,
-            subentry,
-            key=colleague_key(subentry),
-            model=COLLEAGUE_MODEL,
-        )
 
     @property
     def native_value(self) -> StateType:
