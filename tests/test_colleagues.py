@@ -349,7 +349,7 @@ async def test_a_colleagues_changes_reach_only_their_entities(
     await add(hass, init_integration, ALAN)
     ada, alan = entities(ADA), entities(ALAN)
     own = own_writes(hass)
-    alans = Writes(hass, list(alan.values()))
+    alans = Writes(hass, [alan["status"]])
 
     simulator.set_user_status(ADA, "Do Not Disturb", notes="Focus time")
     state = await wait_for_state(hass, ada["status"], "Do Not Disturb")
@@ -374,7 +374,13 @@ async def test_a_colleagues_changes_reach_only_their_entities(
     )
     await wait_for_state(hass, ada["status"], "Not answering")
 
-    assert set(alans.stop().values()) == {0}
+    # A repeat changes nothing: nothing is written (Alan's change comes after it).
+    ada_writes = Writes(hass, list(ada.values()))
+    simulator.status.resend_user_status(ADA)
+    simulator.set_user_status(ALAN, "In a Meeting")
+    await wait_for_state(hass, alan["status"], "In a Meeting")
+    assert set(ada_writes.stop().values()) == {0}
+    assert alans.stop()[alan["status"]] == 1
     assert set(own.stop().values()) == {0}
     assert (own_status := hass.states.get(f"sensor.{OWN}_status"))
     assert own_status.state == "Available"
@@ -475,6 +481,14 @@ async def test_colleagues_follow_reconnects_and_re_logins(
     assert await hass.config_entries.async_setup(colleague_entry.entry_id)
     await hass.async_block_till_done()
     status = entities(ADA)["status"]
+    # A listener of the whole concern hears of the outage too.
+    heard: list[bool] = []
+    colleagues = colleague_entry.runtime_data.colleagues
+    stop = colleagues.async_add_listener(lambda: heard.append(colleagues.session.live))
+    # Asked again with nothing new, the status coordinator sends nothing.
+    since = len(simulator.requests)
+    await colleague_entry.runtime_data.status.async_watch_users()
+    assert simulator.requests[since:] == []
 
     # An outage: unavailable, and the renewed subscription brings what changed meanwhile.
     simulator.set_outage("refuse")
@@ -490,6 +504,9 @@ async def test_colleagues_follow_reconnects_and_re_logins(
     assert watched(simulator) == {USERNAME, ADA, ALAN}
     simulator.set_on_phone(ALAN, True)
     await wait_for_state(hass, entities(ALAN)["on_call"], STATE_ON)
+    stop()
+    assert False in heard
+    assert heard[-1] is True
 
 
 async def test_a_colleague_removed_during_an_outage_is_dropped_after_it(
@@ -515,6 +532,43 @@ async def test_a_colleague_removed_during_an_outage_is_dropped_after_it(
     await wait_for_state(hass, status, "Available")
     async with asyncio.timeout(WAIT):
         await simulator.wait_until(lambda: watched(simulator) == {USERNAME, ALAN})
+
+
+async def test_a_catch_up_the_server_refuses_is_said_once(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    colleague_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A colleague removed in an outage, and the server refuses the new set after it."""
+    colleague_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(colleague_entry.entry_id)
+    await hass.async_block_till_done()
+    status = entities(ALAN)["status"]
+    simulator.set_outage("drop_streams")
+    await wait_for_state(hass, status, STATE_UNAVAILABLE)
+    hass.config_entries.async_remove_subentry(
+        colleague_entry, subentry_id(colleague_entry, ADA)
+    )
+    await hass.async_block_till_done()
+    simulator.status.version = 0
+    said = asyncio.Event()
+
+    class Said(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "did not take the users to watch" in record.getMessage():
+                said.set()
+
+    logger = logging.getLogger("custom_components.icws_station")
+    handler = Said()
+    logger.addHandler(handler)
+    try:
+        simulator.set_outage(None)
+        async with asyncio.timeout(WAIT):
+            await said.wait()
+    finally:
+        logger.removeHandler(handler)
+    assert ADA not in caplog.text
 
 
 async def test_a_refused_watch_is_logged_and_retried_with_the_next_change(
@@ -644,6 +698,13 @@ async def test_no_colleagues_without_the_status_feature(
     result = await start(hass, colleague_entry)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "status_not_supported"
+    # Removing one asks the server nothing: there is no subscription to change.
+    since = len(simulator.requests)
+    hass.config_entries.async_remove_subentry(
+        colleague_entry, subentry_id(colleague_entry, ADA)
+    )
+    await hass.async_block_till_done()
+    assert simulator.requests[since:] == []
 
 
 async def test_set_a_colleagues_status_as_a_supervisor(
