@@ -16,6 +16,7 @@ MODULES: Final = (
     "bench.calls",
     "bench.call_control",
     "bench.presence",
+    "bench.colleagues",
     "bench.process",
     "bench.load",
     "bench.faults",

@@ -42,6 +42,10 @@ class Sizes:
     storm_entries: int = 100
     process_changes: int = 300
     process_gap: float = 0.02
+    colleagues: int = 500  # watched by one entry: a floor
+    colleague_changes: int = 500
+    colleague_setups: int = 3
+    colleague_idle: float = 60.0  # seconds an entry with its colleagues is left idle
 
 
 QUICK: Final = Sizes(
@@ -64,4 +68,8 @@ QUICK: Final = Sizes(
     idle_window=7.0,
     storm_entries=100,
     process_changes=100,
+    colleagues=100,
+    colleague_changes=100,
+    colleague_setups=1,
+    colleague_idle=7.0,
 )

@@ -7,6 +7,7 @@ import contextlib
 from typing import Any, Final
 
 from icws_simulator import IcwsSimulator, SimSession, SimulatedStation, protocol
+from icws_simulator.directory import generated_users
 
 PASSWORD: Final = "pw-bench"  # noqa: S105 - a simulator user's
 SERVER_NAME: Final = "CIC01"
@@ -23,8 +24,13 @@ def station_name(index: int) -> str:
     return f"WS-B{index:02d}"
 
 
-def make_simulator(users: int = USERS, **options: Any) -> IcwsSimulator:
-    """Create a simulator with ``users`` bench users, each with a workstation of its own."""
+def make_simulator(
+    users: int = USERS, colleagues: int = 0, **options: Any
+) -> IcwsSimulator:
+    """Create a simulator with ``users`` bench users, each with a workstation of its own.
+
+    ``colleagues`` more users (a generated floor, no station) are there to be watched.
+    """
     stations = [
         SimulatedStation(
             id=station_name(index),
@@ -37,8 +43,11 @@ def make_simulator(users: int = USERS, **options: Any) -> IcwsSimulator:
         )
         for index in range(1, users + 1)
     ]
+    accounts = {user_name(index): PASSWORD for index in range(1, users + 1)}
+    floor = generated_users(colleagues, frozenset(accounts))
     return IcwsSimulator(
-        users={user_name(index): PASSWORD for index in range(1, users + 1)},
+        users=accounts | {user.user_id: user.password for user in floor},
+        display_names={user.user_id: user.display_name for user in floor},
         stations=stations,
         server_name=SERVER_NAME,
         **options,

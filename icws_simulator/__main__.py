@@ -14,12 +14,15 @@ import sys
 from typing import TextIO
 
 from .demo import DEMO_STATUSES, run_demos
+from .directory import generated_users
 from .simulator import IcwsSimulator
-from .state import STATION_SWITCHES
+from .state import DEFAULT_DISPLAY_NAMES, DEFAULT_USERS, STATION_SWITCHES
 
 # [guess] How long a real server keeps a session nobody talks to is not documented
 # (docs/icws-protocol.md §4); five minutes leaves pollers and streams far inside it.
 DEFAULT_SESSION_IDLE_TIMEOUT = 300.0
+# Users named one by one at start; a generated floor is summed up after them.
+SHOWN_USERS = 12
 
 _EPILOG = """\
 control interface: HTTP on the same port under /_simulator/; POST bodies are JSON objects
@@ -53,6 +56,10 @@ with snake_case keys (curl -d '{...}' URL), every key optional unless marked *
   POST /_simulator/status/messages/{status}       message_text, group_tag, is_* flags
   POST /_simulator/status/messages/{status}/remove  take it out of the catalogue
   POST /_simulator/status/settings                version, completion_messages
+  users (the list and who may see or change whose status)
+  GET  /_simulator/directory                      how many users; private ones, supervisors
+  POST /_simulator/directory/users/{user}         private (nobody else sees the status),
+                                                  supervisor (sets others' statuses)
   station
   POST /_simulator/stations/{station}             the fields to change (extension,
                                                   can_be_dialed, ring_always, ...)
@@ -117,6 +124,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="a user (repeatable; default jdoe:secret:Jane Doe)",
     )
     parser.add_argument(
+        "--users",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N more users with fictional names (password 'secret'), a floor of "
+        "colleagues to watch",
+    )
+    parser.add_argument(
         "--messaging", type=int, default=2, help="messaging feature version"
     )
     parser.add_argument(
@@ -162,8 +177,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "stations sessions are on, move each user with a session to the next of "
         f"{', '.join(DEMO_STATUSES)}, and play a scene on their queue "
         "(an answered call held and resumed, a missed call that leaves a voicemail, a "
-        "call they place, a chat); "
-        "without --demo nothing changes unless asked",
+        "call they place, a chat); a few users without a session (colleagues, see "
+        "--users) change status and take a call; without --demo nothing changes unless "
+        "asked",
     )
     return parser.parse_args(argv)
 
@@ -175,6 +191,12 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
     if args.user:
         users = {user_id: password for user_id, password, _ in args.user}
         names = {user_id: name for user_id, _, name in args.user if name}
+    if args.users:
+        users = dict(DEFAULT_USERS) if users is None else users
+        names = dict(DEFAULT_DISPLAY_NAMES) if names is None else names
+        for user in generated_users(args.users, frozenset(users)):
+            users[user.user_id] = user.password
+            names[user.user_id] = user.display_name
     ssl_context = None
     if args.cert:
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -209,10 +231,12 @@ async def serve(
     demo = None
     try:
         out.write(f"ICWS simulator listening on {sim.url}\n")
+        shown = sim.user_ids[:SHOWN_USERS]
         out.writelines(
-            f"  user {user_id} ({sim.display_name(user_id)})\n"
-            for user_id in sim.user_ids
+            f"  user {user_id} ({sim.display_name(user_id)})\n" for user_id in shown
         )
+        if len(sim.user_ids) > len(shown):
+            out.write(f"  ... and {len(sim.user_ids) - len(shown)} more users\n")
         stations = ", ".join(f"{s.id} ({s.extension})" for s in sim.stations.values())
         out.write(f"  stations: {stations}\n")
         out.write(
@@ -226,7 +250,8 @@ async def serve(
                 f"  demo: every {demo_interval:g} s, the stations in use toggle 'can be "
                 f"dialed' or 'ring always', users with a session move to the next of "
                 f"{', '.join(DEMO_STATUSES)}, and a call plays (answered, held and resumed; "
-                f"missed, with a voicemail; placed by the user; a chat, in turn)\n"
+                f"missed, with a voicemail; placed by the user; a chat, in turn); a few "
+                f"colleagues change status and take a call\n"
             )
             demo = asyncio.create_task(run_demos(sim, demo_interval))
         out.flush()

@@ -1,5 +1,7 @@
 """The demo (``--demo``): stations and statuses change, calls come and go, voicemails wait.
 
+Colleagues (users without a session, see ``--users``) change status and take calls too.
+
 It overrides what a person sets meanwhile, so it runs only when asked.
 """
 
@@ -102,6 +104,48 @@ async def run_call_demo(sim: IcwsSimulator, interval: float) -> None:
         )
 
 
+# Colleagues (users without a session) whose statuses and calls the demo changes, and the
+# statuses they walk through, each from another place in it.
+DEMO_COLLEAGUES = 4
+COLLEAGUE_STATUSES = (
+    "Available",
+    "In a Meeting",
+    "Available",
+    "At Lunch",
+    "Do Not Disturb",
+    "Available",
+    "Gone Home",
+)
+
+
+async def run_colleague_demo(sim: IcwsSimulator, interval: float) -> None:
+    """Every ``interval`` seconds, a few colleagues change status and one takes a call.
+
+    The colleagues are the first users without a session (``--users N`` makes a floor of
+    them); the call rings, is answered (``onPhone`` follows) and ends half an interval
+    later. Runs until cancelled; with no colleague it does nothing.
+    """
+    for turn in itertools.count():
+        await asyncio.sleep(interval)
+        busy = {session.user_id for session in sim.sessions.values()}
+        colleagues = [user for user in sim.user_ids if user not in busy]
+        colleagues = colleagues[:DEMO_COLLEAGUES]
+        if not colleagues:
+            continue
+        for place, user_id in enumerate(colleagues):
+            status = COLLEAGUE_STATUSES[(turn + 2 * place) % len(COLLEAGUE_STATUSES)]
+            sim.set_user_status(user_id, status)
+        name, number = _CALLERS[turn % len(_CALLERS)]
+        call = sim.ring(colleagues[turn % len(colleagues)], name, number)
+        sim.answer(call)
+        await asyncio.sleep(interval / 2)
+        sim.disconnect(call)
+
+
 async def run_demos(sim: IcwsSimulator, interval: float) -> None:
-    """Run the station demo and the call demo together until cancelled."""
-    await asyncio.gather(run_demo(sim, interval), run_call_demo(sim, interval))
+    """Run the station, call and colleague demos together until cancelled."""
+    await asyncio.gather(
+        run_demo(sim, interval),
+        run_call_demo(sim, interval),
+        run_colleague_demo(sim, interval),
+    )

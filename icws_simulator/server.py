@@ -22,6 +22,7 @@ from . import protocol
 from .calls_routes import CallsApi
 from .control import ControlApi
 from .cors import add_cors_headers, answer_preflight
+from .directory_http import DirectoryApi
 from .interactions_http import InteractionsApi
 from .outage import is_lost, outage_middleware
 from .protocol import (
@@ -485,6 +486,7 @@ APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (
     CallsApi,
     InteractionsApi,
     VoicemailApi,
+    DirectoryApi,
 )
 
 

@@ -24,6 +24,7 @@ import uuid
 
 from . import protocol
 from .calls import CallCenter, CallControls
+from .directory import UserDirectory
 from .sessions import SimSession
 from .sse import EventStream
 from .stations import (
@@ -100,6 +101,8 @@ class SimulatorState(CallControls):
         if sse_ping_interval <= 0:
             raise ValueError("sse_ping_interval must be positive")
         self._users = dict(DEFAULT_USERS if users is None else users)
+        # Users by case-folded id: a floor of many users is looked up at every status.
+        self._user_keys = {user_id.casefold(): user_id for user_id in self._users}
         names = DEFAULT_DISPLAY_NAMES if users is None and display_names is None else {}
         self._display_names = dict(display_names or names)
         self._stations = {
@@ -138,6 +141,8 @@ class SimulatorState(CallControls):
         self._requests: list[tuple[str, str, int]] = []
         self._station_requests: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
+        # The user list and who may see or change whose status (docs/icws-protocol.md §15).
+        self.directory = UserDirectory(self)
         # Presence (docs/icws-protocol.md §9): catalogue, access lists, user statuses.
         self.status = StatusState(self, version=status_version)
         # Interactions on the users' queues (docs/icws-protocol.md §10).
@@ -327,6 +332,13 @@ class SimulatorState(CallControls):
         """Return the known user ids."""
         return tuple(self._users)
 
+    def user_spelling(self, user_id: str) -> str | None:
+        """Return a user's id as the directory spells it (None: no such user).
+
+        CIC compares user ids without case (docs/icws-protocol.md §9).
+        """
+        return self._user_keys.get(user_id.casefold())
+
     def count_login(self) -> None:
         """Count one login request."""
         self._login_attempts += 1
@@ -339,6 +351,7 @@ class SimulatorState(CallControls):
     def set_password(self, user_id: str, password: str) -> None:
         """Change (or create) a user's password on the directory; sessions stay."""
         self._users[user_id] = password
+        self._user_keys.setdefault(user_id.casefold(), user_id)
         self.pulse()
 
     def refuse_logins(

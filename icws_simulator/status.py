@@ -14,6 +14,7 @@ from typing import Any, Final, Protocol
 import uuid
 
 from . import protocol
+from .directory import UserDirectory
 from .sessions import SimSession
 from .status_data import (
     SimulatedStatusMessage,
@@ -42,6 +43,7 @@ class StatusHost(Protocol):
 
     server_name: str
     on_session_end: list[Callable[[SimSession], None]]
+    directory: UserDirectory
 
     @property
     def sessions(self) -> Mapping[str, SimSession]:
@@ -55,6 +57,10 @@ class StatusHost(Protocol):
     @property
     def user_ids(self) -> tuple[str, ...]:
         """Return the users of the directory."""
+        ...
+
+    def user_spelling(self, user_id: str) -> str | None:
+        """Return a user's id as the directory spells it (None: no such user)."""
         ...
 
     def pulse(self) -> None:
@@ -175,15 +181,8 @@ class StatusState:
     # ---- users -----------------------------------------------------------------------
 
     def _user_key(self, user_id: str) -> str | None:
-        folded = user_id.casefold()
-        return next(
-            (
-                user.casefold()
-                for user in self._host.user_ids
-                if user.casefold() == folded
-            ),
-            None,
-        )
+        spelling = self._host.user_spelling(user_id)
+        return None if spelling is None else spelling.casefold()
 
     def _require_user(self, user_id: str) -> str:
         key = self._user_key(user_id)
@@ -192,7 +191,10 @@ class StatusState:
         return key
 
     def _spelling(self, key: str) -> str:
-        return next(user for user in self._host.user_ids if user.casefold() == key)
+        spelling = self._host.user_spelling(key)
+        if spelling is None:
+            raise KeyError(key)
+        return spelling
 
     def _status_of(self, key: str) -> SimulatedUserStatus:
         status = self._statuses.get(key)
@@ -274,17 +276,23 @@ class StatusState:
     ) -> None:
         """Start (or replace) a session's user-status subscription; send the full message.
 
-        [guess] Unknown user ids are left out of the messages rather than refused.
+        [guess] Unknown user ids, and users whose status the session's user may not see
+        (``directory.py``), are left out of the messages rather than refused.
         """
+        directory = self._host.directory
+        keys = [
+            key
+            for key in dict.fromkeys(user.casefold() for user in user_ids)
+            if self._user_key(key) is not None
+            and directory.may_view(session.user_id, key)
+        ]
         watch = _UserStatusWatch(
-            frozenset(user.casefold() for user in user_ids),
-            None if properties is None else frozenset(properties),
+            frozenset(keys), None if properties is None else frozenset(properties)
         )
         session.subscriptions[USER_STATUSES] = watch
         statuses = [
             select_properties(self._wire_status(self._status_of(key)), watch.properties)
-            for key in dict.fromkeys(user.casefold() for user in user_ids)
-            if self._user_key(key) is not None
+            for key in keys
         ]
         message = {
             "__type": TYPE_USER_STATUS,
@@ -444,14 +452,22 @@ class StatusState:
         return new
 
     def request_status(
-        self, session: SimSession, body: Mapping[str, Any], change: StatusChange
+        self,
+        session: SimSession,
+        body: Mapping[str, Any],
+        change: StatusChange,
+        user_id: str | None = None,
     ) -> str:
-        """Apply a session's accepted status change; return its ``requestId``."""
+        """Apply a session's accepted change of a status (``None``: its user's).
+
+        Returns the change's ``requestId``.
+        """
+        user_id = user_id or session.user_id
         self._requests.append(
-            StatusRequest(session.session_id, session.user_id, dict(body), 202)
+            StatusRequest(session.session_id, user_id, dict(body), 202)
         )
         self.set_user_status(
-            session.user_id,
+            user_id,
             change.status_id,
             notes=change.notes,
             forward_number=change.forward_number,

@@ -83,8 +83,9 @@ class StatusApi:
     """The status part of the API: its ICWS routes and its control routes."""
 
     def __init__(self, state: SimulatorState) -> None:
-        """Act on the state's :class:`StatusState`."""
+        """Act on the state's :class:`StatusState`; rights come from its directory."""
         self.status = state.status
+        self.directory = state.directory
 
     def add_routes(self, icws: IcwsRoutes, control: ControlApi) -> None:
         """Register the ICWS routes (404 while the feature is off) and the control routes."""
@@ -171,6 +172,12 @@ class StatusApi:
             # [guess] the docs name no error for an unknown user.
             raise IcwsError(404, "The user could not be found.", protocol.NOT_FOUND_ID)
 
+    def _require_viewable(self, session: SimSession, user_id: str) -> None:
+        """404 for an unknown user, 403 for one whose status the session may not see."""
+        self._require_user(user_id)
+        if not self.directory.may_view(session.user_id, user_id):
+            raise _forbidden("Viewing this user's status is not allowed.")
+
     async def catalogue(
         self, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
@@ -189,7 +196,7 @@ class StatusApi:
     ) -> web.StreamResponse:
         """``GET .../status/status-messages-user-access/{userId}``."""
         user_id = request.match_info["user_id"]
-        self._require_user(user_id)
+        self._require_viewable(session, user_id)
         return json_response(
             {
                 "userId": self.status.user_status(user_id).user_id,
@@ -210,9 +217,9 @@ class StatusApi:
     async def get(
         self, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
-        """``GET .../status/user-statuses/{userId}``: one user's status."""
+        """``GET .../status/user-statuses/{userId}``: one user's status (403: private)."""
         user_id = request.match_info["user_id"]
-        self._require_user(user_id)
+        self._require_viewable(session, user_id)
         return json_response(self.status.wire_status(user_id))
 
     # ---- setting a status ------------------------------------------------------------
@@ -228,7 +235,7 @@ class StatusApi:
         except IcwsError as error:
             self.status.record_refusal(session, user_id, body, error.status)
             raise
-        request_id = self.status.request_status(session, body, change)
+        request_id = self.status.request_status(session, body, change, user_id)
         return json_response({"requestId": request_id}, status=202)
 
     def _status_change(
@@ -236,11 +243,14 @@ class StatusApi:
     ) -> StatusChange:
         """Check a status change; raise the error a server answers with.
 
-        400 for a malformed body or an unknown status, 403 for another user's status or one
-        the user may not pick (outside the access list, or not selectable) [guess for 403].
+        404 for an unknown user, 400 for a malformed body or an unknown status, 403 for
+        another user's status without a supervisor's right, or a status the user whose it
+        is may not pick (outside the access list, or not selectable) [guess for 403].
         """
         if user_id.casefold() != session.user_id.casefold():
-            raise _forbidden("Setting another user's status is not allowed.")
+            self._require_user(user_id)
+            if not self.directory.may_change(session.user_id, user_id):
+                raise _forbidden("Setting another user's status is not allowed.")
         status_id = body.get("statusId")
         if not isinstance(status_id, str) or not status_id:
             raise bad_request("The property 'statusId' is required.")
@@ -252,7 +262,7 @@ class StatusApi:
         )
         if self.status.find_status_message(status_id) is None:
             raise IcwsError(400, "The status is not defined.", UNKNOWN_STATUS_ID)
-        if not self.status.may_pick(session.user_id, status_id):
+        if not self.status.may_pick(user_id, status_id):
             raise _forbidden("The user may not set this status.")
         return change
 

@@ -6,9 +6,10 @@ made once for every test and the benchmark alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -29,11 +30,13 @@ def config_entry(
     retrieval_mode: RetrievalMode = RetrievalMode.AUTO,
     verify_ssl: bool = True,
     unique_id: str | None = None,
+    subentries: Iterable[ConfigSubentryData] = (),
 ) -> MockConfigEntry:
     """Return an entry (not yet added) for ``username`` at ``url`` with this station.
 
     ``station`` holds the station type and its fields as the station step takes them; none
     means no station. ``unique_id`` replaces the account's, for tests of a foreign one.
+    ``subentries`` are stored with it (colleagues), as after a restart.
     """
     station = station or {}
     return MockConfigEntry(
@@ -52,4 +55,5 @@ def config_entry(
             **station_options(station_type(station), station),
             CONF_RETRIEVAL_MODE: retrieval_mode.value,
         },
+        subentries_data=list(subentries),
     )

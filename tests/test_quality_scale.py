@@ -77,6 +77,7 @@ NOT_OBSERVED_HERE = {
     "test-before-setup", "test-coverage", "unique-config-entry",
 }  # fmt: skip
 REMOTE_NUMBER = "3175559876"
+COLLEAGUE = "ada"
 
 
 def _installed_rules() -> set[str]:
@@ -237,6 +238,44 @@ async def _check_diagnostics(
     assert not {value for value in personal if value in text}
 
 
+async def _add_colleague(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """Add a colleague through the subentry flow; return the subentry's id."""
+    flow = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "colleague"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        flow["flow_id"], {"user_id": COLLEAGUE}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] == "create_entry"
+    return next(iter(entry.subentries))
+
+
+async def _check_dynamic_devices(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: IcwsSimulator, **_: Any
+) -> None:
+    """A colleague added while the entry runs is a new device, without a reload."""
+    logins = simulator.login_attempts
+    await _add_colleague(hass, entry)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert len(devices) == 2
+    assert entry.state is ConfigEntryState.LOADED
+    assert simulator.login_attempts == logins
+
+
+async def _check_stale_devices(
+    hass: HomeAssistant, entry: MockConfigEntry, **_: Any
+) -> None:
+    """A colleague removed takes their device and entities away."""
+    subentry_id = await _add_colleague(hass, entry)
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert len(devices) == 1
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert all(entity.config_subentry_id is None for entity in entities)
+
+
 type Check = Callable[..., Coroutine[Any, Any, None] | None]
 CHECKS: dict[str, Check] = {
     "action-exceptions": _check_exception_translations,
@@ -246,6 +285,7 @@ CHECKS: dict[str, Check] = {
     "config-flow": _check_flows,
     "devices": _check_entry,
     "diagnostics": _check_diagnostics,
+    "dynamic-devices": _check_dynamic_devices,
     "entity-translations": _check_entity_translations,
     "entity-unique-id": _check_entry,
     "exception-translations": _check_exception_translations,
@@ -255,6 +295,7 @@ CHECKS: dict[str, Check] = {
     "reauthentication-flow": _check_flows,
     "reconfiguration-flow": _check_flows,
     "runtime-data": _check_entry,
+    "stale-devices": _check_stale_devices,
 }
 
 
@@ -284,6 +325,7 @@ async def test_done_rule_is_observed(
     init_integration: MockConfigEntry,
     rule: str,
 ) -> None:
+    simulator.set_password(COLLEAGUE, "pw-colleague")
     result = CHECKS[rule](
         hass=hass,
         entry=init_integration,

@@ -22,11 +22,21 @@ from pytest_homeassistant_custom_component.common import (
 
 from icws_simulator import IcwsSimulator
 
-from .conftest import USERNAME
+from .conftest import DISPLAY_NAME, PASSWORD, USERNAME
 from .helpers import wait_for_state
 
 README = Path(__file__).parents[1] / "README.md"
+MANAGER = "ada.allen"
 STATION_CONNECTED = "binary_sensor.jane_doe_cic01_station_connected"
+
+
+@pytest.fixture
+def simulator_options() -> dict[str, Any]:
+    """The user and a colleague, their manager."""
+    return {
+        "users": {USERNAME: PASSWORD, MANAGER: "pw-ada"},
+        "display_names": {USERNAME: DISPLAY_NAME, MANAGER: "Ada Allen"},
+    }
 
 
 def readme_automation(alias: str) -> dict[str, Any]:
@@ -76,3 +86,44 @@ async def test_station_drops_notification_names_the_reason(
     assert len(notifications) == 1
     assert notifications[0].data["title"] == "Station logged off"
     assert reason in notifications[0].data["message"]
+
+
+async def test_manager_back_from_lunch_notifies_once(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The colleague example fires when Ada leaves At Lunch, not when she goes there."""
+    manager = MANAGER
+    simulator.set_user_status(manager, "At Lunch")
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    flow = await hass.config_entries.subentries.async_init(
+        (mock_config_entry.entry_id, "colleague"), context={"source": "user"}
+    )
+    await hass.config_entries.subentries.async_configure(
+        flow["flow_id"], {"user_id": manager}
+    )
+    await hass.async_block_till_done()
+    await wait_for_state(hass, "sensor.ada_allen_status", "At Lunch")
+    notifications: list[ServiceCall] = async_mock_service(
+        hass, "notify", "mobile_app_my_phone"
+    )
+    assert await async_setup_component(
+        hass,
+        AUTOMATION_DOMAIN,
+        {AUTOMATION_DOMAIN: [readme_automation("My manager is back from lunch")]},
+    )
+    await hass.async_block_till_done()
+
+    simulator.set_user_status(manager, "Available")
+    await wait_for_state(hass, "sensor.ada_allen_status", "Available")
+    await hass.async_block_till_done()
+    simulator.set_user_status(manager, "At Lunch")
+    await wait_for_state(hass, "sensor.ada_allen_status", "At Lunch")
+    await hass.async_block_till_done()
+
+    assert [call.data for call in notifications] == [
+        {"title": "Ada is back", "message": "Ada Allen is Available."}
+    ]

@@ -86,12 +86,45 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((kw.value for kw in call.keywords if kw.arg == name), None)
 
 
+def _subentry_types() -> dict[str, str]:
+    """Return each subentry flow class's name with the subentry type it adds."""
+    flow = _module("config_flow").IcwsStationConfigFlow
+    types = flow.async_get_supported_subentry_types(None)
+    return {cls.__name__: subentry_type for subentry_type, cls in types.items()}
+
+
 def _flow(cls: ast.ClassDef | None) -> str:
+    """Return the section of en.json a flow class's texts are in (dotted)."""
     bases = {_name(base) for base in cls.bases} if cls else set()
     if "ConfigFlow" in bases:
         return "config"
+    if "ConfigSubentryFlow" in bases:
+        assert cls is not None
+        return f"config_subentries.{_subentry_types()[cls.name]}"
     assert bases & {"OptionsFlow", "OptionsFlowWithReload"}, bases
     return "options"
+
+
+def _section(dotted: str) -> Any:
+    """Return the part of en.json a dotted section names."""
+    found: Any = STRINGS
+    for key in dotted.split("."):
+        found = found[key]
+    return found
+
+
+def _form_errors(cls: ast.ClassDef) -> set[str]:
+    """Return the errors a flow class sets with ``errors[field] = ...``."""
+    return {
+        constant
+        for node in ast.walk(cls)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "errors"
+        for constant in _constants(node.value)
+    }
 
 
 def _used() -> dict[str, set[str]]:
@@ -117,7 +150,11 @@ def _used() -> dict[str, set[str]]:
         if (step := _keyword(call, "step_id")) is not None:
             use(f"{_flow(cls)}.step", _constants(step))
         if name == "async_abort" and (reason := _keyword(call, "reason")) is not None:
-            use("config.abort", _constants(reason))
+            section = _flow(cls) if cls is not None else "config"
+            use(
+                f"{'config' if section == 'options' else section}.abort",
+                _constants(reason),
+            )
         if name == "_ValidationError" and call.args:
             use("error", _constants(call.args[0]))
         if name == "_raise_issue" and call.args:
@@ -130,6 +167,9 @@ def _used() -> dict[str, set[str]]:
     for node in ast.walk(SOURCES["config_flow"]):
         if isinstance(node, ast.AsyncFunctionDef) and node.name in IMPLIED_ABORTS:
             use("config.abort", {IMPLIED_ABORTS[node.name]})
+    for top in SOURCES["config_flow"].body:
+        if isinstance(top, ast.ClassDef) and top.name in _subentry_types():
+            use(f"{_flow(top)}.error", _form_errors(top))
     return used
 
 
@@ -201,6 +241,21 @@ def test_flow_steps_errors_and_aborts() -> None:
     assert set(STRINGS["config"]["error"]) == used["error"]
     # The options flow shows the errors of trying a station, a subset of the config flow's.
     assert set(STRINGS["options"]["error"]) <= used["error"]
+
+
+def test_subentry_flows() -> None:
+    """Each subentry type's steps, errors and aborts are the ones its flow uses."""
+    used = _used()
+    types = set(_subentry_types().values())
+    assert set(STRINGS.get("config_subentries", {})) == types
+    for subentry_type in types:
+        section = f"config_subentries.{subentry_type}"
+        strings = _section(section)
+        assert set(strings["step"]) == used[f"{section}.step"], subentry_type
+        assert set(strings.get("abort", {})) == used.get(f"{section}.abort", set())
+        assert set(strings.get("error", {})) == used.get(f"{section}.error", set())
+        assert strings["initiate_flow"]["user"]
+        assert strings["entry_type"]
 
 
 def test_exceptions_and_issues() -> None:
@@ -311,7 +366,7 @@ def test_static_placeholders_are_provided() -> None:
         else:
             provided = {k.value for k in given.keys if isinstance(k, ast.Constant)}
         for step_id in _constants(step):
-            texts = dict(_strings(STRINGS[_flow(cls)]["step"][step_id]))
+            texts = dict(_strings(_section(_flow(cls))["step"][step_id]))
             needed = {
                 n for text in texts.values() for n in re.findall(r"\{(\w+)\}", text)
             }

@@ -13,6 +13,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .calls import CallsCoordinator
+from .colleagues import ColleaguesCoordinator
 from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE, DOMAIN
 from .coordinator import IcwsSubentryCoordinator
 from .entity import entry_device_info
@@ -54,6 +55,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
         status=status,
         calls=CallsCoordinator(hass, entry, session, status, station),
         voicemail=VoicemailCoordinator(hass, entry, session),
+        colleagues=ColleaguesCoordinator(hass, entry, session, status),
     )
     await session.async_start(runtime_data.coordinators)
     entry.runtime_data = runtime_data

@@ -17,7 +17,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .call_tracking import CallSummary
 from .calls import CallsCoordinator, CallSource
-from .entity import IcwsEntity, IcwsEntityDescription, supported
+from .colleagues import ColleaguesCoordinator, colleague_entities
+from .entity import (
+    IcwsEntity,
+    IcwsEntityDescription,
+    IcwsSubentryEntity,
+    add_subentry_entities,
+    supported,
+)
 from .icws import Station
 from .models import IcwsStationConfigEntry
 from .station import StationCoordinator
@@ -156,6 +163,39 @@ VOICEMAIL_BINARY_SENSORS: tuple[IcwsVoicemailBinarySensorEntityDescription, ...]
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class IcwsColleagueBinarySensorEntityDescription(
+    IcwsEntityDescription[ColleaguesCoordinator], BinarySensorEntityDescription
+):
+    """A yes/no fact about a colleague's status; ``value_fn`` reads it."""
+
+    value_fn: Callable[[StatusData], bool | None]
+
+
+# The user's own presence facts, on a colleague's device: "on call" from onPhone (the only
+# call fact CIC gives of another user).
+COLLEAGUE_BINARY_SENSORS: tuple[IcwsColleagueBinarySensorEntityDescription, ...] = (
+    IcwsColleagueBinarySensorEntityDescription(
+        key="on_call",
+        translation_key="on_call",
+        value_fn=lambda current: current.status.on_phone,
+    ),
+    IcwsColleagueBinarySensorEntityDescription(
+        key="do_not_disturb",
+        translation_key="do_not_disturb",
+        value_fn=lambda current: (
+            current.message.is_do_not_disturb if current.message else None
+        ),
+    ),
+    IcwsColleagueBinarySensorEntityDescription(
+        key="logged_in",
+        translation_key="logged_in",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda current: current.status.logged_in,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IcwsStationConfigEntry,
@@ -184,6 +224,16 @@ async def async_setup_entry(
             ),
         ]
     )
+    colleagues = data.colleagues
+    if descriptions := supported(colleagues, COLLEAGUE_BINARY_SENSORS):
+        add_subentry_entities(
+            entry,
+            colleagues,
+            async_add_entities,
+            lambda subentry: colleague_entities(
+                colleagues, subentry, IcwsColleagueBinarySensor, descriptions
+            ),
+        )
 
 
 class IcwsServerConnectionBinarySensor(
@@ -254,3 +304,18 @@ class IcwsVoicemailBinarySensor(IcwsEntity[VoicemailCoordinator], BinarySensorEn
         if (voicemail := self.coordinator.data) is None:
             return None
         return self.entity_description.value_fn(voicemail)
+
+
+class IcwsColleagueBinarySensor(
+    IcwsSubentryEntity[ColleaguesCoordinator], BinarySensorEntity
+):
+    """A yes/no fact about a colleague, on the colleague's device."""
+
+    entity_description: IcwsColleagueBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the fact; unknown before the colleague's first status."""
+        if (current := self.coordinator.colleague(self.key)) is None:
+            return None
+        return self.entity_description.value_fn(current)

@@ -3,7 +3,8 @@
 A check logs in with a short-lived validation session and always logs it out again, so no
 step leaves a session (or a station logon) behind on the server. The options flow of a
 loaded entry tries a new station in the entry's own session instead: a second session of
-the user would take the station from the first.
+the user would take the station from the first. So does the flow that adds a colleague:
+it asks the loaded entry's live session, and never logs in itself.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ import logging
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import (
+    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlow,
+    SubentryFlowResult,
 )
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -31,6 +36,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .account import account_id, is_entry_account
+from .colleagues import CONF_USER_ID, SUBENTRY_COLLEAGUE, colleague_key
 from .const import (
     CONF_PERSISTENT,
     CONF_REMOTE_NUMBER,
@@ -40,14 +46,19 @@ from .const import (
     DOMAIN,
 )
 from .icws import (
+    DirectoryUser,
     IcwsAuthenticationError,
+    IcwsClient,
+    IcwsConnectionError,
     IcwsError,
     IcwsPlainHttpError,
+    IcwsResponseError,
     IcwsSslError,
     IcwsStationError,
     LoginInfo,
     RetrievalMode,
     StationSetting,
+    id_key,
     server_url,
 )
 from .models import IcwsStationConfigEntry
@@ -286,6 +297,15 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> IcwsStationOptionsFlow:
         """Return the options flow."""
         return IcwsStationOptionsFlow()
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the things added under an entry: colleagues to watch."""
+        return {SUBENTRY_COLLEAGUE: ColleagueSubentryFlow}
 
     @override
     async def async_step_user(
@@ -535,3 +555,130 @@ class IcwsStationOptionsFlow(OptionsFlow):
             await _async_choose_station(entry, station)
         elif settings is not None:
             await _async_validate(self.hass, entry.data, station)
+
+
+# The most users the colleague step offers to pick from; any other is typed.
+MAX_USER_CHOICES: Final = 1000
+
+
+class ColleagueSubentryFlow(ConfigSubentryFlow):
+    """Add a colleague to watch, in the loaded entry's own live session.
+
+    The user picks from the server's user list (or types a user ID where the list is
+    refused or long); the server is asked for the user's status before saving, which tells
+    an unknown user (404) and one the user may not watch (403) apart.
+    """
+
+    def __init__(self) -> None:
+        """Start with the user list not read yet."""
+        self._users: list[DirectoryUser] | None = None
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask which colleague to watch; check them on the server before saving."""
+        entry: IcwsStationConfigEntry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        if not entry.runtime_data.colleagues.supported:
+            return self.async_abort(reason="status_not_supported")
+        try:
+            client = entry.runtime_data.session.live_client()
+        except IcwsConnectionError:
+            return self.async_abort(reason="not_connected")
+        placeholders = {"title": entry.title}
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            user_id = str(user_input[CONF_USER_ID]).strip()
+            if self._added(entry, user_id):
+                return self.async_abort(reason="already_configured")
+            try:
+                status = await client.get_user_status(user_id)
+            except IcwsResponseError as err:
+                errors[CONF_USER_ID] = (
+                    "not_allowed" if err.status == 403 else "unknown_user"
+                )
+            except IcwsError as err:
+                _LOGGER.debug("Checking a colleague failed: %s", err)
+                errors[_BASE] = "cannot_connect"
+            else:
+                # Kept as the server spells the user.
+                user_id = status.user_id
+                return self.async_create_entry(
+                    title=await self._async_name(client, user_id),
+                    data={CONF_USER_ID: user_id},
+                    unique_id=id_key(user_id),
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {vol.Required(CONF_USER_ID): await self._async_selector(client)}
+                ),
+                user_input,
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    @staticmethod
+    def _added(entry: IcwsStationConfigEntry, user_id: str) -> bool:
+        """Whether the user is the entry's own or already one of its colleagues."""
+        key = id_key(user_id)
+        info = entry.runtime_data.session.client.login_info
+        return (info is not None and id_key(info.user_id) == key) or any(
+            colleague_key(subentry) == key
+            for subentry in entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_COLLEAGUE
+        )
+
+    async def _async_list(self, client: IcwsClient) -> list[DirectoryUser]:
+        """Read the user list once per flow; a refused list leaves only typing."""
+        if self._users is None:
+            try:
+                users = await client.get_users(limit=MAX_USER_CHOICES)
+            except IcwsError as err:
+                _LOGGER.debug("The server did not list its users: %s", err)
+                users = ()
+            self._users = list(users)
+        return self._users
+
+    async def _async_selector(self, client: IcwsClient) -> Any:
+        """Offer the users not added yet, by name; a typed ID is taken too."""
+        entry: IcwsStationConfigEntry = self._get_entry()
+        users = [
+            user
+            for user in await self._async_list(client)
+            if not self._added(entry, user.user_id)
+        ]
+        if not users:
+            return TextSelector()
+        return SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(
+                        value=user.user_id,
+                        label=f"{user.display_name} ({user.user_id})",
+                    )
+                    for user in sorted(users, key=lambda u: u.display_name.casefold())
+                ],
+                custom_value=True,
+                mode=SelectSelectorMode.DROPDOWN,
+                sort=False,
+            )
+        )
+
+    async def _async_name(self, client: IcwsClient, user_id: str) -> str:
+        """Return the colleague's display name: from the list, else asked; else the ID."""
+        key = id_key(user_id)
+        for user in await self._async_list(client):
+            if id_key(user.user_id) == key:
+                return user.display_name
+        try:
+            found = await client.get_users(where=f"configurationId.id eq {user_id}")
+        except IcwsError:
+            return user_id
+        return next(
+            (user.display_name for user in found if id_key(user.user_id) == key),
+            user_id,
+        )

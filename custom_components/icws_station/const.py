@@ -27,6 +27,8 @@ ATTR_STATUS: Final = "status"
 ATTR_NOTES: Final = "notes"
 ATTR_UNTIL: Final = "until"
 ATTR_FORWARD_NUMBER: Final = "forward_number"
+# A colleague whose status a supervisor sets (absent: the user's own).
+ATTR_USER_ID: Final = "user_id"
 
 # Fields of the call actions.
 ATTR_INTERACTION_ID: Final = "interaction_id"

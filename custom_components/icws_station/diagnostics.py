@@ -2,8 +2,9 @@
 
 Kept: feature versions, modes, timings, counts, and which fields are present. Redacted:
 secrets, the account, the server's address, remote numbers, the SIP identity, and the
-status's notes and forward number (only whether they are set). Errors are kept by kind
-only: the server's own texts can quote personal data.
+status's notes and forward number (only whether they are set). Colleagues are counted,
+never named: no id, name or note of theirs. Errors are kept by kind only: the server's
+own texts can quote personal data.
 """
 
 from __future__ import annotations
@@ -98,6 +99,13 @@ async def async_get_config_entry_diagnostics(
         else None,
         "calls": calls.diagnostics() if calls.supported else None,
         "voicemail": voicemail.diagnostics() if voicemail.supported else None,
+        "colleagues": {
+            "last_update_success": data.colleagues.last_update_success,
+            "watched": data.colleagues.watched,
+            "reported": data.colleagues.reported,
+        }
+        if data.colleagues.supported
+        else None,
     }
 
 

@@ -6,15 +6,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import IcwsCoordinator
+from .coordinator import IcwsCoordinator, IcwsSubentryCoordinator
 from .session import IcwsSession
 
 
@@ -94,11 +95,29 @@ def subentry_device_info(
         manufacturer="Genesys",
         model=model,
     )
-    if not _LINK_BY_ID:
+    if not _LINK_BY_ID:  # pragma: no cover - before 2026.8
         info["via_device"] = parent  # type: ignore[typeddict-unknown-key]
-    elif device := dr.async_get(coordinator.hass).async_get_device({parent}):
+    elif device := _entry_device(coordinator, parent):
         info["via_device_id"] = device.id
     return info
+
+
+def _entry_device(
+    coordinator: IcwsCoordinator[Any], identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """Return the entry's own device.
+
+    Found within the entry where Home Assistant can (2026.10 on, where identifiers are
+    unique only within an entry); by its identifier alone on older releases.
+    """
+    registry = dr.async_get(coordinator.hass)
+    find = getattr(registry, "async_get_device_by_identifier", None)
+    if find is not None:
+        device: dr.DeviceEntry | None = find(
+            identifier, coordinator.config_entry.entry_id
+        )
+        return device
+    return registry.async_get_device({identifier})  # pragma: no cover - before 2026.10
 
 
 class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
@@ -158,3 +177,51 @@ class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[Coordinat
         """Write the state and note what it shows (``shown``, when already worked out)."""
         self._written = self._shown() if shown is None else shown
         self.async_write_ha_state()
+
+
+class IcwsSubentryEntity[CoordinatorT: IcwsSubentryCoordinator[Any]](
+    IcwsEntity[CoordinatorT]
+):
+    """An entity of one subentry (a colleague, a workgroup), on that subentry's device.
+
+    It listens to its own thing only (``key``, as the listener's context): of hundreds of
+    colleagues, a change of one writes that colleague's entities and no other. Its unique
+    ID is the entry's, the subentry type's and the key's, so a thing removed and added
+    again gets its entities, and their history, back.
+    """
+
+    def __init__(
+        self,
+        coordinator: CoordinatorT,
+        description: IcwsEntityDescription[CoordinatorT],
+        *,
+        key: str,
+        device_info: DeviceInfo,
+    ) -> None:
+        """Describe the entity on the subentry's device (``subentry_device_info``).
+
+        The subentry's entities share one ``device_info``: hundreds of subentries.
+        """
+        super().__init__(coordinator, description)
+        self.coordinator_context = key
+        self.key = key
+        self._attr_unique_id = (
+            f"{coordinator.config_entry.unique_id}_{coordinator.subentry_type}"
+            f"_{key}_{description.key}"
+        )
+        self._attr_device_info = device_info
+
+
+def add_subentry_entities(
+    entry: ConfigEntry,
+    coordinator: IcwsSubentryCoordinator[Any],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities: Callable[[ConfigSubentry], Iterable[Entity]],
+) -> None:
+    """Add each subentry's ``entities`` to it, now and whenever one is added."""
+
+    @callback
+    def add(subentry: ConfigSubentry) -> None:
+        async_add_entities(entities(subentry), config_subentry_id=subentry.subentry_id)
+
+    entry.async_on_unload(coordinator.async_add_subentry_listener(add))

@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 
 from .calls import CallsCoordinator
+from .colleagues import ColleaguesCoordinator
 from .coordinator import IcwsCoordinator
 from .session import IcwsSession
 from .station import StationCoordinator
@@ -24,14 +25,16 @@ class IcwsRuntimeData:
     status: StatusCoordinator
     calls: CallsCoordinator
     voicemail: VoicemailCoordinator
+    colleagues: ColleaguesCoordinator
 
     @property
     def coordinators(self) -> tuple[IcwsCoordinator[Any], ...]:
         """Every concern in the order the session sets them up.
 
-        The calls come after the status: without the queue watch they follow the status.
+        The calls and the colleagues come after the status: without the queue watch the
+        calls follow the status, and the status subscribes for the colleagues too.
         """
-        return (self.station, self.status, self.calls, self.voicemail)
+        return (self.station, self.status, self.calls, self.voicemail, self.colleagues)
 
 
 type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]

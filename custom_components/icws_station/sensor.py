@@ -19,7 +19,14 @@ from homeassistant.helpers.typing import StateType
 
 from .call_tracking import CallState, CallSummary
 from .calls import CallsCoordinator, CallSource
-from .entity import IcwsEntity, IcwsEntityDescription, supported
+from .colleagues import ColleaguesCoordinator, colleague_entities
+from .entity import (
+    IcwsEntity,
+    IcwsEntityDescription,
+    IcwsSubentryEntity,
+    add_subentry_entities,
+    supported,
+)
 from .icws import Station, StationSetting
 from .models import IcwsStationConfigEntry
 from .station import STATION_TYPES, StationCoordinator, station_type_key
@@ -179,6 +186,27 @@ STATUS_SENSORS: tuple[IcwsStatusSensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class IcwsColleagueSensorEntityDescription(
+    IcwsEntityDescription[ColleaguesCoordinator], SensorEntityDescription
+):
+    """A sensor of a colleague's status; ``value_fn`` and ``attributes_fn`` read it."""
+
+    value_fn: Callable[[StatusData], StateType]
+    attributes_fn: Callable[[StatusData], dict[str, Any]]
+
+
+# A colleague's status sensor is the user's own, on the colleague's device.
+COLLEAGUE_SENSORS: tuple[IcwsColleagueSensorEntityDescription, ...] = (
+    IcwsColleagueSensorEntityDescription(
+        key="status",
+        translation_key="status",
+        value_fn=_status_text,
+        attributes_fn=_status_attributes,
+    ),
+)
+
+
 def _call_attributes(summary: CallSummary) -> dict[str, Any]:
     """Describe the call that gives the state (personal: the user's own entity only)."""
     direction = None
@@ -265,6 +293,16 @@ async def async_setup_entry(
             ),
         ]
     )
+    colleagues = data.colleagues
+    if descriptions := supported(colleagues, COLLEAGUE_SENSORS):
+        add_subentry_entities(
+            entry,
+            colleagues,
+            async_add_entities,
+            lambda subentry: colleague_entities(
+                colleagues, subentry, IcwsColleagueSensor, descriptions
+            ),
+        )
 
 
 class IcwsStationSensor(IcwsEntity[StationCoordinator], SensorEntity):
@@ -337,3 +375,23 @@ class IcwsVoicemailSensor(IcwsEntity[VoicemailCoordinator], SensorEntity):
         if (voicemail := self.coordinator.data) is None:
             return None
         return self.entity_description.value_fn(voicemail)
+
+
+class IcwsColleagueSensor(IcwsSubentryEntity[ColleaguesCoordinator], SensorEntity):
+    """A sensor of a colleague's CIC status, on the colleague's device."""
+
+    entity_description: IcwsColleagueSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the description's value of the status; unknown before the first."""
+        if (current := self.coordinator.colleague(self.key)) is None:
+            return None
+        return self.entity_description.value_fn(current)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the status's id, notes, end, since and flags."""
+        if (current := self.coordinator.colleague(self.key)) is None:
+            return None
+        return self.entity_description.attributes_fn(current)

@@ -3,9 +3,11 @@
 Registered once in ``async_setup`` (they exist while no entry is loaded, and say so).
 A station choice sticks: it is saved into the entry's options without a reload, so it
 survives a reconnect and a restart, and the options flow shows it. A status lives on the
-CIC server, so setting it changes nothing in the entry. The call actions act on the user's
-own calls only (``call_control.py`` picks the call and checks the input before anything is
-sent); ``dial`` answers with the new call's ``interaction_id``.
+CIC server, so setting it changes nothing in the entry. Safe by default: without
+``user_id`` the status set is the user's own; with it, a colleague's, which the server
+allows supervisors only. The call actions act on the user's own calls only
+(``call_control.py`` picks the call and checks the input before anything is sent); ``dial``
+answers with the new call's ``interaction_id``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from .const import (
     ATTR_STATUS,
     ATTR_TARGET,
     ATTR_UNTIL,
+    ATTR_USER_ID,
     ATTR_WORKGROUP,
     CONF_PERSISTENT,
     CONF_REMOTE_NUMBER,
@@ -96,6 +99,7 @@ SET_STATUS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_NOTES): cv.string,
         vol.Optional(ATTR_UNTIL): cv.datetime,
         vol.Optional(ATTR_FORWARD_NUMBER): cv.string,
+        vol.Optional(ATTR_USER_ID): vol.All(cv.string, vol.Strip, vol.Length(min=1)),
     }
 )
 
@@ -182,10 +186,12 @@ async def _async_set_status(call: ServiceCall) -> None:
             translation_placeholders={"title": entry.title},
         )
     until = call.data.get(ATTR_UNTIL)
+    user_id: str | None = call.data.get(ATTR_USER_ID)
     with translated_errors(
         entry.runtime_data.session,
-        refused="status_refused",
+        refused="status_refused" if user_id is None else "colleague_status_refused",
         status=call.data[ATTR_STATUS],
+        user=user_id or "",
     ):
         await status.async_set_status(
             call.data[ATTR_STATUS],
@@ -193,6 +199,7 @@ async def _async_set_status(call: ServiceCall) -> None:
             forward_number=call.data.get(ATTR_FORWARD_NUMBER),
             # A time without zone is Home Assistant's local time.
             until=dt_util.as_utc(until) if until is not None else None,
+            user_id=user_id,
         )
 
 

@@ -5,10 +5,16 @@ every status entity needs all three (a status's text and flags come from the cat
 the select's options from catalogue and access list together). It is fed by the session
 like the station's and notifies only the status entities, so a station message writes no
 status state and a status message no station state. No station logon is needed.
+
+It also owns the session's one user-statuses subscription (docs/icws-protocol.md §15): a
+PUT replaces the watched set, so the set is the user and every user another concern
+watches (the colleagues), put together here, in one place, on each login and after each
+change of those users in the running session.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +31,7 @@ from .coordinator import IcwsCoordinator
 from .icws import (
     IcwsClient,
     IcwsConnectionError,
+    IcwsError,
     Message,
     StatusCatalogueMessage,
     StatusDefinition,
@@ -153,6 +160,10 @@ def _catalogue(messages: Iterable[StatusDefinition]) -> dict[str, StatusDefiniti
     return {id_key(message.status_id): message for message in messages}
 
 
+# The users another concern has the session watch, besides the user (each call: the ids).
+type WatchedUsers = Callable[[], Iterable[str]]
+
+
 class StatusCoordinator(IcwsCoordinator[StatusData | None]):
     """The user's status, pushed by the server; setting it goes to the server and back.
 
@@ -180,6 +191,11 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
         self._catalogue: dict[str, StatusDefinition] = {}
         self._access: dict[str, frozenset[str]] = {}
         self._options = StatusOptions()
+        self._watched_sources: list[WatchedUsers] = []
+        # What the server was last asked to watch, and one PUT at a time, so that the last
+        # PUT sent always carries the newest set.
+        self._watching: tuple[str, ...] = ()
+        self._watch_lock = asyncio.Lock()
 
     @property
     @override
@@ -195,6 +211,73 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
         info = self.session.client.login_info
         return info.user_id.casefold() if info else ""
 
+    @property
+    def catalogue(self) -> Mapping[str, StatusDefinition]:
+        """Return the server's statuses by :func:`id_key` (also for other users' statuses)."""
+        return self._options.catalogue
+
+    @callback
+    def add_watched_users(self, source: WatchedUsers) -> None:
+        """Have the subscription watch the users ``source`` names too, from the next PUT.
+
+        A concern that changes its users in the running session then calls
+        :meth:`async_watch_users`.
+        """
+        self._watched_sources.append(source)
+
+    def watched_user_ids(self, client: IcwsClient) -> tuple[str, ...]:
+        """Return whom the subscription watches: the user first, then the others, once."""
+        own = client.login_info.user_id if client.login_info else ""
+        users = {id_key(own): own}
+        for source in self._watched_sources:
+            for user_id in source():
+                users.setdefault(id_key(user_id), user_id)
+        return tuple(users.values())
+
+    async def _async_watch(self, client: IcwsClient) -> None:
+        """PUT the whole set, unless the server already watches exactly it."""
+        async with self._watch_lock:
+            users = self.watched_user_ids(client)
+            if users == self._watching:
+                return
+            await client.subscribe_user_statuses(users)
+            self._watching = users
+
+    async def async_watch_users(self) -> None:
+        """Watch the current set in the running session: one PUT, no new login.
+
+        Raises the client's error when the session is not live or the server refuses; the
+        set is then PUT again once the session is live again.
+        """
+        if self.supported:
+            await self._async_watch(self.session.live_client())
+
+    @callback
+    @override
+    def async_session_changed(self) -> None:
+        """Also catch up on users added or removed while the session was not live."""
+        super().async_session_changed()
+        client = self.session.client
+        if (
+            self.session.live
+            and self.supported
+            and self.watched_user_ids(client) != self._watching
+        ):
+            self.config_entry.async_create_background_task(
+                self.hass, self._async_catch_up(), f"{DOMAIN} watched users"
+            )
+
+    async def _async_catch_up(self) -> None:
+        try:
+            await self.async_watch_users()
+        except IcwsError as err:
+            LOGGER.warning(
+                "%s did not take the users to watch for %s: %s",
+                self.session.client.url.host,
+                self.config_entry.title,
+                err,
+            )
+
     @override
     async def async_session_started(self, client: IcwsClient) -> None:
         info = client.login_info
@@ -205,8 +288,9 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
         # Subscribe first, then read: a change between the two still arrives as a message.
         # The reads cover servers whose first catalogue or access message is not complete
         # ([guess] in docs/icws-protocol.md §9); the vendor asks to read the access list
-        # before offering statuses.
-        await client.subscribe_user_statuses()
+        # before offering statuses. A new session watches nothing yet.
+        self._watching = ()
+        await self._async_watch(client)
         await client.subscribe_status_catalogue()
         await client.subscribe_user_status_access()
         await self._async_read_options(client)
@@ -240,7 +324,8 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
 
     @callback
     def _status_message(self, message: UserStatusMessage) -> None:
-        self._statuses = message.apply(self._statuses)
+        # The subscription watches colleagues too: keep the user's own entry only.
+        self._statuses = message.apply(self._statuses, users={self._user_key})
         self._publish()
 
     @callback
@@ -262,18 +347,38 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
         notes: str | None = None,
         forward_number: str | None = None,
         until: datetime | None = None,
+        user_id: str | None = None,
     ) -> None:
-        """Ask the server to set the user's status, by id or text.
+        """Ask the server to set the user's status (or a colleague's), by id or text.
 
         Raises ``ServiceValidationError`` for a status the server does not know or the user
         may not pick (checked here, so the server is never asked in vain), and the client's
         error when the session is not live (``IcwsConnectionError``) or the server refuses.
         Picking the status the user is in already, which they may not pick (the ACD set
-        it), asks the server nothing.
+        it), asks the server nothing. A colleague's (``user_id``) takes a supervisor's
+        right, which only the server knows: it refuses with 403.
         """
         client = self.session.live_client()
         if (current := self.data) is None:
             raise IcwsConnectionError("No status known yet")
+        if user_id is not None and id_key(user_id) != self._user_key:
+            message = current.find(name)
+            if message is None:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="unknown_status",
+                    translation_placeholders={"status": name},
+                )
+            # The colleague's identity and notes are personal: debug level only.
+            LOGGER.debug("Setting the status of %s to %s", user_id, message.status_id)
+            await client.set_user_status(
+                message.status_id,
+                notes=notes,
+                forward_number=forward_number,
+                until=until,
+                user_id=user_id,
+            )
+            return
         if name == current.option and current.option not in current.choices:
             return
         message = current.find(name)

@@ -205,7 +205,7 @@ def home_assistant(
     with logs.open("ab") as output:
         simulator = subprocess.Popen(
             [sys.executable, "-m", "icws_simulator", "--port", str(sim_port),
-             "--ping-interval", "5"],
+             "--ping-interval", "5", "--users", "24"],
             cwd=ROOT, stdout=output, stderr=output,
         )  # fmt: skip
         hass = subprocess.Popen(

@@ -20,7 +20,7 @@ import pytest
 
 from custom_components.icws_station.config_flow import ADDRESS_EXAMPLES
 
-from .conftest import OWNER, ROOT, SCREENSHOTS, RunningHomeAssistant
+from .conftest import OWNER, ROOT, SCREENSHOTS, RunningHomeAssistant, websocket_command
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
@@ -68,6 +68,7 @@ KEYS = (
     | {key for step in STEPS.values() for key in step.get("data", {})}
     | set(CONFIG["error"])
     | set(CONFIG["abort"])
+    | set(STRINGS["config_subentries"]["colleague"]["error"])
     | {
         option
         for selector in STRINGS["selector"].values()
@@ -383,7 +384,7 @@ async def test_add_through_the_frontend(
 
             # The status select, among the device's controls, open on the statuses the
             # user may pick.
-            select_name = STRINGS["entity"]["select"]["status"]["name"]
+            select_name = STRINGS["entity"]["select"]["set_status"]["name"]
             status_row = device_page.locator("hui-select-entity-row").filter(
                 has=page.get_by_text(select_name, exact=True)
             )
@@ -400,5 +401,76 @@ async def test_add_through_the_frontend(
             )
             await screenshot(page, "device-page-status.png")
             await page.keyboard.press("Escape")
+
+            await add_colleague(page, ha)
         finally:
             await browser.close()
+
+
+COLLEAGUE = "ada.allen"
+COLLEAGUE_NAME = "Ada Allen"
+
+
+async def add_colleague(page: Page, ha: RunningHomeAssistant) -> None:
+    """The entry's Add colleague flow, then the colleague's own page."""
+    strings = STRINGS["config_subentries"]["colleague"]
+    step = strings["step"]["user"]
+    await page.goto(f"{ha.url}/config/integrations/integration/icws_station")
+    # The integration's page offers each subentry type's flow beside "Add service".
+    add = page.get_by_role("button", name=strings["initiate_flow"]["user"], exact=True)
+    await expect(add).to_be_visible(timeout=STEP_MS)
+    await add.click()
+    dialog = page.locator("dialog-data-entry-flow")
+    await expect(dialog.get_by_text(step["title"], exact=True)).to_be_visible(
+        timeout=STEP_MS
+    )
+    await expect(
+        dialog.get_by_text(plain(step["data_description"]["user_id"]), exact=True)
+    ).to_be_visible(timeout=STEP_MS)
+    await assert_human_text(
+        dialog,
+        [
+            step["title"],
+            plain(step["description"], {"title": DEVICE}),
+            step["data"]["user_id"],
+            plain(step["data_description"]["user_id"]),
+        ],
+    )
+    # The picker starts on the first colleague by name, Ada Allen, as the form sends her.
+    await expect(dialog.get_by_role("listitem")).to_match_aria_snapshot(
+        f"- listitem: /{step['data']['user_id']}.*{re.escape(COLLEAGUE)}/",
+        timeout=STEP_MS,
+    )
+    await screenshot(page, "colleague-flow.png")
+    await dialog.get_by_role("button", name="Submit").click()
+    # The frontend says the colleague was added; closing it leaves the page.
+    finish = dialog.get_by_role("button", name="Finish")
+    await expect(finish).to_be_visible(timeout=STEP_MS)
+    await finish.click()
+    await expect(dialog.get_by_role("dialog")).to_have_count(0, timeout=STEP_MS)
+
+    devices = websocket_command(
+        ha.url, ha.token, {"type": "config/device_registry/list"}
+    )
+    device_id = next(d["id"] for d in devices if d["name"] == COLLEAGUE_NAME)
+    await page.goto(f"{ha.url}/config/devices/device/{device_id}")
+    device_page = page.locator("ha-config-device-page")
+    await expect(
+        device_page.get_by_text(COLLEAGUE_NAME, exact=True).first
+    ).to_be_visible(timeout=STEP_MS)
+    sensors, binary = STRINGS["entity"]["sensor"], STRINGS["entity"]["binary_sensor"]
+    rows = {
+        sensors["status"]["name"]: "Available",
+        binary["on_call"]["name"]: "Off",
+        binary["do_not_disturb"]["name"]: "Off",
+    }
+    for name, state in rows.items():
+        row = device_page.locator("hui-generic-entity-row").filter(
+            has=page.get_by_text(name, exact=True)
+        )
+        await expect(row).to_contain_text(state, timeout=STEP_MS)
+    await assert_human_text(
+        device_page,
+        [COLLEAGUE_NAME, *(f"{name}{state}" for name, state in rows.items())],
+    )
+    await screenshot(page, "colleague-device.png")

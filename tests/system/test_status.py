@@ -14,7 +14,7 @@ from .test_system import PREFIX, HomeAssistantSocket, add_integration, call, con
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("socket_enabled")]
 
 STATUS = f"sensor.{PREFIX}_status"
-STATUS_SELECT = f"select.{PREFIX}_status"
+STATUS_SELECT = f"select.{PREFIX}_set_status"
 DO_NOT_DISTURB = f"binary_sensor.{PREFIX}_do_not_disturb"
 
 

@@ -36,7 +36,10 @@ The session: :meth:`~IcwsClient.login`, :meth:`~IcwsClient.check_session`,
 Status: ``subscribe_user_statuses``, ``subscribe_status_catalogue``,
 ``subscribe_user_status_access``, ``get_status_catalogue`` (each entry a
 :class:`StatusDefinition`), ``get_user_status_access``, ``get_user_status``,
-``set_user_status``; status and user ids compare with :func:`id_key`. Calls:
+``set_user_status`` (another user's too, with the right); status and user ids compare with
+:func:`id_key`. Team presence: ``get_users`` (the user list, paged, each a
+:class:`DirectoryUser`), then ``subscribe_user_statuses`` with the session's user and every
+colleague in one list (a PUT replaces the set) and ``get_user_status`` of one. Calls:
 ``subscribe_queue`` (each :class:`Interaction` with its state, caller and ``muted``), and
 acting on the user's own calls: ``pickup_interaction``, ``disconnect_interaction``,
 ``hold_interaction`` (``on``), ``mute_interaction`` (``on``), ``transfer_interaction``
@@ -119,6 +122,7 @@ from .status import (
 )
 from .subscriptions import SubscriptionKind, SubscriptionRefusedMessage
 from .url import server_url
+from .users import DirectoryUser
 from .voicemail import (
     MessagesWaitingMessage,
     MessagesWaitingState,
@@ -130,6 +134,7 @@ __all__ = [
     "CallDirection",
     "ConnectionState",
     "ConnectionStateMessage",
+    "DirectoryUser",
     "IcwsAuthenticationError",
     "IcwsClient",
     "IcwsConnectionError",

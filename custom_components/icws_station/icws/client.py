@@ -40,6 +40,15 @@ from .station import Station, StationSettings, station
 from .status import StatusDefinition, UserStatus, status_definitions, user_status
 from .subscriptions import SubscriptionKind
 from .transport import Response, Transport, error_for
+from .users import (
+    PAGE_SIZE,
+    USERS_PATH,
+    VIEW_RIGHTS,
+    DirectoryUser,
+    directory_users,
+    next_page,
+    range_header,
+)
 from .voicemail import MWI_COUNT_REFRESH, MWI_SUBSCRIPTION
 
 _LOGGER = logging.getLogger(__name__)
@@ -463,6 +472,48 @@ class IcwsClient:
                 f"{what} failed: malformed answer", status=200
             ) from None
 
+    async def get_users(
+        self,
+        *,
+        where: str | None = None,
+        limit: int | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> tuple[DirectoryUser, ...]:
+        """Return the users the session's user may view, page by page (``Range``).
+
+        ``where`` filters on the server (``configurationId.id sw St``,
+        ``docs/icws-protocol.md`` §15); ``limit`` stops after that many users.
+        """
+        what = "User list query"
+        session = self._live(what)
+        query = {"select": "configurationId", "rightsFilter": VIEW_RIGHTS}
+        if where is not None:
+            query["where"] = where
+        users: list[DirectoryUser] = []
+        first: int | None = 0
+        while first is not None and (limit is None or len(users) < limit):
+            count = page_size if limit is None else min(page_size, limit - len(users))
+            response = await session.call(
+                "GET",
+                USERS_PATH,
+                what=what,
+                query=query,
+                headers=range_header(first, count),
+                expected=(200, 206),
+            )
+            try:
+                page = directory_users(response.body)
+            except InvalidFieldError:
+                raise IcwsResponseError(
+                    f"{what} failed: malformed answer", status=response.status
+                ) from None
+            users.extend(page)
+            after = next_page(response.headers.get("Content-Range"))
+            # A page that is empty or does not move on ends the list: a server that
+            # repeats itself must not keep the caller asking.
+            first = after if page and after is not None and after > first else None
+        return tuple(users if limit is None else users[:limit])
+
     async def set_user_status(
         self,
         status_id: str,
@@ -470,9 +521,11 @@ class IcwsClient:
         notes: str | None = None,
         forward_number: str | None = None,
         until: datetime | None = None,
+        user_id: str | None = None,
     ) -> None:
-        """Set the session user's status; the change then arrives as a message.
+        """Set a user's status (``None``: the session's user); it then comes as a message.
 
+        Another user's status needs the right to change it (a supervisor's).
         Raises :class:`IcwsStatusError` with ``reason`` ``unknown_status`` (400) or
         ``not_allowed`` (403).
         """
@@ -490,7 +543,7 @@ class IcwsClient:
             }
         response = await self._live(what).send(
             "PUT",
-            ("status", "user-statuses", self._own_user()),
+            ("status", "user-statuses", user_id or self._own_user()),
             what=what,
             body=body,
         )

@@ -134,18 +134,24 @@ class Session:
         what: str,
         body: Mapping[str, Any] | None = None,
         csrf: bool = True,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
     ) -> Response:
-        """Send a call inside the session and return any answer but a 401, which ends it."""
+        """Send a call inside the session and return any answer but a 401, which ends it.
+
+        ``headers`` and ``query`` are the call's own (a ``Range`` for a page, a filter).
+        """
         credentials = self._require(what)
-        headers = {"Cookie": credentials.cookie}
+        sent = {**(headers or {}), "Cookie": credentials.cookie}
         if csrf:
-            headers[CSRF_HEADER] = credentials.csrf_token
+            sent[CSRF_HEADER] = credentials.csrf_token
         segments = path if isinstance(path, tuple) else tuple(path.split("/"))
+        url = self.url.joinpath("icws", credentials.session_id, *segments)
         response = await self._transport.request(
             method,
-            self.url.joinpath("icws", credentials.session_id, *segments),
+            url.with_query(query) if query else url,
             what=what,
-            headers=headers,
+            headers=sent,
             body=body,
         )
         if response.status == 401:
@@ -162,9 +168,19 @@ class Session:
         body: Mapping[str, Any] | None = None,
         expected: Collection[int] = (200,),
         csrf: bool = True,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
     ) -> Response:
         """Send a call; an answer other than ``expected`` raises the matching error."""
-        response = await self.send(method, path, what=what, body=body, csrf=csrf)
+        response = await self.send(
+            method,
+            path,
+            what=what,
+            body=body,
+            csrf=csrf,
+            headers=headers,
+            query=query,
+        )
         if response.status not in expected:
             raise error_for(what, response)
         return response

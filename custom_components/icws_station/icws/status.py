@@ -9,7 +9,7 @@ whole message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 import logging
@@ -114,6 +114,18 @@ class UserStatusChange:
     user_id: str
     changes: Mapping[str, Any]
 
+    def merged(self, old: UserStatus | None, *, is_delta: bool) -> UserStatus | None:
+        """Return the user's status after this change (None: nothing to show yet).
+
+        A delta merges the given fields into ``old``; a full message's entry stands alone.
+        """
+        if old is not None and is_delta:
+            return replace(old, **self.changes)
+        if "status_id" in self.changes:
+            return UserStatus(user_id=self.user_id, **self.changes)
+        # A delta for a user not known yet, without a status: nothing to show.
+        return None
+
 
 def user_status_change(raw: Mapping[str, Any]) -> UserStatusChange:
     """Read one ``userStatus``; a wrongly typed optional field is ignored."""
@@ -140,21 +152,25 @@ class UserStatusMessage:
     is_delta: bool
     statuses: tuple[UserStatusChange, ...]
 
-    def apply(self, current: Mapping[str, UserStatus]) -> dict[str, UserStatus]:
+    def apply(
+        self,
+        current: Mapping[str, UserStatus],
+        users: Container[str] | None = None,
+    ) -> dict[str, UserStatus]:
         """Return the statuses after this message, keyed by :func:`id_key` of user ids.
 
         A full message replaces the whole cache (never dropped); a delta merges each user's
-        given fields.
+        given fields. ``users`` (keys) takes only those users' entries: one subscription
+        watches everyone the session shows, and each reader keeps its own.
         """
         result = dict(current) if self.is_delta else {}
         for change in self.statuses:
             key = id_key(change.user_id)
-            old = result.get(key)
-            if old is not None and self.is_delta:
-                result[key] = replace(old, **change.changes)
-            elif "status_id" in change.changes:
-                result[key] = UserStatus(user_id=change.user_id, **change.changes)
-            # else: a delta for a user not cached yet, without a status: nothing to show.
+            if users is not None and key not in users:
+                continue
+            status = change.merged(result.get(key), is_delta=self.is_delta)
+            if status is not None:
+                result[key] = status
         return result
 
 
