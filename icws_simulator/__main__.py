@@ -13,7 +13,7 @@ import ssl
 import sys
 from typing import TextIO
 
-from .demo import DEMO_STATUSES, run_demos
+from .demo import DEMO_STATUSES, DEMO_WORKGROUP, run_demos
 from .simulator import IcwsSimulator
 from .state import STATION_SWITCHES
 
@@ -47,6 +47,26 @@ with snake_case keys (curl -d '{...}' URL), every key optional unless marked *
   POST /_simulator/status/messages/{status}       message_text, group_tag, is_* flags
   POST /_simulator/status/messages/{status}/remove  take it out of the catalogue
   POST /_simulator/status/settings                version, completion_messages
+  workgroups and activations (as an administrator or a supervisor would)
+  GET  /_simulator/workgroups                     workgroups, members, activations
+  POST /_simulator/workgroups/{workgroup}         members (user ids, or user -> activated),
+                                                  description: create or replace
+  POST /_simulator/workgroups/{workgroup}/remove  delete the workgroup
+  POST /_simulator/workgroups/{workgroup}/members/{user}
+                                                  activated*: (de)activate, joining if need be
+  POST /_simulator/workgroups/{workgroup}/members/{user}/remove
+  POST /_simulator/activations/settings           version, refused_users (403 on their PUT)
+  wallboard statistics (each workgroup's queue)
+  GET  /_simulator/statistics                     each queue and the subscriptions
+  POST /_simulator/statistics/workgroups/{workgroup}
+                                                  agents_total, agents_logged_in,
+                                                  agents_activated, agents_available,
+                                                  values (statistic -> value, null: none),
+                                                  errors (statistic -> code), reset
+  POST /_simulator/statistics/workgroups/{workgroup}/calls/{action}
+                                                  arrive, answer, abandon, hold, resume,
+                                                  complete (count)
+  POST /_simulator/statistics/settings            version, denied_users (error values)
   station
   POST /_simulator/stations/{station}             the fields to change (extension,
                                                   can_be_dialed, ring_always, ...)
@@ -121,6 +141,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--queues", type=int, default=1, help="queues feature version (0: none)"
     )
+    parser.add_argument(
+        "--activations",
+        type=int,
+        default=1,
+        help="activations feature version (0: none)",
+    )
+    parser.add_argument(
+        "--statistics",
+        type=int,
+        default=1,
+        help="statistics feature version (0: none)",
+    )
     parser.add_argument("--server-name", default="CIC01")
     parser.add_argument(
         "--alternate", action="append", default=[], help="alternate host"
@@ -153,8 +185,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="SECONDS",
         help="every SECONDS (default 30): toggle 'can be dialed' or 'ring always' of the "
         "stations sessions are on, move each user with a session to the next of "
-        f"{', '.join(DEMO_STATUSES)}, and play a scene on their queue "
-        "(an answered call held and resumed, a missed call, a call they place, a chat); "
+        f"{', '.join(DEMO_STATUSES)}, play a scene on their queue "
+        "(an answered call held and resumed, a missed call, a call they place, a chat), "
+        f"and switch their activation in {DEMO_WORKGROUP}; meanwhile calls arrive in "
+        "every workgroup's queue and are answered; "
         "without --demo nothing changes unless asked",
     )
     return parser.parse_args(argv)
@@ -179,6 +213,8 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
         messaging_version=args.messaging,
         connection_version=args.connection,
         status_version=args.status,
+        activations_version=args.activations,
+        statistics_version=args.statistics,
         server_name=args.server_name,
         alternate_hosts=args.alternate,
         sse_ping_interval=args.ping_interval,
@@ -218,7 +254,8 @@ async def serve(
                 f"  demo: every {demo_interval:g} s, the stations in use toggle 'can be "
                 f"dialed' or 'ring always', users with a session move to the next of "
                 f"{', '.join(DEMO_STATUSES)}, and a call plays (answered, held and resumed; "
-                f"missed; placed by the user; a chat, in turn)\n"
+                f"missed; placed by the user; a chat, in turn), {DEMO_WORKGROUP} "
+                f"activations switch, and calls move through every workgroup's queue\n"
             )
             demo = asyncio.create_task(run_demos(sim, demo_interval))
         out.flush()

@@ -23,8 +23,10 @@ answers with the state below.
                                                 station_switch (replace, disconnect_first)
 
 Parts of the API in modules of their own (the calls in :mod:`.calls_routes`, the statuses in
-:mod:`.status_http`) add routes with :meth:`ControlApi.add` and parts of the state with
-:meth:`ControlApi.add_snapshot`. ``python -m icws_simulator --help`` and the README list
+:mod:`.status_http`, workgroups and activations in :mod:`.workgroups_http` under
+``/_simulator/workgroups`` and ``/_simulator/activations``, the queues' statistics in
+:mod:`.statistics_http` under ``/_simulator/statistics``) add routes with
+:meth:`ControlApi.add` and parts of the state with :meth:`ControlApi.add_snapshot`. ``python -m icws_simulator --help`` and the README list
 every route; a test keeps both lists complete.
 """
 

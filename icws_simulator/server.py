@@ -45,7 +45,9 @@ from .stations import (
     no_station_info,
     station_info,
 )
+from .statistics_http import StatisticsApi
 from .status_http import StatusApi
+from .workgroups_http import WorkgroupsApi
 
 # The WWW-Authenticate header names "/ICWS/connection" [doc]: serve both spellings.
 PREFIXES: Final = ("/icws", "/ICWS")
@@ -219,6 +221,8 @@ class IcwsApi:
                 state.messaging_version,
                 status=state.status.version,
                 queues=state.queues_version,
+                activations=state.workgroups.version,
+                statistics=state.statistics.version,
             )
         if "version" in include:
             answer["version"] = protocol.server_version()
@@ -265,6 +269,8 @@ class IcwsApi:
             state.messaging_version,
             status=state.status.version,
             queues=state.queues_version,
+            activations=state.workgroups.version,
+            statistics=state.statistics.version,
         )
         return json_response({"featureInfoList": features})
 
@@ -462,6 +468,8 @@ APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (
     IcwsApi,
     StatusApi,
     CallsApi,
+    WorkgroupsApi,
+    StatisticsApi,
 )
 
 

@@ -36,8 +36,10 @@ from .stations import (
     station_delta,
     station_info,
 )
+from .statistics import StatisticsState
 from .status import StatusState
 from .status_data import Until
+from .workgroups import WorkgroupState
 
 DEFAULT_USERS: Mapping[str, str] = MappingProxyType({"jdoe": "secret"})
 DEFAULT_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({"jdoe": "Jane Doe"})
@@ -74,6 +76,8 @@ class SimulatorState(CallControls):
     with ``include=default-workstation`` names) and the feature versions
     (``queues_version`` 0: a server without the queue watch). Calls live in :attr:`calls`
     (``calls.py``); ``ring`` and the other call controls come from :class:`CallControls`.
+    Workgroups and activations live in :attr:`workgroups` (``workgroups.py``), their
+    queues and statistics in :attr:`statistics` (``statistics.py``).
     """
 
     def __init__(
@@ -91,6 +95,8 @@ class SimulatorState(CallControls):
         sse_retry_ms: int | None = 5000,
         session_idle_timeout: float | None = None,
         status_version: int = 1,
+        activations_version: int = 1,
+        statistics_version: int = 1,
     ) -> None:
         """Set up users, directory and behaviour; see :class:`IcwsSimulator`."""
         if sse_ping_interval <= 0:
@@ -138,6 +144,11 @@ class SimulatorState(CallControls):
         self.calls = CallCenter(self)
         # [guess] onPhone follows the calls (docs/icws-protocol.md §9).
         self.calls.on_phone_changed = self.status.set_on_phone
+        # Workgroups, their members' activations (§16), and their queues' statistics (§17).
+        self.workgroups = WorkgroupState(self, version=activations_version)
+        self.statistics = StatisticsState(
+            self, self.workgroups, version=statistics_version
+        )
 
     # ---- read-only views -------------------------------------------------------------
 
