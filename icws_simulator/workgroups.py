@@ -82,8 +82,10 @@ class WorkgroupState:
 
     ``version`` is the ``activations`` feature version the server announces (0: none; the
     routes then answer 404). ``refused_users`` may not change their own activations (their
-    PUT answers 403), as users without the right [guess]. ``on_change`` callbacks hear the
-    key of each workgroup whose configuration changed (the statistics follow it).
+    PUT answers 403), as users without the right [guess]. ``answer_with_set`` false makes
+    an accepted PUT answer 204 without the new set (the docs name the answer's type only).
+    ``on_change`` callbacks hear the key of each workgroup whose configuration changed
+    (the statistics follow it).
     """
 
     def __init__(
@@ -97,6 +99,7 @@ class WorkgroupState:
         self._host = host
         self.version = version
         self.refused_users: set[str] = set()
+        self.answer_with_set = True
         self.on_change: list[Callable[[str], None]] = []
         self._workgroups: dict[str, SimulatedWorkgroup] = {}
         if workgroups is None:

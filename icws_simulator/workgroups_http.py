@@ -133,6 +133,8 @@ class WorkgroupsApi:
                 f"The user is not a member of the workgroup {error.args[0]}.",
                 UNKNOWN_WORKGROUP_ID,
             ) from None
+        if not self.workgroups.answer_with_set:
+            return web.Response(status=204)
         return json_response(answer)
 
     async def watch(

@@ -1,7 +1,8 @@
 """An asyncio client for Genesys PureConnect's web API, ICWS.
 
-A user's session on a CIC server: its station, the users' statuses and the user's calls. No
-Home Assistant import: this package is a library that any asyncio program can use.
+A user's session on a CIC server: its station, the users' statuses, the user's calls, the
+user's workgroup activations and workgroup statistics for a wallboard. No Home Assistant
+import: this package is a library that any asyncio program can use.
 
 Typical use::
 
@@ -16,7 +17,14 @@ Typical use::
             await client.subscribe_user_statuses()    # the session's own user
         if info.supports_queues:
             await client.subscribe_queue()            # the user's calls
+        if info.supports_activations:
+            await client.subscribe_user_activations()   # every workgroup of the user
+        if info.supports_statistics:
+            await client.subscribe_statistics(        # one subscription: every key
+                [StatisticKey.workgroup("inin.workgroup:InteractionsWaiting", "Support")]
+            )
         station, statuses, calls, stale = None, {}, {}, set()
+        activations, values = {}, {}
         async with aclosing(client.messages()) as messages:  # SSE if offered, else polls
             async for message in messages:
                 match message:
@@ -26,6 +34,10 @@ Typical use::
                         statuses = message.apply(statuses)
                     case QueueContentsMessage():
                         calls = message.apply(calls)
+                    case UserActivationMessage():
+                        activations = message.apply(activations)
+                    case StatisticValueMessage():
+                        values = message.apply(values)
                     case SubscriptionRefusedMessage():  # made by the client, see Faults
                         stale.add(message.kind)
 
@@ -36,7 +48,14 @@ Status: ``subscribe_user_statuses``, ``subscribe_status_catalogue``,
 ``subscribe_user_status_access``, ``get_status_catalogue`` (each entry a
 :class:`StatusDefinition`), ``get_user_status_access``, ``get_user_status``,
 ``set_user_status``; status and user ids compare with :func:`id_key`. Calls:
-``subscribe_queue``. Messages: :meth:`~IcwsClient.messages`.
+``subscribe_queue``. Workgroup activation: ``get_user_activations``,
+``set_user_activations`` (only the workgroups given change), ``subscribe_user_activations``
+(:class:`UserActivationMessage`). Statistics: ``subscribe_statistics`` (a
+:class:`StatisticKey` set; a PUT replaces it), ``get_statistic_parameter_values`` (the
+workgroups the user may see); each :class:`StatisticValue` is read by its
+:class:`StatisticValueType` (``None``: the server has no value; an error value carries a
+:class:`StatisticError`), and ``StatisticValue.number(now)`` gives it as a number.
+Messages: :meth:`~IcwsClient.messages`.
 
 Faults: a broken message stream is reopened in the same session and every subscription is
 renewed (full messages follow). A renewal the server refuses (4xx other than 401: say, a
@@ -53,18 +72,21 @@ retried, it could lock the account), :class:`IcwsConnectionError` (network, TLS,
 5xx, no host accepting; retry later; but its :class:`IcwsPlainHttpError` says that the port
 of an ``https://`` address speaks plain HTTP: change the address),
 :class:`IcwsSessionLostError` (log in again), :class:`IcwsResponseError`,
-:class:`IcwsStationError` and :class:`IcwsStatusError` (the server refused the request).
+:class:`IcwsStationError` and :class:`IcwsStatusError` (the server refused the request), and
+:class:`IcwsNotAllowedError` (refused for a right the user lacks, 403).
 
 Secrets (password, SIP password, CSRF token, cookie, session id) never appear in ``repr``,
 exception texts, log lines or :meth:`Station.as_dict`; personal data (status notes, forward
 numbers, callers) stays out of ``repr``.
 """
 
+from .activations import UserActivationMessage, UserActivations, workgroup_key
 from .client import IcwsClient
 from .errors import (
     IcwsAuthenticationError,
     IcwsConnectionError,
     IcwsError,
+    IcwsNotAllowedError,
     IcwsPlainHttpError,
     IcwsResponseError,
     IcwsSessionLostError,
@@ -95,6 +117,21 @@ from .station import (
     StationSettings,
     WorkstationSettings,
 )
+from .statistics import (
+    CURRENT_PERIOD,
+    CURRENT_SHIFT,
+    INTERVAL_PARAMETER,
+    WORKGROUP_PARAMETER,
+    FiniteDuration,
+    ParameterValue,
+    ParameterValues,
+    StatisticError,
+    StatisticKey,
+    StatisticValue,
+    StatisticValueChange,
+    StatisticValueMessage,
+    StatisticValueType,
+)
 from .status import (
     StatusCatalogueMessage,
     StatusDefinition,
@@ -109,14 +146,20 @@ from .subscriptions import SubscriptionKind, SubscriptionRefusedMessage
 from .url import server_url
 
 __all__ = [
+    "CURRENT_PERIOD",
+    "CURRENT_SHIFT",
     "DEFAULT_QUEUE_ATTRIBUTES",
+    "INTERVAL_PARAMETER",
+    "WORKGROUP_PARAMETER",
     "CallDirection",
     "ConnectionState",
     "ConnectionStateMessage",
+    "FiniteDuration",
     "IcwsAuthenticationError",
     "IcwsClient",
     "IcwsConnectionError",
     "IcwsError",
+    "IcwsNotAllowedError",
     "IcwsPlainHttpError",
     "IcwsResponseError",
     "IcwsSessionLostError",
@@ -130,6 +173,8 @@ __all__ = [
     "LoginInfo",
     "MediaType",
     "Message",
+    "ParameterValue",
+    "ParameterValues",
     "QueueContentsMessage",
     "RemoteNumberSettings",
     "RemoteWorkstationSettings",
@@ -142,10 +187,18 @@ __all__ = [
     "StationSetting",
     "StationSettings",
     "StationlessSettings",
+    "StatisticError",
+    "StatisticKey",
+    "StatisticValue",
+    "StatisticValueChange",
+    "StatisticValueMessage",
+    "StatisticValueType",
     "StatusCatalogueMessage",
     "StatusDefinition",
     "SubscriptionKind",
     "SubscriptionRefusedMessage",
+    "UserActivationMessage",
+    "UserActivations",
     "UserStatus",
     "UserStatusAccessChange",
     "UserStatusAccessMessage",
@@ -154,4 +207,5 @@ __all__ = [
     "WorkstationSettings",
     "id_key",
     "server_url",
+    "workgroup_key",
 ]

@@ -112,3 +112,11 @@ class IcwsStatusError(IcwsResponseError):
         """Say why the status was refused."""
         super().__init__(message, status=status, error_id=error_id)
         self.reason = reason
+
+
+class IcwsNotAllowedError(IcwsResponseError):
+    """The server refused because the user lacks the right (403).
+
+    Such as changing workgroup activations or listing statistics without the right: asking
+    again changes nothing until an administrator grants it.
+    """

@@ -133,6 +133,7 @@ class Session:
         what: str,
         body: Mapping[str, Any] | None = None,
         csrf: bool = True,
+        query: Mapping[str, str] | None = None,
     ) -> Response:
         """Send a call inside the session and return any answer but a 401, which ends it."""
         credentials = self._require(what)
@@ -140,9 +141,10 @@ class Session:
         if csrf:
             headers[CSRF_HEADER] = credentials.csrf_token
         segments = path if isinstance(path, tuple) else tuple(path.split("/"))
+        url = self.url.joinpath("icws", credentials.session_id, *segments)
         response = await self._transport.request(
             method,
-            self.url.joinpath("icws", credentials.session_id, *segments),
+            url.with_query(query) if query else url,
             what=what,
             headers=headers,
             body=body,
@@ -161,9 +163,12 @@ class Session:
         body: Mapping[str, Any] | None = None,
         expected: Collection[int] = (200,),
         csrf: bool = True,
+        query: Mapping[str, str] | None = None,
     ) -> Response:
         """Send a call; an answer other than ``expected`` raises the matching error."""
-        response = await self.send(method, path, what=what, body=body, csrf=csrf)
+        response = await self.send(
+            method, path, what=what, body=body, csrf=csrf, query=query
+        )
         if response.status not in expected:
             raise error_for(what, response)
         return response
