@@ -66,7 +66,8 @@ with snake_case keys (curl -d '{...}' URL), every key optional unless marked *
   POST /_simulator/statistics/workgroups/{workgroup}/calls/{action}
                                                   arrive, answer, abandon, hold, resume,
                                                   complete (count)
-  POST /_simulator/statistics/settings            version, denied_users (error values)
+  POST /_simulator/statistics/settings            version, denied_users (error values),
+                                                  max_results (the query's cap)
   station
   POST /_simulator/stations/{station}             the fields to change (extension,
                                                   can_be_dialed, ring_always, ...)

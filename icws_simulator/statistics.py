@@ -234,8 +234,10 @@ class StatisticsState:
     ``version`` is the ``statistics`` feature version the server announces (0: none; the
     routes then answer 404). ``denied_users`` may not see workgroup statistics: the query
     lists no workgroup for them and every value they subscribe is an error value
-    [guess: the vendor names error values the in-band failure of a key]. ``clock`` gives
-    the times calls enter a state; tests may replace it.
+    [guess: the vendor names error values the in-band failure of a key]. ``max_results``
+    caps how many values the query lists whatever the client asks (None: no cap), as a
+    server's own limits may [guess]. ``clock`` gives the times calls enter a state; tests
+    may replace it.
     """
 
     def __init__(
@@ -252,6 +254,7 @@ class StatisticsState:
         self.version = version
         self.clock = clock
         self.denied_users: set[str] = set()
+        self.max_results: int | None = None
         self._queues: dict[str, WorkgroupQueue] = {}
         workgroups.on_change.append(self.refresh)
 
@@ -485,8 +488,9 @@ class StatisticsState:
         if text_filter:
             values = [v for v in values if text_filter.casefold() in v[0].casefold()]
         total = len(values)
-        if max_to_return is not None:
-            values = values[:max_to_return]
+        for limit in (max_to_return, self.max_results):
+            if limit is not None:
+                values = values[:limit]
         return {
             "totalResultsAvailable": total,
             "parameterValues": [

@@ -166,13 +166,20 @@ class StatisticsControl:
     async def settings(
         self, _request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
-        """``POST /_simulator/statistics/settings``: version, denied_users (replaces)."""
+        """``POST /_simulator/statistics/settings``: version, denied_users, max_results."""
         statistics = self.statistics
         if "version" in body:
             version = body["version"]
             if not isinstance(version, int) or isinstance(version, bool):
                 raise TypeError("version must be a whole number")
             statistics.version = version
+        if "max_results" in body:
+            limit = body["max_results"]
+            if limit is not None and (
+                not isinstance(limit, int) or isinstance(limit, bool) or limit < 0
+            ):
+                raise TypeError("max_results must be a whole number or null")
+            statistics.max_results = limit
         if "denied_users" in body:
             users = body["denied_users"]
             if not isinstance(users, list) or not all(

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import homeassistant.components
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
@@ -206,6 +207,31 @@ async def _check_diagnostics(
     assert not {value for value in personal if value in text}
 
 
+async def _check_workgroup_devices(
+    hass: HomeAssistant, entry: MockConfigEntry, **_: Any
+) -> None:
+    """A wallboard workgroup added while the entry runs gets a device; removed, it goes."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "workgroup"), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"workgroup": "Support"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    (subentry_id,) = entry.subentries
+    registry = dr.async_get(hass)
+
+    def devices() -> int:
+        return len(dr.async_entries_for_config_entry(registry, entry.entry_id))
+
+    assert devices() == 2
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    assert devices() == 1
+
+
 type Check = Callable[..., Coroutine[Any, Any, None] | None]
 CHECKS: dict[str, Check] = {
     "action-exceptions": _check_exception_translations,
@@ -217,6 +243,7 @@ CHECKS: dict[str, Check] = {
     "config-flow": _check_flows,
     "devices": _check_entry,
     "diagnostics": _check_diagnostics,
+    "dynamic-devices": _check_workgroup_devices,
     "entity-translations": _check_entity_translations,
     "entity-unique-id": _check_entry,
     "exception-translations": _check_exception_translations,
@@ -226,6 +253,7 @@ CHECKS: dict[str, Check] = {
     "reauthentication-flow": _check_flows,
     "reconfiguration-flow": _check_flows,
     "runtime-data": _check_entry,
+    "stale-devices": _check_workgroup_devices,
 }
 
 

@@ -15,8 +15,9 @@ import json
 from pathlib import Path
 import re
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.selector import SelectSelector
@@ -86,12 +87,38 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((kw.value for kw in call.keywords if kw.arg == name), None)
 
 
+def _subentry_types() -> dict[str, str]:
+    """Return each subentry flow class's name with the subentry type it adds."""
+    flow = _module("config_flow").IcwsStationConfigFlow
+    # The integration offers the same types whatever the entry.
+    offered = flow.async_get_supported_subentry_types(cast("ConfigEntry", None))
+    return {
+        handler.__name__: subentry_type for subentry_type, handler in offered.items()
+    }
+
+
 def _flow(cls: ast.ClassDef | None) -> str:
+    """Return the section of a flow's strings: config, options or a subentry type's."""
     bases = {_name(base) for base in cls.bases} if cls else set()
     if "ConfigFlow" in bases:
         return "config"
+    if "ConfigSubentryFlow" in bases:
+        assert cls is not None
+        return f"config_subentries.{_subentry_types()[cls.name]}"
     assert bases & {"OptionsFlow", "OptionsFlowWithReload"}, bases
     return "options"
+
+
+def _in_subentry_flow(cls: ast.ClassDef | None) -> bool:
+    return cls is not None and "ConfigSubentryFlow" in {_name(b) for b in cls.bases}
+
+
+def _section(path: str) -> Any:
+    """Return the strings at a dotted path (``config_subentries.workgroup.step``)."""
+    found: Any = STRINGS
+    for part in path.split("."):
+        found = found.get(part, {})
+    return found
 
 
 def _used() -> dict[str, set[str]]:
@@ -117,9 +144,11 @@ def _used() -> dict[str, set[str]]:
         if (step := _keyword(call, "step_id")) is not None:
             use(f"{_flow(cls)}.step", _constants(step))
         if name == "async_abort" and (reason := _keyword(call, "reason")) is not None:
-            use("config.abort", _constants(reason))
+            flow = _flow(cls) if _in_subentry_flow(cls) else "config"
+            use(f"{flow}.abort", _constants(reason))
         if name == "_ValidationError" and call.args:
-            use("error", _constants(call.args[0]))
+            flow = f"{_flow(cls)}." if _in_subentry_flow(cls) else ""
+            use(f"{flow}error", _constants(call.args[0]))
         if name == "_raise_issue" and call.args:
             use("issues", _constants(call.args[0]))
         if name in IMPLIED_ABORTS:
@@ -203,6 +232,23 @@ def test_flow_steps_errors_and_aborts() -> None:
     assert set(STRINGS["options"]["error"]) <= used["error"]
 
 
+def test_subentry_flows() -> None:
+    """Each subentry type's steps, aborts and errors are those its flow uses."""
+    used = _used()
+    types = set(_subentry_types().values())
+    assert set(STRINGS.get("config_subentries", {})) == types
+    for subentry_type in types:
+        flow = f"config_subentries.{subentry_type}"
+        strings = _section(flow)
+        assert set(strings["step"]) == used[f"{flow}.step"], subentry_type
+        assert set(strings.get("abort", {})) == used.get(f"{flow}.abort", set())
+        # Form errors: those the flow's class raises, and any it sets by key.
+        raised = used.get(f"{flow}.error", set())
+        assert raised <= set(strings.get("error", {})), subentry_type
+        assert set(strings["initiate_flow"]) == {"user"}
+        assert strings["entry_type"]
+
+
 def test_exceptions_and_issues() -> None:
     used = _used()
     assert set(STRINGS.get("exceptions", {})) == used.get("exceptions", set())
@@ -266,7 +312,7 @@ def test_icons_are_for_what_exists() -> None:
             strings = STRINGS["entity"].get(platform, {}).get(key)
             assert strings is not None, f"{platform}.{key}"
             states = set(strings.get("state", {}))
-            if platform == Platform.BINARY_SENSOR:
+            if platform in {Platform.BINARY_SENSOR, Platform.SWITCH}:
                 states |= {"on", "off"}  # translated by Home Assistant itself
             assert set(entity_icons.get("state", {})) <= states, f"{platform}.{key}"
             attributes = strings.get("state_attributes", {})
@@ -311,7 +357,7 @@ def test_static_placeholders_are_provided() -> None:
         else:
             provided = {k.value for k in given.keys if isinstance(k, ast.Constant)}
         for step_id in _constants(step):
-            texts = dict(_strings(STRINGS[_flow(cls)]["step"][step_id]))
+            texts = dict(_strings(_section(f"{_flow(cls)}.step")[step_id]))
             needed = {
                 n for text in texts.values() for n in re.findall(r"\{(\w+)\}", text)
             }

@@ -12,6 +12,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .activations import ActivationsCoordinator
 from .calls import CallsCoordinator
 from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE, DOMAIN
 from .coordinator import IcwsSubentryCoordinator
@@ -23,12 +24,14 @@ from .services import async_setup_services
 from .session import IcwsSession
 from .station import StationCoordinator
 from .status import StatusCoordinator
+from .wallboard import WallboardCoordinator
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.EVENT,
     Platform.SELECT,
     Platform.SENSOR,
+    Platform.SWITCH,
 ]
 
 # Set up from config entries only; a YAML block for the domain gets a clear error.
@@ -50,6 +53,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
         station=StationCoordinator(hass, entry, session),
         status=status,
         calls=CallsCoordinator(hass, entry, session, status),
+        activations=ActivationsCoordinator(hass, entry, session),
+        wallboard=WallboardCoordinator(hass, entry, session),
     )
     await session.async_start(runtime_data.coordinators)
     entry.runtime_data = runtime_data

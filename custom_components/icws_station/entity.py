@@ -86,7 +86,6 @@ def subentry_device_info(
     The entry's device is registered at setup (``async_setup_entry``), so it is there to
     link to before any entity is added.
     """
-    parent = (DOMAIN, str(coordinator.config_entry.unique_id))
     info = DeviceInfo(
         identifiers={(DOMAIN, subentry.subentry_id)},
         entry_type=DeviceEntryType.SERVICE,
@@ -95,10 +94,28 @@ def subentry_device_info(
         model=model,
     )
     if not _LINK_BY_ID:
+        parent = (DOMAIN, str(coordinator.config_entry.unique_id))
         info["via_device"] = parent  # type: ignore[typeddict-unknown-key]
-    elif device := dr.async_get(coordinator.hass).async_get_device({parent}):
+    elif device := _entry_device(coordinator):
         info["via_device_id"] = device.id
     return info
+
+
+def _entry_device(coordinator: IcwsCoordinator[Any]) -> dr.DeviceEntry | None:
+    """Return the entry's device from the registry.
+
+    Identifiers are unique per config entry from 2026.10 on, which looks them up by entry
+    (``async_get_device`` reports itself deprecated there); older releases search all.
+    """
+    registry = dr.async_get(coordinator.hass)
+    identifier = (DOMAIN, str(coordinator.config_entry.unique_id))
+    by_entry = getattr(registry, "async_get_device_by_identifier", None)
+    if by_entry is not None:
+        device: dr.DeviceEntry | None = by_entry(
+            identifier, coordinator.config_entry.entry_id
+        )
+        return device
+    return registry.async_get_device({identifier})
 
 
 class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[CoordinatorT]):

@@ -7,11 +7,13 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
+from .activations import ActivationsCoordinator
 from .calls import CallsCoordinator
 from .coordinator import IcwsCoordinator
 from .session import IcwsSession
 from .station import StationCoordinator
 from .status import StatusCoordinator
+from .wallboard import WallboardCoordinator
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,8 @@ class IcwsRuntimeData:
     station: StationCoordinator
     status: StatusCoordinator
     calls: CallsCoordinator
+    activations: ActivationsCoordinator
+    wallboard: WallboardCoordinator
 
     @property
     def coordinators(self) -> tuple[IcwsCoordinator[Any], ...]:
@@ -29,7 +33,13 @@ class IcwsRuntimeData:
 
         The calls come after the status: without the queue watch they follow the status.
         """
-        return (self.station, self.status, self.calls)
+        return (
+            self.station,
+            self.status,
+            self.calls,
+            self.activations,
+            self.wallboard,
+        )
 
 
 type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]

@@ -256,6 +256,10 @@ async def test_parameter_values_query(
     )
     assert filtered["totalResultsAvailable"] == 2
     assert [v["value"] for v in filtered["parameterValues"]] == ["Support"]
+    sim.statistics.max_results = 2
+    _, capped = await call(http, session, "POST", QUERY, {"parameterTypeId": WORKGROUP})
+    assert capped["totalResultsAvailable"] == 3
+    assert len(capped["parameterValues"]) == 2
     _, intervals = await call(
         http, session, "POST", QUERY, {"parameterTypeId": INTERVAL}
     )
@@ -379,10 +383,13 @@ async def test_queue_moves_and_control_routes(
         ("statistics/settings", {"version": "x"}, 400),
         ("statistics/settings", {"denied_users": "jdoe"}, 400),
         ("statistics/settings", {"denied_users": ["nobody"]}, 404),
+        ("statistics/settings", {"max_results": -1}, 400),
     ):
         assert (await control(http, sim, path, body))[0] == expected, path
     status, snapshot = await control(http, sim, "statistics/settings", {"version": 0})
     assert snapshot["version"] == 0
+    await control(http, sim, "statistics/settings", {"max_results": 1})
+    assert sim.statistics.max_results == 1
 
 
 async def test_a_removed_workgroup_gets_error_values(
