@@ -15,6 +15,7 @@ MODULES: Final = (
     "bench.latency",
     "bench.calls",
     "bench.presence",
+    "bench.contact_centre",
     "bench.process",
     "bench.load",
     "bench.faults",

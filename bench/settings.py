@@ -42,6 +42,8 @@ class Sizes:
     storm_entries: int = 100
     process_changes: int = 300
     process_gap: float = 0.02
+    wallboard_workgroups: int = 50
+    wallboard_idle: float = 10.0  # seconds of a quiet wallboard, counting requests
 
 
 QUICK: Final = Sizes(
@@ -64,4 +66,5 @@ QUICK: Final = Sizes(
     idle_window=7.0,
     storm_entries=100,
     process_changes=100,
+    wallboard_idle=3.0,
 )
