@@ -516,6 +516,34 @@ async def test_a_changed_set_the_server_refuses_is_put_again_later(
     await wait_for_state(hass, WAITING, "0")
 
 
+async def test_a_workgroup_added_during_an_outage_is_watched_once_it_is_over(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    subentries: list[ConfigSubentryData],
+    one_session: None,
+) -> None:
+    """The session lives on through the outage; the client alone would renew the old set."""
+    simulator.set_outage("refuse")
+    await wait_for_state(hass, "binary_sensor.jane_doe_cic01_server_connection", "off")
+    workgroup = subentries[1]
+    hass.config_entries.async_add_subentry(
+        init_integration,
+        ConfigSubentry(
+            data=MappingProxyType(dict(workgroup["data"])),
+            subentry_type=workgroup["subentry_type"],
+            title=workgroup["title"],
+            unique_id=workgroup["unique_id"],
+        ),
+    )
+    await hass.async_block_till_done()
+    assert subscribed_keys(simulator) == 0
+
+    simulator.set_outage(None)
+    await wait_for_state(hass, SALES_WAITING, "0")
+    assert subscribed_keys(simulator) == len(STATISTICS)
+
+
 async def test_no_wallboard_without_the_feature(
     hass: HomeAssistant, simulator: IcwsSimulator, mock_config_entry: MockConfigEntry
 ) -> None:

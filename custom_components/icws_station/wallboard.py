@@ -130,6 +130,8 @@ class WallboardCoordinator(IcwsSubentryCoordinator[Values]):
         self._value_listeners: dict[Target, CALLBACK_TYPE] = {}
         self._errors: dict[StatisticKey, StatisticError] = {}
         self._retry: CALLBACK_TYPE | None = None
+        # The key set changed and the session has not taken it yet.
+        self._pending = False
         self._index()
         entry.async_on_unload(self._cancel_retry)
 
@@ -157,6 +159,7 @@ class WallboardCoordinator(IcwsSubentryCoordinator[Values]):
         self.ready = True
         if self.supported:
             await client.subscribe_statistics(self._targets)
+            self._pending = False
 
     @override
     async def _async_read(self, client: IcwsClient) -> Values:
@@ -177,11 +180,14 @@ class WallboardCoordinator(IcwsSubentryCoordinator[Values]):
     async def _async_resubscribe(self) -> None:
         """PUT the whole key set in the live session; retry later if that fails.
 
-        Without a live session nothing is sent: the next session subscribes the set.
+        Without a live session nothing is sent now: the set is PUT once the session is
+        live again (the client's own renewal after the gap would renew the old set), or
+        by the next session.
         """
         self._cancel_retry()
         if not self.supported:
             return
+        self._pending = True
         try:
             client = self.session.live_client()
             await client.subscribe_statistics(self._targets)
@@ -195,6 +201,18 @@ class WallboardCoordinator(IcwsSubentryCoordinator[Values]):
                 RETRY_DELAY,
             )
             self._retry_later()
+            return
+        self._pending = False
+
+    @override
+    @callback
+    def async_session_changed(self) -> None:
+        """Also PUT a key set that changed while the session was not live."""
+        super().async_session_changed()
+        if self._pending and self.session.live:
+            self.config_entry.async_create_background_task(
+                self.hass, self._async_resubscribe(), "icws_station wallboard keys"
+            )
 
     @callback
     def _retry_later(self) -> None:
@@ -239,6 +257,11 @@ class WallboardCoordinator(IcwsSubentryCoordinator[Values]):
             if target is None:
                 continue  # a key of a set this session no longer watches
             self._note_error(change.key, change.value)
+            if (
+                change.value is not None
+                and change.value.error is StatisticError.STATISTIC_PROVIDER_TOO_BUSY
+            ):
+                self._retry_later()
             reading = Reading(change.value)
             if self._values.get(change.key) != reading:
                 self._values[change.key] = reading
@@ -270,8 +293,6 @@ class WallboardCoordinator(IcwsSubentryCoordinator[Values]):
             workgroup,
             error.name.lower(),
         )
-        if error is StatisticError.STATISTIC_PROVIDER_TOO_BUSY:
-            self._retry_later()
 
     def diagnostics(self) -> dict[str, Any]:
         """Describe the wallboard for diagnostics: counts only."""
