@@ -386,7 +386,7 @@ async def test_add_through_the_frontend(
 
             # The status select, among the device's controls, open on the statuses the
             # user may pick.
-            select_name = STRINGS["entity"]["select"]["status"]["name"]
+            select_name = STRINGS["entity"]["select"]["set_status"]["name"]
             status_row = device_page.locator("hui-select-entity-row").filter(
                 has=page.get_by_text(select_name, exact=True)
             )
