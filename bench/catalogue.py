@@ -17,6 +17,7 @@ MODULES: Final = (
     "bench.call_control",
     "bench.presence",
     "bench.colleagues",
+    "bench.contact_centre",
     "bench.process",
     "bench.load",
     "bench.faults",

@@ -46,6 +46,8 @@ class Sizes:
     colleague_changes: int = 500
     colleague_setups: int = 3
     colleague_idle: float = 60.0  # seconds an entry with its colleagues is left idle
+    wallboard_workgroups: int = 50
+    wallboard_idle: float = 10.0  # seconds of a quiet wallboard, counting requests
 
 
 QUICK: Final = Sizes(
@@ -72,4 +74,5 @@ QUICK: Final = Sizes(
     colleague_changes=100,
     colleague_setups=1,
     colleague_idle=7.0,
+    wallboard_idle=3.0,
 )

@@ -3,7 +3,8 @@
 It speaks the ICWS web API as ``docs/icws-protocol.md`` describes it (login, features,
 messages by short polling or server-sent events, the station subscription and the session's
 station connection, the user's status, the user's queue with call control and new calls,
-voicemail waiting) and lets a test make the server misbehave on purpose.
+voicemail waiting, colleagues' statuses, workgroup activation and the queues' statistics)
+and lets a test make the server misbehave on purpose.
 
 In a test (same event loop)::
 
@@ -16,6 +17,8 @@ In a test (same event loop)::
     sim.status.revoke_access("jdoe", "At Lunch")    # access-list watchers are told
     call = sim.ring("jdoe", "Ada Lovelace", "+1 555 0100")  # the client may pick it up
     sim.voicemail.set_count("jdoe", 2)     # voicemail watchers are told
+    sim.workgroups.set_member("Sales", "jdoe", True)  # a supervisor activates jdoe
+    sim.statistics.calls("Support", "arrive")       # a call waits; wallboards are told
     sim.set_outage("cut")                  # requests processed, answers lost
     sim.set_outage(None)                   # the network works again
     assert sim.live_sessions("jdoe") == 1  # sessions live on through outages
@@ -34,6 +37,7 @@ from .sessions import SimSession
 from .simulator import IcwsSimulator
 from .state import LoginRefusal
 from .stations import SimulatedStation, StationChanges, default_stations
+from .statistics import StatisticsState, WorkgroupQueue
 from .status import StatusState
 from .status_data import (
     SimulatedStatusMessage,
@@ -41,6 +45,7 @@ from .status_data import (
     Until,
     default_status_messages,
 )
+from .workgroups import SimulatedWorkgroup, WorkgroupState
 
 __all__ = [
     "IcwsSimulator",
@@ -49,9 +54,13 @@ __all__ = [
     "SimulatedStation",
     "SimulatedStatusMessage",
     "SimulatedUserStatus",
+    "SimulatedWorkgroup",
     "StationChanges",
+    "StatisticsState",
     "StatusState",
     "Until",
+    "WorkgroupQueue",
+    "WorkgroupState",
     "default_stations",
     "default_status_messages",
 ]

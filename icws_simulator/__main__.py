@@ -13,7 +13,7 @@ import ssl
 import sys
 from typing import TextIO
 
-from .demo import DEMO_STATUSES, run_demos
+from .demo import DEMO_STATUSES, DEMO_WORKGROUP, run_demos
 from .directory import generated_users
 from .simulator import IcwsSimulator
 from .state import DEFAULT_DISPLAY_NAMES, DEFAULT_USERS, STATION_SWITCHES
@@ -60,6 +60,27 @@ with snake_case keys (curl -d '{...}' URL), every key optional unless marked *
   GET  /_simulator/directory                      how many users; private ones, supervisors
   POST /_simulator/directory/users/{user}         private (nobody else sees the status),
                                                   supervisor (sets others' statuses)
+  workgroups and activations (as an administrator or a supervisor would)
+  GET  /_simulator/workgroups                     workgroups, members, activations
+  POST /_simulator/workgroups/{workgroup}         members (user ids, or user -> activated),
+                                                  description: create or replace
+  POST /_simulator/workgroups/{workgroup}/remove  delete the workgroup
+  POST /_simulator/workgroups/{workgroup}/members/{user}
+                                                  activated*: (de)activate, joining if need be
+  POST /_simulator/workgroups/{workgroup}/members/{user}/remove
+  POST /_simulator/activations/settings           version, refused_users (403 on their PUT)
+  wallboard statistics (each workgroup's queue)
+  GET  /_simulator/statistics                     each queue and the subscriptions
+  POST /_simulator/statistics/workgroups/{workgroup}
+                                                  agents_total, agents_logged_in,
+                                                  agents_activated, agents_available,
+                                                  values (statistic -> value, null: none),
+                                                  errors (statistic -> code), reset
+  POST /_simulator/statistics/workgroups/{workgroup}/calls/{action}
+                                                  arrive, answer, abandon, hold, resume,
+                                                  complete (count)
+  POST /_simulator/statistics/settings            version, denied_users (error values),
+                                                  max_results (the query's cap)
   station
   POST /_simulator/stations/{station}             the fields to change (extension,
                                                   can_be_dialed, ring_always, ...)
@@ -143,6 +164,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--queues", type=int, default=1, help="queues feature version (0: none)"
     )
+    parser.add_argument(
+        "--activations",
+        type=int,
+        default=1,
+        help="activations feature version (0: none)",
+    )
+    parser.add_argument(
+        "--statistics",
+        type=int,
+        default=1,
+        help="statistics feature version (0: none)",
+    )
     parser.add_argument("--server-name", default="CIC01")
     parser.add_argument(
         "--alternate", action="append", default=[], help="alternate host"
@@ -175,11 +208,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="SECONDS",
         help="every SECONDS (default 30): toggle 'can be dialed' or 'ring always' of the "
         "stations sessions are on, move each user with a session to the next of "
-        f"{', '.join(DEMO_STATUSES)}, and play a scene on their queue "
+        f"{', '.join(DEMO_STATUSES)}, play a scene on their queue "
         "(an answered call held and resumed, a missed call that leaves a voicemail, a "
-        "call they place, a chat); a few users without a session (colleagues, see "
-        "--users) change status and take a call; without --demo nothing changes unless "
-        "asked",
+        "call they place, a chat), "
+        f"and switch their activation in {DEMO_WORKGROUP}; a few users without a session "
+        "(colleagues, see --users) change status and take a call; meanwhile calls arrive "
+        "in every workgroup's queue and are answered; "
+        "without --demo nothing changes unless asked",
     )
     return parser.parse_args(argv)
 
@@ -209,6 +244,8 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
         messaging_version=args.messaging,
         connection_version=args.connection,
         status_version=args.status,
+        activations_version=args.activations,
+        statistics_version=args.statistics,
         server_name=args.server_name,
         alternate_hosts=args.alternate,
         sse_ping_interval=args.ping_interval,
@@ -250,8 +287,9 @@ async def serve(
                 f"  demo: every {demo_interval:g} s, the stations in use toggle 'can be "
                 f"dialed' or 'ring always', users with a session move to the next of "
                 f"{', '.join(DEMO_STATUSES)}, and a call plays (answered, held and resumed; "
-                f"missed, with a voicemail; placed by the user; a chat, in turn); a few "
-                f"colleagues change status and take a call\n"
+                f"missed, with a voicemail; placed by the user; a chat, in turn), "
+                f"{DEMO_WORKGROUP} activations switch, a few colleagues change status and "
+                f"take a call, and calls move through every workgroup's queue\n"
             )
             demo = asyncio.create_task(run_demos(sim, demo_interval))
         out.flush()

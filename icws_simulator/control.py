@@ -27,8 +27,11 @@ Parts of the API in modules of their own (the calls in :mod:`.calls_routes`, the
 :mod:`.status_http`, the voicemail in :mod:`.voicemail_http`: ``POST
 /_simulator/voicemail/users/{user}`` with ``count``, ``POST /_simulator/voicemail/settings``
 with ``offered``, ``state`` and ``error``; the user list and its rights in
-:mod:`.directory_http`) add routes with :meth:`ControlApi.add` and parts of the state with
-:meth:`ControlApi.add_snapshot`. ``python -m icws_simulator --help`` and the README list
+:mod:`.directory_http`; workgroups and activations in :mod:`.workgroups_http` under
+``/_simulator/workgroups`` and ``/_simulator/activations``, the queues' statistics in
+:mod:`.statistics_http` under ``/_simulator/statistics``) add routes with
+:meth:`ControlApi.add` and parts of the state with :meth:`ControlApi.add_snapshot`.
+``python -m icws_simulator --help`` and the README list
 every route; a test keeps both lists complete.
 """
 

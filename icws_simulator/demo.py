@@ -1,6 +1,7 @@
-"""The demo (``--demo``): stations and statuses change, calls come and go, voicemails wait.
+"""The demo (``--demo``): stations, statuses and activations change, calls come and go.
 
-Colleagues (users without a session, see ``--users``) change status and take calls too.
+Voicemails wait, colleagues (users without a session, see ``--users``) change status and
+take calls, and calls move through every workgroup's queue.
 
 It overrides what a person sets meanwhile, so it runs only when asked.
 """
@@ -142,10 +143,57 @@ async def run_colleague_demo(sim: IcwsSimulator, interval: float) -> None:
         sim.disconnect(call)
 
 
+# What each workgroup's queue does, one step after another: calls arrive and wait, agents
+# answer them, hold and complete them, and now and then a caller gives up.
+_QUEUE_STEPS = (
+    "arrive",
+    "arrive",
+    "answer",
+    "arrive",
+    "hold",
+    "answer",
+    "resume",
+    "abandon",
+    "complete",
+    "arrive",
+    "answer",
+    "complete",
+    "complete",
+)
+# The workgroup whose activation the demo's supervisor turns on and off, in turn.
+DEMO_WORKGROUP = "Sales"
+
+
+async def run_workgroup_demo(sim: IcwsSimulator, interval: float) -> None:
+    """Move calls through every workgroup's queue, and switch activations, until cancelled.
+
+    Every ``interval / 6`` seconds each workgroup's queue takes its next step (calls
+    arrive, are answered, held, resumed, completed, or abandoned), the workgroups a step
+    apart so the wallboard is never all alike. Every ``interval`` seconds a supervisor
+    turns each member with a session on or off in :data:`DEMO_WORKGROUP`.
+    """
+    step = interval / 6
+    for count in itertools.count(1):
+        await asyncio.sleep(step)
+        for offset, workgroup in enumerate(list(sim.workgroups.workgroups.values())):
+            action = _QUEUE_STEPS[(count + offset) % len(_QUEUE_STEPS)]
+            sim.statistics.calls(workgroup.name, action)
+        if count % 6:
+            continue
+        switched = sim.workgroups.find(DEMO_WORKGROUP)
+        if switched is None:
+            continue
+        users = {session.user_id.casefold() for session in sim.sessions.values()}
+        for member, activated in list(switched.members.items()):
+            if member.casefold() in users:
+                sim.workgroups.set_member(switched.name, member, not activated)
+
+
 async def run_demos(sim: IcwsSimulator, interval: float) -> None:
-    """Run the station, call and colleague demos together until cancelled."""
+    """Run the station, call, colleague and workgroup demos together until cancelled."""
     await asyncio.gather(
         run_demo(sim, interval),
         run_call_demo(sim, interval),
         run_colleague_demo(sim, interval),
+        run_workgroup_demo(sim, interval),
     )

@@ -46,8 +46,10 @@ from .stations import (
     SimulatedStation,
     station_info,
 )
+from .statistics_http import StatisticsApi
 from .status_http import StatusApi
 from .voicemail_http import VoicemailApi
+from .workgroups_http import WorkgroupsApi
 
 # The WWW-Authenticate header names "/ICWS/connection" [doc]: serve both spellings.
 PREFIXES: Final = ("/icws", "/ICWS")
@@ -288,6 +290,8 @@ class IcwsApi:
             interactions=state.interactions_version,
             status=state.status.version,
             queues=state.queues_version,
+            activations=state.workgroups.version,
+            statistics=state.statistics.version,
         )
 
     async def version(self, _request: web.Request) -> web.StreamResponse:
@@ -487,6 +491,8 @@ APIS: Final[tuple[Callable[[SimulatorState], Api], ...]] = (
     InteractionsApi,
     VoicemailApi,
     DirectoryApi,
+    WorkgroupsApi,
+    StatisticsApi,
 )
 
 

@@ -33,7 +33,9 @@ class IcwsSimulator(SimulatorState):
     successful login. ``ssl_context`` serves https. ``session_idle_timeout`` (seconds, None:
     never) ends sessions that make no request and hold no event stream that long. See
     :class:`SimulatorState` for the control methods and the attributes tests may change at
-    any time. ``status_version`` 0 makes a server without the status feature.
+    any time. ``status_version`` 0 makes a server without the status feature;
+    ``activations_version`` and ``statistics_version`` 0 one without workgroup activation
+    or statistics.
     """
 
     def __init__(
@@ -54,6 +56,8 @@ class IcwsSimulator(SimulatorState):
         sse_retry_ms: int | None = 5000,
         session_idle_timeout: float | None = None,
         status_version: int = 1,
+        activations_version: int = 1,
+        statistics_version: int = 1,
     ) -> None:
         """Configure the server; nothing listens until :meth:`start`."""
         super().__init__(
@@ -69,6 +73,8 @@ class IcwsSimulator(SimulatorState):
             sse_retry_ms=sse_retry_ms,
             session_idle_timeout=session_idle_timeout,
             status_version=status_version,
+            activations_version=activations_version,
+            statistics_version=statistics_version,
         )
         self.host = host
         self.ssl_context = ssl_context

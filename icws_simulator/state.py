@@ -38,9 +38,11 @@ from .stations import (
     station_delta,
     station_info,
 )
+from .statistics import StatisticsState
 from .status import StatusState
 from .status_data import Until
 from .voicemail import VoicemailState
+from .workgroups import WorkgroupState
 
 DEFAULT_USERS: Mapping[str, str] = MappingProxyType({"jdoe": "secret"})
 DEFAULT_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({"jdoe": "Jane Doe"})
@@ -78,7 +80,9 @@ class SimulatorState(CallControls):
     (``queues_version`` 0: a server without the queue watch; ``interactions_version`` 0:
     one without call control). Calls live in :attr:`calls` (``calls.py``); ``ring`` and the
     other call controls come from :class:`CallControls`. Voicemail counts live in
-    :attr:`voicemail` (``voicemail.py``).
+    :attr:`voicemail` (``voicemail.py``). Workgroups and activations live in
+    :attr:`workgroups` (``workgroups.py``), their queues and statistics in
+    :attr:`statistics` (``statistics.py``).
     """
 
     def __init__(
@@ -96,6 +100,8 @@ class SimulatorState(CallControls):
         sse_retry_ms: int | None = 5000,
         session_idle_timeout: float | None = None,
         status_version: int = 1,
+        activations_version: int = 1,
+        statistics_version: int = 1,
     ) -> None:
         """Set up users, directory and behaviour; see :class:`IcwsSimulator`."""
         if sse_ping_interval <= 0:
@@ -151,6 +157,11 @@ class SimulatorState(CallControls):
         self.calls.on_phone_changed = self.status.set_on_phone
         # Voicemail waiting (docs/icws-protocol.md §18).
         self.voicemail = VoicemailState(self)
+        # Workgroups, their members' activations (§16), and their queues' statistics (§17).
+        self.workgroups = WorkgroupState(self, version=activations_version)
+        self.statistics = StatisticsState(
+            self, self.workgroups, version=statistics_version
+        )
 
     # ---- read-only views -------------------------------------------------------------
 

@@ -52,6 +52,26 @@ async def wait_for_state(
     return state
 
 
+async def wait_for_removal(
+    hass: HomeAssistant, entity_id: str, within: float = WAIT
+) -> None:
+    """Return once the entity's state is gone, failing the test after ``within`` s."""
+    removed = asyncio.Event()
+
+    @callback
+    def changed(event: Event[EventStateChangedData]) -> None:
+        if event.data["new_state"] is None:
+            removed.set()
+
+    unsubscribe = async_track_state_change_event(hass, entity_id, changed)
+    try:
+        if hass.states.get(entity_id) is not None:
+            async with asyncio.timeout(within):
+                await removed.wait()
+    finally:
+        unsubscribe()
+
+
 class StateRecorder:
     """Every state an entity goes through, in order."""
 

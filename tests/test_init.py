@@ -33,10 +33,12 @@ async def test_unload_logs_out_and_leaves_nothing(
     ]
     assert calls[0] == ("DELETE", "connection/station")
     assert calls[-1] == ("DELETE", "connection")
-    # Every subscription ends before the logout.
+    # Every subscription ends before the logout: the station's, the status's, the
+    # queue's and the activations'.
     assert sorted(calls[1:-1]) == [
         ("DELETE", f"messaging/subscriptions/{name}")
         for name in (
+            "activations/users/icws-station-activations",
             "connection/station",
             "queues/icws-station-user-queue",
             "status/status-messages",

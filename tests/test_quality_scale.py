@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import homeassistant.components
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.entity_platform import async_get_platforms
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -276,6 +277,49 @@ async def _check_stale_devices(
     assert all(entity.config_subentry_id is None for entity in entities)
 
 
+async def _check_workgroup_devices(
+    hass: HomeAssistant, entry: MockConfigEntry, **_: Any
+) -> None:
+    """A wallboard workgroup added while the entry runs gets a device; removed, it goes."""
+    registry = dr.async_get(hass)
+
+    def devices() -> int:
+        return len(dr.async_entries_for_config_entry(registry, entry.entry_id))
+
+    before, subentries = devices(), set(entry.subentries)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "workgroup"), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"workgroup": "Support"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    (subentry_id,) = set(entry.subentries) - subentries
+
+    assert devices() == before + 1
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    assert devices() == before
+
+
+async def _check_subentry_devices_appear(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: IcwsSimulator, **_: Any
+) -> None:
+    """Colleagues and wallboard workgroups become devices while the entry runs."""
+    await _check_dynamic_devices(hass, entry, simulator)
+    await _check_workgroup_devices(hass, entry)
+
+
+async def _check_subentry_devices_go(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: IcwsSimulator, **_: Any
+) -> None:
+    """A colleague or a workgroup removed takes its device along."""
+    await _check_stale_devices(hass, entry)
+    await _check_workgroup_devices(hass, entry)
+
+
 type Check = Callable[..., Coroutine[Any, Any, None] | None]
 CHECKS: dict[str, Check] = {
     "action-exceptions": _check_exception_translations,
@@ -285,7 +329,7 @@ CHECKS: dict[str, Check] = {
     "config-flow": _check_flows,
     "devices": _check_entry,
     "diagnostics": _check_diagnostics,
-    "dynamic-devices": _check_dynamic_devices,
+    "dynamic-devices": _check_subentry_devices_appear,
     "entity-translations": _check_entity_translations,
     "entity-unique-id": _check_entry,
     "exception-translations": _check_exception_translations,
@@ -295,7 +339,7 @@ CHECKS: dict[str, Check] = {
     "reauthentication-flow": _check_flows,
     "reconfiguration-flow": _check_flows,
     "runtime-data": _check_entry,
-    "stale-devices": _check_stale_devices,
+    "stale-devices": _check_subentry_devices_go,
 }
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 import re
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import parse_yaml
@@ -28,6 +30,8 @@ from .helpers import wait_for_state
 README = Path(__file__).parents[1] / "README.md"
 MANAGER = "ada.allen"
 STATION_CONNECTED = "binary_sensor.jane_doe_cic01_station_connected"
+LONGEST_WAIT = "sensor.support_longest_wait"
+SALES_SWITCH = "switch.jane_doe_cic01_activated_in_sales"
 
 
 @pytest.fixture
@@ -127,3 +131,72 @@ async def test_manager_back_from_lunch_notifies_once(
     assert [call.data for call in notifications] == [
         {"title": "Ada is back", "message": "Ada Allen is Available."}
     ]
+
+
+async def _add_support(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Put the workgroup Support on the entry's wallboard, as the subentry flow does."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "workgroup"), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"workgroup": "Support"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+
+async def test_red_light_while_a_caller_waits_over_a_minute(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    turned_on = async_mock_service(hass, "light", "turn_on")
+    turned_off = async_mock_service(hass, "light", "turn_off")
+    assert await async_setup_component(
+        hass,
+        AUTOMATION_DOMAIN,
+        {AUTOMATION_DOMAIN: [readme_automation("Support queue red light")]},
+    )
+    await _add_support(hass, init_integration)
+    await wait_for_state(hass, LONGEST_WAIT, "0")
+    await hass.async_block_till_done()
+    off_before = len(turned_off)
+
+    began = dt_util.utcnow() - timedelta(seconds=75)
+    simulator.statistics.clock = lambda: began
+    simulator.statistics.calls("Support", "arrive")
+    await wait_for_state(hass, LONGEST_WAIT, lambda state: int(state.state) > 60)
+    await hass.async_block_till_done()
+    assert [call.data["color_name"] for call in turned_on] == ["red"]
+
+    simulator.statistics.calls("Support", "answer")
+    await wait_for_state(hass, LONGEST_WAIT, "0")
+    await hass.async_block_till_done()
+    assert len(turned_off) == off_before + 1
+
+
+async def test_leaving_the_office_deactivates_sales(
+    hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
+) -> None:
+    office = {"latitude": 52.0, "longitude": 4.0}
+    assert await async_setup_component(
+        hass, "zone", {"zone": [{"name": "Office", "radius": 100, **office}]}
+    )
+    hass.states.async_set("person.jane", "Office", office)
+    simulator.workgroups.set_member("Sales", USERNAME, True)
+    await wait_for_state(hass, SALES_SWITCH, "on")
+    assert await async_setup_component(
+        hass,
+        AUTOMATION_DOMAIN,
+        {
+            AUTOMATION_DOMAIN: [
+                readme_automation("Deactivate Sales when I leave the office")
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+
+    hass.states.async_set(
+        "person.jane", "not_home", {"latitude": 52.1, "longitude": 4.1}
+    )
+
+    await wait_for_state(hass, SALES_SWITCH, "off")
+    assert simulator.workgroups.activations(USERNAME)["Sales"] is False

@@ -93,6 +93,10 @@ def _subentry_types() -> dict[str, str]:
     return {cls.__name__: subentry_type for subentry_type, cls in types.items()}
 
 
+def _in_subentry_flow(cls: ast.ClassDef | None) -> bool:
+    return cls is not None and "ConfigSubentryFlow" in {_name(b) for b in cls.bases}
+
+
 def _flow(cls: ast.ClassDef | None) -> str:
     """Return the section of en.json a flow class's texts are in (dotted)."""
     bases = {_name(base) for base in cls.bases} if cls else set()
@@ -114,17 +118,26 @@ def _section(dotted: str) -> Any:
 
 
 def _form_errors(cls: ast.ClassDef) -> set[str]:
-    """Return the errors a flow class sets with ``errors[field] = ...``."""
-    return {
-        constant
-        for node in ast.walk(cls)
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Subscript)
-        and isinstance(target.value, ast.Name)
-        and target.value.id == "errors"
-        for constant in _constants(node.value)
-    }
+    """Return the errors a flow class sets: ``errors[field] = ...`` or ``errors = {...}``."""
+    found: set[str] = set()
+    for node in ast.walk(cls):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "errors"
+            ):
+                found |= _constants(node.value)
+            elif (
+                isinstance(target, ast.Name)
+                and target.id == "errors"
+                and isinstance(node.value, ast.Dict)
+            ):
+                for value in node.value.values:
+                    found |= _constants(value)
+    return found
 
 
 def _used() -> dict[str, set[str]]:
@@ -156,7 +169,8 @@ def _used() -> dict[str, set[str]]:
                 _constants(reason),
             )
         if name == "_ValidationError" and call.args:
-            use("error", _constants(call.args[0]))
+            flow = f"{_flow(cls)}." if _in_subentry_flow(cls) else ""
+            use(f"{flow}error", _constants(call.args[0]))
         if name == "_raise_issue" and call.args:
             use("issues", _constants(call.args[0]))
         if name in IMPLIED_ABORTS:
@@ -321,7 +335,7 @@ def test_icons_are_for_what_exists() -> None:
             strings = STRINGS["entity"].get(platform, {}).get(key)
             assert strings is not None, f"{platform}.{key}"
             states = set(strings.get("state", {}))
-            if platform == Platform.BINARY_SENSOR:
+            if platform in {Platform.BINARY_SENSOR, Platform.SWITCH}:
                 states |= {"on", "off"}  # translated by Home Assistant itself
             assert set(entity_icons.get("state", {})) <= states, f"{platform}.{key}"
             attributes = strings.get("state_attributes", {})

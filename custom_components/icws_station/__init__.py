@@ -12,6 +12,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .activations import ActivationsCoordinator
 from .calls import CallsCoordinator
 from .colleagues import ColleaguesCoordinator
 from .const import CONF_POLL_INTERVAL, CONF_RETRIEVAL_MODE, DOMAIN
@@ -25,6 +26,7 @@ from .session import IcwsSession
 from .station import StationCoordinator
 from .status import StatusCoordinator
 from .voicemail import VoicemailCoordinator
+from .wallboard import WallboardCoordinator
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -32,6 +34,7 @@ PLATFORMS = [
     Platform.EVENT,
     Platform.SELECT,
     Platform.SENSOR,
+    Platform.SWITCH,
 ]
 
 # Set up from config entries only; a YAML block for the domain gets a clear error.
@@ -56,6 +59,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: IcwsStationConfigEntry) 
         calls=CallsCoordinator(hass, entry, session, status, station),
         voicemail=VoicemailCoordinator(hass, entry, session),
         colleagues=ColleaguesCoordinator(hass, entry, session, status),
+        activations=ActivationsCoordinator(hass, entry, session),
+        wallboard=WallboardCoordinator(hass, entry, session),
     )
     await session.async_start(runtime_data.coordinators)
     entry.runtime_data = runtime_data

@@ -3,8 +3,9 @@
 A check logs in with a short-lived validation session and always logs it out again, so no
 step leaves a session (or a station logon) behind on the server. The options flow of a
 loaded entry tries a new station in the entry's own session instead: a second session of
-the user would take the station from the first. So does the flow that adds a colleague:
-it asks the loaded entry's live session, and never logs in itself.
+the user would take the station from the first. So do the subentry flows (a colleague to
+watch, a workgroup for the wallboard): they ask the loaded entry's live session, and never
+log in one of their own.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .const import (
     CONF_REMOTE_NUMBER,
     CONF_RETRIEVAL_MODE,
     CONF_STATION_TYPE,
+    CONF_WORKGROUP,
     CONF_WORKSTATION,
     DOMAIN,
 )
@@ -56,10 +58,12 @@ from .icws import (
     IcwsSslError,
     IcwsStationError,
     LoginInfo,
+    ParameterValue,
     RetrievalMode,
     StationSetting,
     id_key,
     server_url,
+    workgroup_key,
 )
 from .models import IcwsStationConfigEntry
 from .session import create_client, create_http_session
@@ -71,6 +75,7 @@ from .station import (
     station_type,
     station_type_key,
 )
+from .wallboard import WORKGROUP_SUBENTRY
 
 if TYPE_CHECKING:
     # Home Assistant's flow helpers are typed with probatio, which ``voluptuous`` resolves
@@ -304,8 +309,11 @@ class IcwsStationConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Return the things added under an entry: colleagues to watch."""
-        return {SUBENTRY_COLLEAGUE: ColleagueSubentryFlow}
+        """Return the things an entry's session watches beside the user's own."""
+        return {
+            SUBENTRY_COLLEAGUE: ColleagueSubentryFlow,
+            WORKGROUP_SUBENTRY: WorkgroupSubentryFlow,
+        }
 
     @override
     async def async_step_user(
@@ -682,3 +690,107 @@ class ColleagueSubentryFlow(ConfigSubentryFlow):
             (user.display_name for user in found if id_key(user.user_id) == key),
             user_id,
         )
+
+
+class WorkgroupSubentryFlow(ConfigSubentryFlow):
+    """Add a workgroup to the wallboard: its queue's statistics, on a device of its own.
+
+    Offers the workgroups the server lists for the user (its parameter-values query), and
+    takes a typed name too, checked against the server: the list may be cut short.
+    """
+
+    def __init__(self) -> None:
+        """Start with no list fetched."""
+        self._listed: tuple[ParameterValue, ...] | None = None
+        self._complete = False
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask which workgroup, from the list or typed, and check it with the server."""
+        entry: IcwsStationConfigEntry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_connected")
+        data = entry.runtime_data
+        if not data.wallboard.supported:
+            return self.async_abort(reason="statistics_not_supported")
+        try:
+            client = data.session.live_client()
+        except IcwsConnectionError:
+            return self.async_abort(reason="not_connected")
+        errors: dict[str, str] = {}
+        try:
+            if self._listed is None:
+                found = await client.get_statistic_parameter_values()
+                if not found.total:
+                    return self.async_abort(reason="no_workgroups")
+                self._listed = found.values
+                self._complete = found.total <= len(found.values)
+            if user_input is not None:
+                workgroup = await self._async_find(client, user_input[CONF_WORKGROUP])
+                key = workgroup_key(workgroup.value)
+                if key in _workgroup_keys(entry):
+                    return self.async_abort(reason="already_configured")
+                return self.async_create_entry(
+                    title=workgroup.display_string,
+                    data={CONF_WORKGROUP: workgroup.value},
+                    unique_id=key,
+                )
+        except _ValidationError as err:
+            errors = err.errors
+        except IcwsError as err:
+            _LOGGER.debug("The server did not list workgroups: %s", err)
+            errors = {_BASE: "cannot_list"}
+        configured = _workgroup_keys(entry)
+        options = [
+            SelectOptionDict(value=value.value, label=value.display_string)
+            for value in self._listed or ()
+            if workgroup_key(value.value) not in configured
+        ]
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_WORKGROUP): SelectSelector(
+                    SelectSelectorConfig(
+                        options=options,
+                        custom_value=True,
+                        sort=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
+    async def _async_find(self, client: IcwsClient, name: str) -> ParameterValue:
+        """Return the listed workgroup of this name (or shown name), ignoring case.
+
+        Not in a list cut short: the server is asked for that name. Raises
+        :class:`_ValidationError` for a workgroup the server does not list for the user.
+        """
+        wanted = workgroup_key(name.strip())
+        listed = self._listed or ()
+        if not self._complete:
+            found = await client.get_statistic_parameter_values(
+                text_filter=name.strip()
+            )
+            listed += found.values
+        for value in listed:
+            if wanted in (
+                workgroup_key(value.value),
+                workgroup_key(value.display_string),
+            ):
+                return value
+        raise _ValidationError("unknown_workgroup", CONF_WORKGROUP)
+
+
+def _workgroup_keys(entry: ConfigEntry) -> set[str]:
+    """Return the keys of the workgroups already on the entry's wallboard."""
+    return {
+        str(subentry.unique_id)
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == WORKGROUP_SUBENTRY
+    }

@@ -22,6 +22,9 @@ CONF_STATION_TAKEN: Final = "station_taken"
 # An option of entries before version 1.2, which the migration drops.
 CONF_POLL_INTERVAL: Final = "poll_interval"
 
+# The data of a wallboard workgroup (a config subentry): the workgroup's name on the server.
+CONF_WORKGROUP: Final = "workgroup"
+
 # Fields of the set_status action.
 ATTR_STATUS: Final = "status"
 ATTR_NOTES: Final = "notes"

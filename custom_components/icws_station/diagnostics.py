@@ -1,6 +1,7 @@
 """Diagnostics: what a maintainer needs to understand a problem, and nothing personal.
 
-Kept: feature versions, modes, timings, counts, and which fields are present. Redacted:
+Kept: feature versions, modes, timings, counts (workgroups, activations, statistics), and
+which fields are present. Redacted:
 secrets, the account, the server's address, remote numbers, the SIP identity, and the
 status's notes and forward number (only whether they are set). Colleagues are counted,
 never named: no id, name or note of theirs. Errors are kept by kind only: the server's
@@ -106,6 +107,10 @@ async def async_get_config_entry_diagnostics(
         }
         if data.colleagues.supported
         else None,
+        "activations": (
+            data.activations.diagnostics() if data.activations.supported else None
+        ),
+        "wallboard": data.wallboard.diagnostics() if data.wallboard.supported else None,
     }
 
 

@@ -87,7 +87,6 @@ def subentry_device_info(
     The entry's device is registered at setup (``async_setup_entry``), so it is there to
     link to before any entity is added.
     """
-    parent = (DOMAIN, str(coordinator.config_entry.unique_id))
     info = DeviceInfo(
         identifiers={(DOMAIN, subentry.subentry_id)},
         entry_type=DeviceEntryType.SERVICE,
@@ -95,29 +94,29 @@ def subentry_device_info(
         manufacturer="Genesys",
         model=model,
     )
-    if not _LINK_BY_ID:  # pragma: no cover - before 2026.8
+    if not _LINK_BY_ID:
+        parent = (DOMAIN, str(coordinator.config_entry.unique_id))
         info["via_device"] = parent  # type: ignore[typeddict-unknown-key]
-    elif device := _entry_device(coordinator, parent):
+    elif device := _entry_device(coordinator):
         info["via_device_id"] = device.id
     return info
 
 
-def _entry_device(
-    coordinator: IcwsCoordinator[Any], identifier: tuple[str, str]
-) -> dr.DeviceEntry | None:
-    """Return the entry's own device.
+def _entry_device(coordinator: IcwsCoordinator[Any]) -> dr.DeviceEntry | None:
+    """Return the entry's device from the registry.
 
-    Found within the entry where Home Assistant can (2026.10 on, where identifiers are
-    unique only within an entry); by its identifier alone on older releases.
+    Identifiers are unique per config entry from 2026.10 on, which looks them up by entry
+    (``async_get_device`` reports itself deprecated there); older releases search all.
     """
     registry = dr.async_get(coordinator.hass)
-    find = getattr(registry, "async_get_device_by_identifier", None)
-    if find is not None:
-        device: dr.DeviceEntry | None = find(
+    identifier = (DOMAIN, str(coordinator.config_entry.unique_id))
+    by_entry = getattr(registry, "async_get_device_by_identifier", None)
+    if by_entry is not None:
+        device: dr.DeviceEntry | None = by_entry(
             identifier, coordinator.config_entry.entry_id
         )
         return device
-    return registry.async_get_device({identifier})  # pragma: no cover - before 2026.10
+    return registry.async_get_device({identifier})
 
 
 class IcwsEntity[CoordinatorT: IcwsCoordinator[Any]](CoordinatorEntity[CoordinatorT]):

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
+from .activations import ActivationsCoordinator
 from .calls import CallsCoordinator
 from .colleagues import ColleaguesCoordinator
 from .coordinator import IcwsCoordinator
@@ -14,6 +15,7 @@ from .session import IcwsSession
 from .station import StationCoordinator
 from .status import StatusCoordinator
 from .voicemail import VoicemailCoordinator
+from .wallboard import WallboardCoordinator
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,8 @@ class IcwsRuntimeData:
     calls: CallsCoordinator
     voicemail: VoicemailCoordinator
     colleagues: ColleaguesCoordinator
+    activations: ActivationsCoordinator
+    wallboard: WallboardCoordinator
 
     @property
     def coordinators(self) -> tuple[IcwsCoordinator[Any], ...]:
@@ -34,7 +38,15 @@ class IcwsRuntimeData:
         The calls and the colleagues come after the status: without the queue watch the
         calls follow the status, and the status subscribes for the colleagues too.
         """
-        return (self.station, self.status, self.calls, self.voicemail, self.colleagues)
+        return (
+            self.station,
+            self.status,
+            self.calls,
+            self.voicemail,
+            self.colleagues,
+            self.activations,
+            self.wallboard,
+        )
 
 
 type IcwsStationConfigEntry = ConfigEntry[IcwsRuntimeData]

@@ -1,10 +1,11 @@
-"""Sensors: the station's fields, the user's status, the call state and the voicemails."""
+"""Sensors: the station, the user's status, the call state, voicemails, the wallboard."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, Final
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -12,10 +13,18 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import (
+    MAX_LENGTH_STATE_STATE,
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfTime,
+)
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
 from .call_tracking import CallState, CallSummary
 from .calls import CallsCoordinator, CallSource
@@ -25,6 +34,7 @@ from .entity import (
     IcwsEntityDescription,
     IcwsSubentryEntity,
     add_subentry_entities,
+    subentry_device_info,
     supported,
 )
 from .icws import Station, StationSetting
@@ -32,6 +42,10 @@ from .models import IcwsStationConfigEntry
 from .station import STATION_TYPES, StationCoordinator, station_type_key
 from .status import StatusCoordinator, StatusData
 from .voicemail import VoicemailCoordinator, VoicemailData
+from .wallboard import STATISTICS, WallboardCoordinator
+
+# How often a running duration (the longest wait) is shown anew while it runs.
+TICK: Final = timedelta(seconds=1)
 
 PARALLEL_UPDATES = 0
 
@@ -266,12 +280,61 @@ VOICEMAIL_SENSORS: tuple[IcwsVoicemailSensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class IcwsWallboardSensorEntityDescription(
+    IcwsEntityDescription[WallboardCoordinator], SensorEntityDescription
+):
+    """A statistic of a wallboard workgroup; ``wallboard.STATISTICS[key]`` says which.
+
+    Gauges, all of them: the statistics rise and fall (the per-period counts start again
+    with each period), so history and statistics graphs work.
+    """
+
+    state_class: SensorStateClass | None = SensorStateClass.MEASUREMENT
+
+
+def _count(key: str) -> IcwsWallboardSensorEntityDescription:
+    return IcwsWallboardSensorEntityDescription(
+        key=key, translation_key=key, suggested_display_precision=0
+    )
+
+
+def _duration(key: str) -> IcwsWallboardSensorEntityDescription:
+    return IcwsWallboardSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
+    )
+
+
+WALLBOARD_SENSORS: tuple[IcwsWallboardSensorEntityDescription, ...] = (
+    _count("interactions_waiting"),
+    _duration("longest_wait"),
+    _count("agents_available"),
+    _count("agents_logged_in"),
+    _count("agents_activated"),
+    IcwsWallboardSensorEntityDescription(
+        key="percent_available",
+        translation_key="percent_available",
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+    ),
+    _count("interactions_on_hold"),
+    _count("interactions_connected"),
+    _count("interactions_answered"),
+    _count("interactions_abandoned"),
+    _duration("average_wait"),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: IcwsStationConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors the server offers."""
+    """Add the sensors the server offers, and each wallboard workgroup's as it comes."""
     data = entry.runtime_data
     async_add_entities(
         [
@@ -301,6 +364,17 @@ async def async_setup_entry(
             async_add_entities,
             lambda subentry: colleague_entities(
                 colleagues, subentry, IcwsColleagueSensor, descriptions
+            ),
+        )
+    wallboard = data.wallboard
+    if statistics := supported(wallboard, WALLBOARD_SENSORS):
+        add_subentry_entities(
+            entry,
+            wallboard,
+            async_add_entities,
+            lambda subentry: (
+                IcwsWallboardSensor(wallboard, subentry, description)
+                for description in statistics
             ),
         )
 
@@ -395,3 +469,105 @@ class IcwsColleagueSensor(IcwsSubentryEntity[ColleaguesCoordinator], SensorEntit
         if (current := self.coordinator.colleague(self.key)) is None:
             return None
         return self.entity_description.attributes_fn(current)
+
+
+class IcwsWallboardSensor(IcwsEntity[WallboardCoordinator], SensorEntity):
+    """A statistic of a workgroup's queue, on the workgroup's device.
+
+    It listens to its own statistic only, so a change of another writes nothing here. A
+    running duration (the longest wait, while calls wait) is shown anew every second.
+    """
+
+    entity_description: IcwsWallboardSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: WallboardCoordinator,
+        subentry: ConfigSubentry,
+        description: IcwsWallboardSensorEntityDescription,
+    ) -> None:
+        """Describe the statistic on the device of the subentry's workgroup."""
+        super().__init__(coordinator, description)
+        self._subentry_id = subentry.subentry_id
+        self._attr_unique_id = (
+            f"{coordinator.config_entry.unique_id}_{subentry.subentry_id}_"
+            f"{description.key}"
+        )
+        self._attr_device_info = subentry_device_info(
+            coordinator, subentry, "Workgroup"
+        )
+        self._statistic = STATISTICS[description.key]
+        self._ticking: CALLBACK_TYPE | None = None
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the server reports an error value for the statistic."""
+        reading = self.coordinator.reading(
+            self._subentry_id, self.entity_description.key
+        )
+        value = None if reading is None else reading.value
+        return super().available and (value is None or value.error is None)
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the statistic as a number; without a value, 0 or unknown as it says."""
+        reading = self.coordinator.reading(
+            self._subentry_id, self.entity_description.key
+        )
+        if reading is None:
+            return None
+        if reading.value is None:
+            return self._statistic.no_value
+        number = reading.value.number(dt_util.utcnow())
+        if number is None:
+            return None
+        if reading.value.ticking or number.is_integer():
+            return int(number)
+        return round(number, 1)
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to this statistic's changes alone."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_value_listener(
+                self._subentry_id, self.entity_description.key, self._value_changed
+            )
+        )
+        self.async_on_remove(self._stop_ticking)
+        self._follow_ticking()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._follow_ticking()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _value_changed(self) -> None:
+        self._follow_ticking()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _follow_ticking(self) -> None:
+        """Tick while the value is a running duration; stop when it is not."""
+        reading = self.coordinator.reading(
+            self._subentry_id, self.entity_description.key
+        )
+        ticking = (
+            reading is not None and reading.value is not None and reading.value.ticking
+        )
+        if ticking and self._ticking is None:
+            self._ticking = async_track_time_interval(
+                self.hass, self._tick, TICK, name=f"{self.entity_id} tick"
+            )
+        elif not ticking:
+            self._stop_ticking()
+
+    @callback
+    def _tick(self, _now: Any) -> None:
+        super()._handle_coordinator_update()
+
+    @callback
+    def _stop_ticking(self) -> None:
+        if self._ticking is not None:
+            self._ticking()
+            self._ticking = None

@@ -1,13 +1,15 @@
-"""The config flow and the device page in Home Assistant's frontend, driven in Chromium.
+"""The config flow and the device pages in Home Assistant's frontend, driven in Chromium.
 
 A person's path: log in, Settings → Devices & services → Add integration, search, fill each
-form (one wrong password first), finish, and read the device page. Every form is checked for
+form (one wrong password first), finish, and read the device page; then Add workgroup on
+the integration's page, and the workgroup's device page. Every form is checked for
 human text only (no raw translation keys), and the screenshots the README shows are taken:
 into screenshots/<leg>/, or over docs/screenshots/ with ICWS_REFRESH_SCREENSHOTS=1 (conftest).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import json
 import re
@@ -21,6 +23,7 @@ import pytest
 from custom_components.icws_station.config_flow import ADDRESS_EXAMPLES
 
 from .conftest import OWNER, ROOT, SCREENSHOTS, RunningHomeAssistant, websocket_command
+from .test_system import add_integration, control
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
@@ -474,3 +477,92 @@ async def add_colleague(page: Page, ha: RunningHomeAssistant) -> None:
         [COLLEAGUE_NAME, *(f"{name}{state}" for name, state in rows.items())],
     )
     await screenshot(page, "colleague-device.png")
+
+
+async def test_a_workgroup_on_the_wallboard(
+    http: aiohttp.ClientSession,
+    home_assistant: RunningHomeAssistant,
+    flows: list[str],
+) -> None:
+    """Add workgroup on the integration's page, then the workgroup's device page."""
+    ha = home_assistant
+    subentry = STRINGS["config_subentries"]["workgroup"]
+    sensors = STRINGS["entity"]["sensor"]
+    await add_integration(http, ha)
+    # A busy moment on the queue: three callers, one answered, one agent left free.
+    for path, body in (
+        ("statistics/workgroups/Support", {"reset": True, "agents_available": 2}),
+        ("statistics/workgroups/Support/calls/arrive", {"count": 4}),
+        ("statistics/workgroups/Support/calls/answer", {"count": 1}),
+    ):
+        await control(http, ha, path, body)
+    assert CHROMIUM is not None
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=STEP_MS
+        )
+        try:
+            context = await browser.new_context(
+                viewport={"width": VIEWPORT["width"], "height": VIEWPORT["height"]},
+                locale="en-US",
+                timezone_id="UTC",
+                color_scheme="light",
+                reduced_motion="reduce",
+            )
+            context.set_default_timeout(STEP_MS)
+            page = await context.new_page()
+            await log_in(page, ha)
+            await page.goto(f"{ha.url}/config/integrations/integration/icws_station")
+            await page.get_by_role(
+                "button", name=subentry["initiate_flow"]["user"]
+            ).first.click()
+            dialog = page.locator("dialog-data-entry-flow")
+            step = subentry["step"]["user"]
+            await expect(dialog.get_by_text(step["title"], exact=True)).to_be_visible(
+                timeout=STEP_MS
+            )
+            # The list's first workgroup is picked already; its text is slotted in.
+            await expect(dialog.get_by_role("listitem")).to_match_aria_snapshot(
+                f"- listitem: /{step['data']['workgroup']}.*Support/", timeout=STEP_MS
+            )
+            for text in (step["description"], step["data_description"]["workgroup"]):
+                await expect(dialog.get_by_text(plain(text))).to_be_visible(
+                    timeout=STEP_MS
+                )
+            await assert_human_text(dialog, [step["title"], step["data"]["workgroup"]])
+            await dialog.get_by_role("button", name="Submit").click()
+            await dialog.get_by_role("button", name="Finish").click()
+            await expect(dialog.get_by_role("dialog")).to_have_count(0, timeout=STEP_MS)
+
+            device_id = await _device_named(ha, "Support")
+            await page.goto(f"{ha.url}/config/devices/device/{device_id}")
+            device_page = page.locator("ha-config-device-page")
+            rows = {
+                sensors["interactions_waiting"]["name"]: "3",
+                sensors["agents_available"]["name"]: "1",
+                sensors["interactions_connected"]["name"]: "1",
+            }
+            for name, state in rows.items():
+                row = device_page.locator("hui-generic-entity-row").filter(
+                    has=page.get_by_text(name, exact=True)
+                )
+                await expect(row).to_contain_text(state, timeout=STEP_MS)
+            await assert_human_text(
+                device_page, ["Support", subentry["entry_type"], *rows]
+            )
+            await screenshot(page, "workgroup-device.png")
+        finally:
+            await browser.close()
+
+
+async def _device_named(ha: RunningHomeAssistant, name: str) -> str:
+    """Return the id of the device with this name, from the device registry."""
+    devices = await asyncio.to_thread(
+        websocket_command,
+        ha.url,
+        ha.token,
+        {"type": "config/device_registry/list"},
+    )
+    (device,) = [device for device in devices if device["name"] == name]
+    device_id: str = device["id"]
+    return device_id

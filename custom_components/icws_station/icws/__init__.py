@@ -1,8 +1,9 @@
 """An asyncio client for Genesys PureConnect's web API, ICWS.
 
 A user's session on a CIC server: its station, the users' statuses, the user's calls (watched
-and acted on) and the voicemails waiting. No Home Assistant import: this package is a library
-that any asyncio program can use.
+and acted on), the voicemails waiting, the user's workgroup activations and workgroup
+statistics for a wallboard. No Home Assistant import: this package is a library that any
+asyncio program can use.
 
 Typical use::
 
@@ -17,7 +18,14 @@ Typical use::
             await client.subscribe_user_statuses()    # the session's own user
         if info.supports_queues:
             await client.subscribe_queue()            # the user's calls
+        if info.supports_activations:
+            await client.subscribe_user_activations()   # every workgroup of the user
+        if info.supports_statistics:
+            await client.subscribe_statistics(        # one subscription: every key
+                [StatisticKey.workgroup("inin.workgroup:InteractionsWaiting", "Support")]
+            )
         station, statuses, calls, stale = None, {}, {}, set()
+        activations, values = {}, {}
         async with aclosing(client.messages()) as messages:  # SSE if offered, else polls
             async for message in messages:
                 match message:
@@ -27,6 +35,10 @@ Typical use::
                         statuses = message.apply(statuses)
                     case QueueContentsMessage():
                         calls = message.apply(calls)
+                    case UserActivationMessage():
+                        activations = message.apply(activations)
+                    case StatisticValueMessage():
+                        values = message.apply(values)
                     case SubscriptionRefusedMessage():  # made by the client, see Faults
                         stale.add(message.kind)
 
@@ -48,7 +60,14 @@ any 2xx is success, and the new state comes from the queue watch. None of them n
 station of the session's own: the server picks the station that carries the call. Voicemail:
 ``subscribe_messages_waiting`` (a server that refuses it does not offer it),
 ``refresh_messages_waiting``; the count comes as a :class:`MessagesWaitingMessage`, its
-trust as a :class:`MessagesWaitingStateMessage`. Messages: :meth:`~IcwsClient.messages`.
+trust as a :class:`MessagesWaitingStateMessage`. Workgroup activation:
+``get_user_activations``, ``set_user_activations`` (only the workgroups given change),
+``subscribe_user_activations`` (:class:`UserActivationMessage`). Statistics:
+``subscribe_statistics`` (a :class:`StatisticKey` set; a PUT replaces it),
+``get_statistic_parameter_values`` (the workgroups the user may see); each
+:class:`StatisticValue` is read by its :class:`StatisticValueType` (``None``: the server has
+no value; an error value carries a :class:`StatisticError`), and
+``StatisticValue.number(now)`` gives it as a number. Messages: :meth:`~IcwsClient.messages`.
 
 Faults: a broken message stream is reopened in the same session and every subscription is
 renewed (full messages follow). A renewal the server refuses (4xx other than 401: say, a
@@ -66,19 +85,22 @@ retried, it could lock the account), :class:`IcwsConnectionError` (network, TLS,
 of an ``https://`` address speaks plain HTTP: change the address),
 :class:`IcwsSessionLostError` (log in again), :class:`IcwsResponseError`,
 :class:`IcwsStationError`, :class:`IcwsStatusError` and :class:`IcwsInteractionError` (the
-server refused the request; ``server_message`` holds its own words, to show).
+server refused the request; ``server_message`` holds its own words, to show), and
+:class:`IcwsNotAllowedError` (refused for a right the user lacks, 403).
 
 Secrets (password, SIP password, CSRF token, cookie, session id) never appear in ``repr``,
 exception texts, log lines or :meth:`Station.as_dict`; personal data (status notes, forward
 numbers, callers) stays out of ``repr``.
 """
 
+from .activations import UserActivationMessage, UserActivations, workgroup_key
 from .client import IcwsClient
 from .errors import (
     IcwsAuthenticationError,
     IcwsConnectionError,
     IcwsError,
     IcwsInteractionError,
+    IcwsNotAllowedError,
     IcwsPlainHttpError,
     IcwsResponseError,
     IcwsSessionLostError,
@@ -110,6 +132,21 @@ from .station import (
     StationSettings,
     WorkstationSettings,
 )
+from .statistics import (
+    CURRENT_PERIOD,
+    CURRENT_SHIFT,
+    INTERVAL_PARAMETER,
+    WORKGROUP_PARAMETER,
+    FiniteDuration,
+    ParameterValue,
+    ParameterValues,
+    StatisticError,
+    StatisticKey,
+    StatisticValue,
+    StatisticValueChange,
+    StatisticValueMessage,
+    StatisticValueType,
+)
 from .status import (
     StatusCatalogueMessage,
     StatusDefinition,
@@ -130,16 +167,22 @@ from .voicemail import (
 )
 
 __all__ = [
+    "CURRENT_PERIOD",
+    "CURRENT_SHIFT",
     "DEFAULT_QUEUE_ATTRIBUTES",
+    "INTERVAL_PARAMETER",
+    "WORKGROUP_PARAMETER",
     "CallDirection",
     "ConnectionState",
     "ConnectionStateMessage",
     "DirectoryUser",
+    "FiniteDuration",
     "IcwsAuthenticationError",
     "IcwsClient",
     "IcwsConnectionError",
     "IcwsError",
     "IcwsInteractionError",
+    "IcwsNotAllowedError",
     "IcwsPlainHttpError",
     "IcwsResponseError",
     "IcwsSessionLostError",
@@ -157,6 +200,8 @@ __all__ = [
     "MessagesWaitingMessage",
     "MessagesWaitingState",
     "MessagesWaitingStateMessage",
+    "ParameterValue",
+    "ParameterValues",
     "QueueContentsMessage",
     "RemoteNumberSettings",
     "RemoteWorkstationSettings",
@@ -169,10 +214,18 @@ __all__ = [
     "StationSetting",
     "StationSettings",
     "StationlessSettings",
+    "StatisticError",
+    "StatisticKey",
+    "StatisticValue",
+    "StatisticValueChange",
+    "StatisticValueMessage",
+    "StatisticValueType",
     "StatusCatalogueMessage",
     "StatusDefinition",
     "SubscriptionKind",
     "SubscriptionRefusedMessage",
+    "UserActivationMessage",
+    "UserActivations",
     "UserStatus",
     "UserStatusAccessChange",
     "UserStatusAccessMessage",
@@ -181,4 +234,5 @@ __all__ = [
     "WorkstationSettings",
     "id_key",
     "server_url",
+    "workgroup_key",
 ]

@@ -3,14 +3,15 @@
 The client keeps the session's life (login with switchover, check, logout) and the public
 calls; :mod:`.session` makes each call inside the session, :mod:`.retrieval` fetches the
 messages, and the concern modules (:mod:`.station`, :mod:`.status`, :mod:`.queues`,
-:mod:`.interactions`, :mod:`.voicemail`) make their requests and read what the server says.
+:mod:`.interactions`, :mod:`.voicemail`, :mod:`.activations`, :mod:`.statistics`) make their
+requests and read what the server says.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 import logging
@@ -20,10 +21,17 @@ from typing import Any, Final, Self
 import aiohttp
 from yarl import URL
 
+from .activations import (
+    ALL_WORKGROUPS,
+    UserActivations,
+    activation_delta,
+    user_activations,
+)
 from .errors import (
     IcwsAuthenticationError,
     IcwsConnectionError,
     IcwsError,
+    IcwsNotAllowedError,
     IcwsResponseError,
     IcwsStationError,
     IcwsStatusError,
@@ -37,8 +45,15 @@ from .queues import DEFAULT_QUEUE_ATTRIBUTES, USER_QUEUE
 from .retrieval import Retrieval, RetrievalMode
 from .session import Session, require
 from .station import Station, StationSettings, station
+from .statistics import (
+    WORKGROUP_PARAMETER,
+    ParameterValues,
+    StatisticKey,
+    parameter_values,
+    statistic_keys_body,
+)
 from .status import StatusDefinition, UserStatus, status_definitions, user_status
-from .subscriptions import SubscriptionKind
+from .subscriptions import Subscription, SubscriptionKind
 from .transport import Response, Transport, error_for
 from .users import (
     PAGE_SIZE,
@@ -57,6 +72,8 @@ AUTHENTICATION_FAILURE: Final = "error.request.connection.authenticationFailure"
 # Seen on a real server as the errorId of "station not found"; also matched as errorCode.
 STATION_NOT_FOUND: Final = "-2147221496"
 QUEUE_SUBSCRIPTION_ID: Final = "icws-station-user-queue"
+ACTIVATIONS_SUBSCRIPTION_ID: Final = "icws-station-activations"
+STATISTICS_PATH: Final = "messaging/subscriptions/statistics/statistic-values"
 _STATUS_REFUSALS: Final = {400: "unknown_status", 403: "not_allowed"}
 # A login answered after the request timeout has still created a session on the server.
 # Its request is kept this long instead of being dropped, so that the session it brings is
@@ -557,6 +574,125 @@ class IcwsClient:
             str(error), reason=reason, status=error.status, error_id=error.error_id
         )
 
+    async def get_user_activations(
+        self, user_id: str | None = None, workgroups: Sequence[str] | None = None
+    ) -> UserActivations:
+        """Return a user's activation in each of their workgroups (None: the session's).
+
+        ``workgroups`` narrows the answer to those (``docs/icws-protocol.md`` §16). Raises
+        :class:`IcwsNotAllowedError` when the user may not read them (403).
+        """
+        what = "Activation query"
+        response = await self._live(what).send(
+            "GET",
+            ("activations", "users", user_id or self._own_user()),
+            what=what,
+            query={"filter": ",".join(workgroups)} if workgroups else None,
+        )
+        _raise_unless(what, response, 200)
+        try:
+            return user_activations(response.body)
+        except InvalidFieldError:
+            raise IcwsResponseError(
+                f"{what} failed: malformed answer", status=200
+            ) from None
+
+    async def set_user_activations(
+        self, activations: Mapping[str, bool], user_id: str | None = None
+    ) -> UserActivations | None:
+        """Activate or deactivate a user (None: the session's) in the workgroups given.
+
+        Only the listed workgroups change. Returns the full new set the server answers
+        with, or None when its answer holds none [guess: the docs name the answer's type
+        only]; the change also arrives in an activation watch. Raises
+        :class:`IcwsNotAllowedError` without the right (403), :class:`IcwsResponseError`
+        for a workgroup the user is not in (400).
+        """
+        what = "Activation change"
+        response = await self._live(what).send(
+            "PUT",
+            ("activations", "users", user_id or self._own_user()),
+            what=what,
+            body=activation_delta(activations),
+        )
+        _raise_unless(what, response, 200, 204)
+        with suppress(InvalidFieldError):
+            return user_activations(response.body)
+        return None
+
+    async def subscribe_user_activations(
+        self,
+        user_id: str | None = None,
+        workgroups: Sequence[str] = (ALL_WORKGROUPS,),
+    ) -> str:
+        """Watch a user's activations (None: the session's); return the subscription id.
+
+        ``workgroups`` defaults to every workgroup the user belongs to. The first message
+        is a full one [guess], as after every renewal.
+        """
+        await self._subscribe(
+            SubscriptionKind.ACTIVATIONS,
+            f"messaging/subscriptions/activations/users/{ACTIVATIONS_SUBSCRIPTION_ID}",
+            what="Activation subscription",
+            body={
+                "userId": user_id or self._own_user(),
+                "workgroupIds": list(workgroups),
+            },
+        )
+        return ACTIVATIONS_SUBSCRIPTION_ID
+
+    async def subscribe_statistics(self, keys: Iterable[StatisticKey]) -> None:
+        """Watch the values of ``keys``: the session's one statistic-values subscription.
+
+        A PUT replaces the whole set [guess], so give every key the session wants; no
+        keys ends the subscription (``docs/icws-protocol.md`` §17). Values come as
+        :class:`StatisticValueMessage`; an error value says why one key has none.
+        """
+        what = "Statistics subscription"
+        session = self._live(what)
+        body = statistic_keys_body(keys)
+        if body["statisticKeys"]:
+            await session.subscribe(
+                SubscriptionKind.STATISTICS, STATISTICS_PATH, what=what, body=body
+            )
+        elif any(s.path == STATISTICS_PATH for s in session.subscriptions):
+            await session.unsubscribe(
+                Subscription(SubscriptionKind.STATISTICS, STATISTICS_PATH)
+            )
+
+    async def get_statistic_parameter_values(
+        self,
+        parameter_type_id: str = WORKGROUP_PARAMETER,
+        *,
+        text_filter: str | None = None,
+        max_to_return: int | None = None,
+    ) -> ParameterValues:
+        """List the values a statistic parameter may take: by default, the workgroups.
+
+        [guess] Only those the user may see. ``text_filter`` and ``max_to_return`` are the
+        query's ``filter`` and ``maxToReturn``; ``total`` of the answer counts them all.
+        Raises :class:`IcwsNotAllowedError` when the user may not list them (403).
+        """
+        what = "Statistic parameter query"
+        body: dict[str, Any] = {"parameterTypeId": parameter_type_id}
+        if text_filter is not None:
+            body["filter"] = text_filter
+        if max_to_return is not None:
+            body["maxToReturn"] = max_to_return
+        response = await self._live(what).send(
+            "POST",
+            "statistics/statistic-parameter-values/queries",
+            what=what,
+            body=body,
+        )
+        _raise_unless(what, response, 200)
+        try:
+            return parameter_values(response.body)
+        except InvalidFieldError:
+            raise IcwsResponseError(
+                f"{what} failed: malformed answer", status=200
+            ) from None
+
     def messages(
         self, mode: RetrievalMode = RetrievalMode.AUTO, poll_interval: float = 1.0
     ) -> AsyncGenerator[Message]:
@@ -695,6 +831,16 @@ def _refuses_credentials(response: Response) -> bool:
 def _authentication_error(response: Response) -> IcwsAuthenticationError:
     error = error_for("Login", response)
     return IcwsAuthenticationError(str(error), status=400, error_id=error.error_id)
+
+
+def _raise_unless(what: str, response: Response, *expected: int) -> None:
+    """Raise the error for an unexpected answer; a 403 as :class:`IcwsNotAllowedError`."""
+    if response.status in expected:
+        return
+    error = error_for(what, response)
+    if response.status == 403:
+        raise IcwsNotAllowedError(str(error), status=403, error_id=error.error_id)
+    raise error
 
 
 def _get(value: object, key: str) -> Any:

@@ -128,3 +128,11 @@ class IcwsInteractionError(IcwsResponseError):
     def not_found(self) -> bool:
         """Whether the server does not know the interaction (any more)."""
         return self.status == 404
+
+
+class IcwsNotAllowedError(IcwsResponseError):
+    """The server refused because the user lacks the right (403).
+
+    Such as changing workgroup activations or listing statistics without the right: asking
+    again changes nothing until an administrator grants it.
+    """

@@ -11,10 +11,20 @@ from dataclasses import dataclass
 import logging
 from typing import Any, Final
 
+from .activations import (
+    USER_ACTIVATION_MESSAGE,
+    UserActivationMessage,
+    user_activation_message,
+)
 from .fields import InvalidFieldError
 from .models import ConnectionState, connection_state
 from .queues import QUEUE_CONTENTS_MESSAGE, QueueContentsMessage, queue_contents_message
 from .station import STATION_MESSAGE, StationMessage, station_message
+from .statistics import (
+    STATISTIC_VALUE_MESSAGE,
+    StatisticValueMessage,
+    statistic_value_message,
+)
 from .status import (
     STATUS_CATALOGUE_MESSAGE,
     USER_ACCESS_MESSAGE,
@@ -85,6 +95,8 @@ type Message = (
     | QueueContentsMessage
     | MessagesWaitingMessage
     | MessagesWaitingStateMessage
+    | UserActivationMessage
+    | StatisticValueMessage
     | SubscriptionRefusedMessage
 )
 
@@ -114,6 +126,8 @@ _PARSERS: Final[Mapping[str, Callable[[Mapping[str, Any]], Message]]] = {
     QUEUE_CONTENTS_MESSAGE: queue_contents_message,
     MWI_MESSAGE: messages_waiting_message,
     MWI_STATE_MESSAGE: messages_waiting_state_message,
+    USER_ACTIVATION_MESSAGE: user_activation_message,
+    STATISTIC_VALUE_MESSAGE: statistic_value_message,
 }
 
 

@@ -191,6 +191,16 @@ class LoginInfo:
         return self.feature_version("interactions") >= 1
 
     @property
+    def supports_activations(self) -> bool:
+        """Whether workgroup activations can be read, watched and set (activations 1)."""
+        return self.feature_version("activations") >= 1
+
+    @property
+    def supports_statistics(self) -> bool:
+        """Whether statistics can be watched and their parameters listed (statistics 1)."""
+        return self.feature_version("statistics") >= 1
+
+    @property
     def reports_managed_ip_phone(self) -> bool:
         """Whether stations carry managedIPPhone and the emergency location (connection 15)."""
         return self.feature_version("connection") >= 15

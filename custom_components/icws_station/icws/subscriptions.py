@@ -1,7 +1,7 @@
 """What the session watches: each subscription's kind, and the note that one was refused.
 
 A subscription is renewed after every gap in the messages (``docs/icws-protocol.md`` §5, §9,
-§10, §18), so that a full message follows. A server may refuse a renewal it granted before (a
+§10, §16, §17, §18), so that a full message follows. A server may refuse a renewal it granted before (a
 switchover partner on another release lacks the feature): the caller learns it from a
 :class:`SubscriptionRefusedMessage` in the messages and can mark what that subscription
 feeds as unavailable. A new concern adds its kind here.
@@ -24,6 +24,8 @@ class SubscriptionKind(StrEnum):
     STATUS_ACCESS = "status_access"
     QUEUE = "queue"
     MESSAGES_WAITING = "messages_waiting"
+    ACTIVATIONS = "activations"
+    STATISTICS = "statistics"
 
 
 @dataclass(frozen=True, slots=True)
