@@ -103,7 +103,7 @@ async def test_unload_during_a_reconnect_backoff(
     assert listener is not None
     logins = simulator.login_attempts
 
-    with patch("custom_components.icws_station.session.BACKOFF_MIN", 60.0):
+    with patch("custom_components.icws_station.backoff.BACKOFF_MIN", 60.0):
         simulator.end_session()
         await backoff.wait_for(1)
         assert backoff.ranges == [(30.0, 60.0)]  # the listener sleeps for a minute

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import (
     CONF_PASSWORD,
@@ -371,6 +373,54 @@ async def test_running_entry_server_stopped(
     assert shown(hass) == showing(server_station(simulator))
 
 
+SHORT_CAP = 0.02  # stands in for backoff.CANNOT_CONNECT_MAX, next to the 0.01 s minimum
+
+
+@pytest.mark.parametrize(
+    ("failure", "highs"),
+    [
+        ("unreachable", [0.01, 0.02, 0.02, 0.02, 0.02]),
+        ("server_answers_503", [0.01, 0.02, 0.04, 0.08, 0.16]),
+    ],
+)
+async def test_backoff_follows_what_failed(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    backoff: BackoffSpy,
+    failure: str,
+    highs: list[float],
+) -> None:
+    """Connections refused: retried at a short cap; a server answering errors: doubling.
+
+    Nothing reaches the server while it cannot be connected to, so frequent tries cost it
+    nothing and the entities come back soon after the network; a server that answers
+    errors is given the growing delays.
+    """
+    logins = simulator.login_attempts
+    with patch("custom_components.icws_station.backoff.CANNOT_CONNECT_MAX", SHORT_CAP):
+        if failure == "unreachable":
+            await simulator.set_unreachable(True)
+        else:
+            simulator.refuse_logins()
+            simulator.end_session()
+        await backoff.wait_for(len(highs))
+        assert shown(hass) == unavailable()
+        simulator.update_station("WS-114", extension="1410")
+
+        if failure == "unreachable":
+            await simulator.set_unreachable(False)
+        else:
+            simulator.accept_logins()
+        await wait_for_state(hass, EXTENSION, "1410")
+
+    assert [high for _, high in backoff.ranges[: len(highs)]] == pytest.approx(highs)
+    assert shown(hass) == showing(server_station(simulator))
+    # The network's break kept the session; the server's refusals were logins.
+    relogins = simulator.login_attempts - logins
+    assert relogins == 0 if failure == "unreachable" else relogins >= len(highs)
+
+
 @pytest.mark.usefixtures("resolver")
 async def test_running_entry_alternate_name_does_not_resolve(
     hass: HomeAssistant,
@@ -378,17 +428,24 @@ async def test_running_entry_alternate_name_does_not_resolve(
     init_integration: MockConfigEntry,
     backoff: BackoffSpy,
 ) -> None:
-    """The server points at a partner whose name does not resolve: retried, then back."""
+    """The server points at a partner whose name does not resolve: retried, then back.
+
+    The server's answer, not the partner's failure, decides the backoff: a server that
+    answers is not tried again every few seconds.
+    """
     logins = simulator.login_attempts
     simulator.refuse_logins(alternates=["cic02.invalid"])
 
-    simulator.end_session(reason="Switchover")
-    await backoff.wait_for(3)
+    with patch("custom_components.icws_station.backoff.CANNOT_CONNECT_MAX", 0.01):
+        simulator.end_session(reason="Switchover")
+        await backoff.wait_for(3)
 
     assert shown(hass) == unavailable()
     assert simulator.login_attempts == logins + 2
     coordinator = init_integration.runtime_data.session
-    assert str(coordinator.last_error) == "Login failed: ClientConnectorDNSError"
+    assert isinstance(coordinator.last_error, IcwsConnectionError)
+    assert coordinator.last_error.status == 503
+    assert_backoff_doubles(backoff, 3)
 
     simulator.accept_logins()
     simulator.update_station("WS-114", extension="1407")
