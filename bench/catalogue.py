@@ -18,6 +18,7 @@ MODULES: Final = (
     "bench.process",
     "bench.load",
     "bench.faults",
+    "bench.outages",
     "bench.setup_time",
 )
 
