@@ -124,7 +124,7 @@ async def test_delays_double_to_each_cap(
     assert policy.delay(refused) == backoff.CANNOT_CONNECT_MAX
 
     policy.reset()
-    assert [policy.delay(refused) for _ in range(4)] == [1, 2, 4, 4]
+    assert [policy.delay(refused) for _ in range(4)] == [1, 2, 3, 3]
     # A server's error after a long outage waits as long as the outage has grown.
     assert policy.delay(server_error) == 16
 

@@ -24,7 +24,7 @@ import aiohttp
 
 BACKOFF_MIN: Final = 1.0
 BACKOFF_MAX: Final = 300.0
-CANNOT_CONNECT_MAX: Final = 4.0
+CANNOT_CONNECT_MAX: Final = 3.0
 # Far above every cap; keeps the arithmetic of an outage of weeks in floats.
 _MAX_DOUBLINGS: Final = 30
 
