@@ -104,6 +104,7 @@ async def test_soak(
     def say(line: str) -> None:
         if reporter is not None:
             reporter.write_line(line)
+            reporter.flush()
 
     began = time.monotonic()
     failure: Failure | None = None

@@ -24,7 +24,18 @@ from custom_components.icws_station.const import (
 from tests.conftest import SIP_PASSWORDS
 
 from .steps import InvariantError, Rule, Step, rule
-from .world import PARTNER, PRIMARY, STATUS_IDS, USERS, CallModel, EntryModel, World
+from .world import PARTNER, PRIMARY, USERS, CallModel, EntryModel, World
+
+STATUS_IDS: Final = (
+    "Available",
+    "Available Forward",
+    "At Lunch",
+    "Do Not Disturb",
+    "Gone Home",
+    "In a Meeting",
+    "Follow Up",
+    "AcdAgentNotAnswering",
+)
 
 
 def _entry(world: World, rng: random.Random) -> int:
@@ -266,6 +277,7 @@ class OutageStart(Rule):
     """
 
     name = "outage_start"
+    fault = True
     weight = 3
 
     @classmethod
@@ -379,6 +391,7 @@ class StreamCut(Rule):
     """
 
     name = "stream_cut"
+    fault = True
     weight = 2
 
     @classmethod
@@ -402,10 +415,12 @@ class EndSession(Rule):
 
     Without ``shouldReconnect`` the entry stops until it is repaired or reloaded: the step
     waits for that, with no outage in the way (a message the server could not deliver within
-    its grace period would end the session with a plain 401, which is reconnected).
+    its grace period would end the session with a plain 401, which is reconnected). A new
+    login instead is a known defect (see ``run``), counted rather than failed.
     """
 
     name = "end_session"
+    fault = True
     weight = 3
 
     @classmethod
@@ -469,6 +484,7 @@ class Switchover(Rule):
     """
 
     name = "switchover"
+    fault = True
     weight = 1
 
     @classmethod
@@ -526,6 +542,7 @@ class ServerRestart(Rule):
     """A server restarts: every session is forgotten; its entries log in again."""
 
     name = "server_restart"
+    fault = True
     weight = 1
 
     @classmethod
@@ -552,6 +569,7 @@ class TakeStation(Rule):
     """Another logon takes the user's station: the entry must not take it back."""
 
     name = "take_station"
+    fault = True
     weight = 1
 
     @classmethod

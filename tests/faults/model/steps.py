@@ -40,11 +40,12 @@ class Rule:
     """A kind of step; subclasses say when it applies, what it draws and what it does.
 
     ``logoffs``: the client logoff causes a step of this rule may bring about for its entry's
-    user (``all_entries``: for every user).
+    user (``all_entries``: for every user). ``fault``: the step is a fault (for the stats).
     """
 
     name: ClassVar[str]
     weight: ClassVar[int] = 2
+    fault: ClassVar[bool] = False
     logoffs: ClassVar[frozenset[str]] = frozenset()
     all_entries: ClassVar[bool] = False
 

@@ -61,7 +61,6 @@ PARTNER_HOST: Final = "127.0.0.2"
 SETTLE_WITHIN: Final = 15.0  # seconds a settle may take, beyond how long faults lasted
 STEP_WITHIN: Final = 15.0  # seconds a step's own wait may take
 CALLS: Final = "AOSRCH"  # Eic_State letters of a call that is up
-ENDED: Final = "IE"
 
 
 @dataclass(frozen=True)
@@ -84,26 +83,6 @@ SECRETS: Final = (
     *PARTNER_SIP_PASSWORDS.values(),
 )
 RETRIEVAL: Final = (RetrievalMode.AUTO, RetrievalMode.POLL)
-STATUS_IDS: Final = (
-    "Available",
-    "Available Forward",
-    "At Lunch",
-    "Do Not Disturb",
-    "Gone Home",
-    "In a Meeting",
-    "Follow Up",
-    "AcdAgentNotAnswering",
-)
-FAULT_RULES: Final = frozenset(
-    {
-        "outage_start",
-        "end_session",
-        "switchover",
-        "take_station",
-        "stream_cut",
-        "server_restart",
-    }
-)
 
 
 @dataclass
@@ -186,8 +165,6 @@ class World:
         self.calls: dict[str, CallModel] = {}
         self.numbers = 0  # calls drawn so far: each gets a number of its own
         self.step = 0
-        self.step_rule = ""
-        self.step_entry: int | None = None
         self.fault_time = 0.0  # seconds faults ran since the last settle
         self.fault_began: float | None = None
         self._events: dict[str, list[tuple[str, str | None]]] = {}
@@ -387,11 +364,9 @@ class World:
         """Run one step, check the step's invariants, and settle when no fault runs."""
         rule_class = RULES[step.rule]
         self.step += 1
-        self.step_rule = step.rule
-        self.step_entry = step.args.get("entry")
         self.stats.steps += 1
         self.stats.rules[step.rule] += 1
-        if step.rule in FAULT_RULES:
+        if rule_class.fault:
             self.stats.faults += 1
         faulty_before = self.faulty
         async with asyncio.timeout(STEP_WITHIN + SETTLE_WITHIN):
