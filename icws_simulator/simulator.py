@@ -7,6 +7,7 @@ in ``state.py``. A network outage in front of a running server, through which it
 live on, is ``set_outage`` in ``state.py``.
 """
 
+import asyncio
 from collections.abc import Iterable, Mapping
 import ssl
 from types import TracebackType
@@ -74,6 +75,7 @@ class IcwsSimulator(SimulatorState):
         self.ssl_context = ssl_context
         self._port = port
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self._unreachable = False
 
     @property
@@ -114,14 +116,35 @@ class IcwsSimulator(SimulatorState):
         except BaseException:
             await runner.cleanup()
             raise
-        self._port = runner.addresses[0][1]
         self.stopping.clear()
         self._unreachable = False
         self._runner = runner
 
     async def _listen(self, runner: web.AppRunner) -> None:
-        site = web.TCPSite(runner, self.host, self._port, ssl_context=self.ssl_context)
-        await site.start()
+        """Take connections on the port (the first free one with ``port=0``)."""
+        if (server := runner.server) is None:
+            raise RuntimeError("the runner is not set up")
+        listener = await asyncio.get_running_loop().create_server(
+            server, self.host, self._port, ssl=self.ssl_context
+        )
+        self._port = listener.sockets[0].getsockname()[1]
+        self._listener = listener
+
+    async def _stop_listening(self) -> None:
+        """Take no more connections; the ones accepted a moment ago are served first.
+
+        asyncio hands an accepted connection to its listener one loop step later, and a
+        listener closed in between fails an assertion inside asyncio: so the socket is no
+        longer watched first, and closed a step later.
+        """
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        loop = asyncio.get_running_loop()
+        for sock in listener.sockets:
+            loop.remove_reader(sock.fileno())
+        await asyncio.sleep(0)
+        listener.close()
 
     async def set_unreachable(self, unreachable: bool) -> None:
         """Refuse every connection (True) while the sessions live on, or listen again.
@@ -142,8 +165,7 @@ class IcwsSimulator(SimulatorState):
             await self._listen(runner)
             self.pulse()
             return
-        for site in list(runner.sites):
-            await site.stop()
+        await self._stop_listening()
         if runner.server is not None:
             for connection in runner.server.connections:
                 if connection.transport is not None:
@@ -159,6 +181,7 @@ class IcwsSimulator(SimulatorState):
         self.stopping.set()
         self.forget_all()
         self.calls.stop()
+        await self._stop_listening()
         await runner.cleanup()
 
     async def restart(self) -> None:
