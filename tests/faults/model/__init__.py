@@ -22,11 +22,12 @@ and a step count give the same walk again. A failing walk is shrunk by replaying
 steps left out (delta debugging), each replay in a fresh world.
 
 Where things are: ``world.py`` runs the servers and entries and checks the invariants,
-``truth.py`` says what each entity must show for what a simulator holds, ``rules.py`` holds
-the steps a walk draws from, ``walks.py`` draws, replays and shrinks walks. A rule is a
-class registered with ``@rule``: ``draw`` picks its arguments (or says it does not apply
+``truth.py`` says what each entity must show for what a simulator holds, ``steps.py`` is a
+step and the base of the rules, ``changes.py``, ``faults.py`` and ``actions.py`` hold the
+rules a walk draws its steps from, ``walks.py`` draws, replays and shrinks walks. A rule is
+a class registered with ``@rule``: ``draw`` picks its arguments (or says it does not apply
 now), ``applies`` checks them again on replay, ``run`` performs it. An action of the
-integration is an ``Action``: ``draw_data`` returns its data; ``done`` says what a success
-changes in the model. A race of the integration the walks can run into, and that a strict
-xfail test documents, is counted in the stats rather than failing a walk.
+integration is an ``Action`` (see ``actions.py``). A race of the integration the walks can
+run into, and that a strict xfail test documents, is counted in the stats rather than
+failing a walk.
 """

@@ -72,3 +72,8 @@ def rule[R: type[Rule]](rule_class: R) -> R:
     """Register a rule under its name."""
     RULES[rule_class.name] = rule_class
     return rule_class
+
+
+def pick_entry(world: World, rng: random.Random) -> int:
+    """Draw one of the world's entries, by its index."""
+    return rng.randrange(len(world.entries))

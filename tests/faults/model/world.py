@@ -84,6 +84,17 @@ SECRETS: Final = (
 )
 RETRIEVAL: Final = (RetrievalMode.AUTO, RetrievalMode.POLL)
 
+STATUS_IDS: Final = (
+    "Available",
+    "Available Forward",
+    "At Lunch",
+    "Do Not Disturb",
+    "Gone Home",
+    "In a Meeting",
+    "Follow Up",
+    "AcdAgentNotAnswering",
+)
+
 
 @dataclass
 class Stats:
