@@ -21,6 +21,7 @@ MODULES: Final = (
     "bench.process",
     "bench.load",
     "bench.faults",
+    "bench.outages",
     "bench.setup_time",
 )
 

@@ -332,7 +332,7 @@ class IcwsApi:
 
         Clients written against real servers check for 200.
         """
-        self.state.forget(session)
+        self.state.forget(session, cause="logged_out")
         return web.Response(status=200)
 
     async def heartbeat(

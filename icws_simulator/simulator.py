@@ -1,9 +1,10 @@
 """The simulator object tests hold: server lifecycle on top of the simulated state.
 
 Starting, stopping and restarting (a server that goes away and comes back on the same port,
-forgetting every session, or keeping them when asked) are here; what the server knows and does is in ``state.py``. A
-network outage in front of a running server, through which its sessions live on, is
-``set_outage`` in ``state.py``.
+forgetting every session, or keeping them when asked) are here, and so is a server nobody
+can connect to while its sessions live on (:meth:`IcwsSimulator.set_unreachable`); what the
+server knows and does is in ``state.py``. A network outage in front of a running server,
+through which its sessions live on, is ``set_outage`` in ``state.py``.
 """
 
 import asyncio
@@ -80,6 +81,8 @@ class IcwsSimulator(SimulatorState):
         self.ssl_context = ssl_context
         self._port = port
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self._unreachable = False
 
     @property
     def port(self) -> int:
@@ -98,6 +101,11 @@ class IcwsSimulator(SimulatorState):
         """Return whether the server listens."""
         return self._runner is not None
 
+    @property
+    def unreachable(self) -> bool:
+        """Return whether connections are refused (see :meth:`set_unreachable`)."""
+        return self._unreachable
+
     async def start(self) -> None:
         """Listen on the configured port."""
         if self._runner is not None:
@@ -110,16 +118,65 @@ class IcwsSimulator(SimulatorState):
         )
         await runner.setup()
         try:
-            site = web.TCPSite(
-                runner, self.host, self._port, ssl_context=self.ssl_context
-            )
-            await site.start()
+            await self._listen(runner)
         except BaseException:
             await runner.cleanup()
             raise
-        self._port = runner.addresses[0][1]
         self.stopping.clear()
+        self._unreachable = False
         self._runner = runner
+
+    async def _listen(self, runner: web.AppRunner) -> None:
+        """Take connections on the port (the first free one with ``port=0``)."""
+        if (server := runner.server) is None:
+            raise RuntimeError("the runner is not set up")
+        listener = await asyncio.get_running_loop().create_server(
+            server, self.host, self._port, ssl=self.ssl_context
+        )
+        self._port = listener.sockets[0].getsockname()[1]
+        self._listener = listener
+
+    async def _stop_listening(self) -> None:
+        """Take no more connections; the ones accepted a moment ago are served first.
+
+        asyncio hands an accepted connection to its listener one loop step later, and a
+        listener closed in between fails an assertion inside asyncio: so the socket is no
+        longer watched first, and closed a step later.
+        """
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        loop = asyncio.get_running_loop()
+        for sock in listener.sockets:
+            loop.remove_reader(sock.fileno())
+        await asyncio.sleep(0)
+        listener.close()
+
+    async def set_unreachable(self, unreachable: bool) -> None:
+        """Refuse every connection (True) while the sessions live on, or listen again.
+
+        What a client sees when the network cannot reach the server: its connections are
+        refused before a request is sent, and the open ones (event streams, connections
+        kept alive) are reset. The sessions and their queued messages live on, as in
+        :meth:`set_outage`, and the port is kept. In-process only: the HTTP control
+        interface listens on the same port.
+        """
+        runner = self._runner
+        if runner is None:
+            raise RuntimeError("the simulator is not running")
+        if unreachable == self._unreachable:
+            return
+        self._unreachable = unreachable
+        if not unreachable:
+            await self._listen(runner)
+            self.pulse()
+            return
+        await self._stop_listening()
+        if runner.server is not None:
+            for connection in runner.server.connections:
+                if connection.transport is not None:
+                    connection.transport.abort()
+        self.pulse()
 
     async def stop(self, *, keep_sessions: bool = False) -> None:
         """Stop listening: close event streams, forget sessions, free the port.
@@ -140,6 +197,7 @@ class IcwsSimulator(SimulatorState):
         else:
             self.forget_all()
             self.calls.stop()
+        await self._stop_listening()
         await runner.cleanup()
         await asyncio.gather(*runner.app[UNANSWERED_LOGINS], return_exceptions=True)
 

@@ -55,6 +55,43 @@ type Outage = Literal["refuse", "cut", "drop_streams"]
 OUTAGES: Final[tuple[str, ...]] = get_args(Outage.__value__)
 type StationSwitch = Literal["replace", "disconnect_first"]
 STATION_SWITCHES: Final[tuple[str, ...]] = get_args(StationSwitch.__value__)
+type LogoffCause = Literal[
+    "disconnected",
+    "switched",
+    "logged_out",
+    "another_logon",
+    "taken",
+    "removed",
+    "ended",
+]
+# The causes a client brings about itself, by its own requests.
+CLIENT_LOGOFF_CAUSES: Final[frozenset[LogoffCause]] = frozenset(
+    {"disconnected", "switched", "logged_out", "another_logon"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StationLogoff:
+    """A session that lost its station connection, and why (``cause``).
+
+    ``disconnected``: the session's client disconnected it (DELETE of its station);
+    ``switched``: its client connected another station; ``logged_out``: its client logged
+    the session out; ``another_logon``: another session of the same user connected a
+    station; ``taken`` and ``removed``: :meth:`SimulatorState.take_station` and
+    :meth:`SimulatorState.remove_station`, as another logon or an administrator would;
+    ``ended``: the server ended or forgot the session (``end_session``, the idle timeout, a
+    stop). The first four are the client's own doing (:data:`CLIENT_LOGOFF_CAUSES`).
+    """
+
+    session_id: str
+    user_id: str
+    station_id: str
+    cause: LogoffCause
+
+
+def _same(station: SimulatedStation, other: SimulatedStation) -> bool:
+    """Whether a connection to ``other`` keeps ``station`` (the same id and kind)."""
+    return (station.id, station.station_setting) == (other.id, other.station_setting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +183,7 @@ class SimulatorState(CallControls):
         self._in_flight = 0
         self._requests: list[tuple[str, str, int]] = []
         self._station_requests: list[dict[str, Any]] = []
+        self._station_logoffs: list[StationLogoff] = []
         self._changed = asyncio.Event()
         # The user list and who may see or change whose status (docs/icws-protocol.md §15).
         self.directory = UserDirectory(self)
@@ -199,6 +237,11 @@ class SimulatorState(CallControls):
     def station_requests(self) -> list[dict[str, Any]]:
         """Return the body of every station PUT received, refused ones included, in order."""
         return self._station_requests
+
+    @property
+    def station_logoffs(self) -> list[StationLogoff]:
+        """Return every loss of a session's station connection so far, with its cause."""
+        return self._station_logoffs
 
     @property
     def state(self) -> SimulatorState:
@@ -521,13 +564,18 @@ class SimulatorState(CallControls):
             )
         self.pulse()
 
-    def forget(self, session: SimSession) -> None:
-        """Drop a session: its calls answer 401, its streams close, its station goes."""
+    def forget(self, session: SimSession, *, cause: LogoffCause = "ended") -> None:
+        """Drop a session: its calls answer 401, its streams close, its station goes.
+
+        ``cause`` says why its station went (``logged_out`` when its client logged out).
+        """
         session.cancel_expiry()
         session.schedule_idle_check(None)
         if session.ended:
             return
         session.ended = True
+        if session.station is not None:
+            self._note_logoff(session, session.station, cause)
         self._sessions.pop(session.session_id, None)
         for stream in [s for s in self._streams if s.session is session]:
             stream.close()
@@ -677,20 +725,31 @@ class SimulatorState(CallControls):
             raise protocol.station_switch_refused()
         session.station = station
         session.reason = ""
+        if previous is not None and station is None:
+            self._note_logoff(session, previous, "disconnected")
+        elif (
+            previous is not None
+            and station is not None
+            and not _same(previous, station)
+        ):
+            self._note_logoff(session, previous, "switched")
         if station is not None:
             for other in self._sessions.values():
                 if other is not session and other.user_id == session.user_id:
-                    self._drop_station(other, DEFAULT_TAKE_REASON)
+                    self._drop_station(other, "another_logon", DEFAULT_TAKE_REASON)
         if session.subscribed:
             session.push(self._station_message(station, previous))
         self.status.stations_changed(session.user_id)
         self.pulse()
 
-    def _drop_station(self, session: SimSession, reason: str | None = None) -> bool:
+    def _drop_station(
+        self, session: SimSession, cause: LogoffCause, reason: str | None = None
+    ) -> bool:
         previous = session.station
         if previous is None:
             return False
         session.station = None
+        self._note_logoff(session, previous, cause)
         if reason is not None:
             session.reason = reason
         if session.subscribed:
@@ -698,10 +757,17 @@ class SimulatorState(CallControls):
         self.status.stations_changed(session.user_id)
         return True
 
+    def _note_logoff(
+        self, session: SimSession, station: SimulatedStation, cause: LogoffCause
+    ) -> None:
+        self._station_logoffs.append(
+            StationLogoff(session.session_id, session.user_id, station.id, cause)
+        )
+
     def remove_station(self, session_id: str | None = None) -> None:
         """Take the station connection away from one session (or all), as a server would."""
         for session in self._targets(session_id):
-            self._drop_station(session)
+            self._drop_station(session, "removed")
         self.pulse()
 
     def take_station(self, user: str, *, reason: str = DEFAULT_TAKE_REASON) -> int:
@@ -713,7 +779,8 @@ class SimulatorState(CallControls):
         Returns how many sessions lost a station; raises KeyError for an unknown user.
         """
         taken = sum(
-            self._drop_station(session, reason) for session in self._targets(None, user)
+            self._drop_station(session, "taken", reason)
+            for session in self._targets(None, user)
         )
         self.pulse()
         return taken

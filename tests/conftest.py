@@ -247,5 +247,5 @@ async def live_sessions(simulator: IcwsSimulator) -> AsyncIterator[LiveSessionWa
 @pytest.fixture(autouse=True)
 def _fast_backoff() -> Iterator[None]:
     """Reconnect after a few milliseconds instead of seconds; the logic stays the same."""
-    with patch("custom_components.icws_station.session.BACKOFF_MIN", 0.01):
+    with patch("custom_components.icws_station.backoff.BACKOFF_MIN", 0.01):
         yield

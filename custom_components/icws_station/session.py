@@ -28,7 +28,6 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing, suppress
 from datetime import UTC, datetime
-import random
 from typing import Any, Final, Protocol
 
 import aiohttp
@@ -44,6 +43,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 
 from .account import is_entry_account
+from .backoff import Backoff
 from .const import APPLICATION_NAME, CONF_RETRIEVAL_MODE, DOMAIN, LOGGER, POLL_INTERVAL
 from .icws import (
     IcwsAuthenticationError,
@@ -60,8 +60,6 @@ from .icws import (
 from .repairs import session_issue_id
 
 INITIAL_MESSAGE_TIMEOUT: Final = 15.0
-BACKOFF_MIN: Final = 1.0
-BACKOFF_MAX: Final = 300.0
 SHUTDOWN_TIMEOUT: Final = 8.0
 ERROR_HISTORY: Final = 5
 # Failed reconnects, each refused by the server's address, before a server that has a
@@ -153,6 +151,8 @@ class IcwsSession:
         # The kind of each recent error, never its text: the server's texts can quote
         # personal data, and the kind is what a maintainer acts on.
         self.errors: deque[tuple[datetime, str]] = deque(maxlen=ERROR_HISTORY)
+        # The last failure itself: how long to wait before the next attempt depends on it.
+        self.last_error: BaseException | None = None
         self.outages = 0
         self.logins = 0
         self._parts: tuple[SessionPart, ...] = ()
@@ -161,6 +161,7 @@ class IcwsSession:
         self._messages: AsyncGenerator[Message] | None = None
         self._prepared = False
         self._outage_began = False
+        self._backoff = Backoff()
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -347,7 +348,6 @@ class IcwsSession:
 
     async def _run(self) -> None:
         """Read messages until stopped; recover from each fault as the module says."""
-        attempt = 0
         refusals = 0
         while True:
             try:
@@ -425,12 +425,10 @@ class IcwsSession:
                 await self._close_messages()
                 self._lost(err)
             # The backoff grows while the outage lasts and starts over after a recovery.
-            attempt = 1 if self._outage_began else attempt + 1
+            if self._outage_began:
+                self._backoff.reset()
             self._outage_began = False
-            delay = min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (attempt - 1))
-            # Jitter spreads the logins of many entries whose server restarted at once
-            # over half the interval; not cryptographic.
-            await asyncio.sleep(random.uniform(delay / 2, delay))  # noqa: S311
+            await self._backoff.wait(self.last_error)
 
     def _has_partner(self) -> bool:
         info = self.client.login_info
@@ -440,6 +438,7 @@ class IcwsSession:
     def _lost(self, err: Exception) -> None:
         """Mark every entity unavailable at once, and log the first loss of an outage."""
         self.errors.append((datetime.now(UTC), type(err).__name__))
+        self.last_error = err
         if self.live:
             self._outage_began = True
             self.outages += 1

@@ -413,7 +413,7 @@ async def alternate(
 
 
 class BackoffSpy:
-    """Stands in for the session's ``random``: records every backoff it draws.
+    """Stands in for the backoff's ``random``: records every delay it draws.
 
     Returns the top of each range, so the delays are the backoff without its jitter.
     """
@@ -441,7 +441,7 @@ class BackoffSpy:
 def backoff() -> Iterator[BackoffSpy]:
     """Record the coordinator's backoff delays."""
     spy = BackoffSpy()
-    with patch("custom_components.icws_station.session.random", spy):
+    with patch("custom_components.icws_station.backoff.random", spy):
         yield spy
 
 

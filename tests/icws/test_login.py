@@ -168,10 +168,12 @@ async def test_unreachable_alternate(
     # Nothing listens on 127.0.0.1 port 1; the client must give up, not hang.
     simulator.refuse_logins(alternates=("no-such-host.invalid", "127.0.0.1"))
 
-    with pytest.raises(IcwsConnectionError):
+    with pytest.raises(IcwsConnectionError) as caught:
         await client.login()
 
     assert simulator.login_attempts == 1
+    # The server's own answer, not the unreachable alternate's: a server is there.
+    assert caught.value.status == 503
 
 
 async def test_switchover_hops_are_bounded(

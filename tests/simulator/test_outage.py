@@ -146,3 +146,33 @@ async def test_outage_over_http_control(
         assert response.status == 404
     with pytest.raises(ValueError, match="outage"):
         sim.set_outage("flood")  # type: ignore[arg-type]
+
+
+async def test_unreachable_refuses_connections_and_keeps_sessions(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Nothing listens: connections are refused, open streams reset, sessions live on."""
+    me = await login(http, sim.url)
+    port = sim.port
+    async with await open_stream(http, me) as stream:
+        await stream.content.readuntil(b"\r\n\r\n")
+        await sim.set_unreachable(True)
+        with pytest.raises(aiohttp.ClientError):
+            await read_to_end(stream, bytearray())
+    assert sim.unreachable
+    with pytest.raises(aiohttp.ClientConnectorError) as refused:
+        await try_login(http, sim)
+    assert isinstance(refused.value.os_error, ConnectionRefusedError)
+    await wait_for(sim, lambda: sim.open_streams == 0)
+    sim.inject_message({"__type": "urn:kept", "isDelta": False})
+    assert sim.login_attempts == 1
+    await sim.set_unreachable(True)  # already: nothing changes
+
+    await sim.set_unreachable(False)
+    assert (sim.port, sim.unreachable) == (port, False)
+    async with await open_stream(http, me) as stream:
+        assert (await next_event(stream))["__type"] == "urn:kept"
+    assert sim.live_session_ids("jdoe") == [me.session_id]
+    await sim.stop()
+    with pytest.raises(RuntimeError, match="not running"):
+        await sim.set_unreachable(True)

@@ -123,3 +123,39 @@ async def test_second_logon_names_its_reason(
     [message] = await poll(http, first)
     assert "another logon" in message["reason"]
     assert message["newStationInfo"]["stationSetting"] == 0
+
+
+async def test_station_logoffs_name_their_cause(
+    sim: IcwsSimulator, http: aiohttp.ClientSession
+) -> None:
+    """Each loss of a station is recorded with who caused it: the client or the server."""
+    me = await on_station(http, sim)
+    assert (await put_station(http, me, WS_114)).status == 200  # the same: no logoff
+    assert (await put_station(http, me, WS_115)).status == 200
+    async with http.delete(me.url("connection/station"), headers=me.headers) as r:
+        assert r.status == 200
+    await put_station(http, me, WS_114)
+    sim.take_station("jdoe")
+    await put_station(http, me, WS_114)
+    sim.remove_station()
+    await put_station(http, me, WS_114)
+    second = await login(http, sim.url)
+    await put_station(http, second, WS_115)
+    sim.end_session(second.session_id, notify=False)
+    await put_station(http, me, WS_114)
+    async with http.delete(me.url("connection"), headers=me.headers) as r:
+        assert r.status == 200
+
+    assert [
+        (logoff.session_id == me.session_id, logoff.station_id, logoff.cause)
+        for logoff in sim.station_logoffs
+    ] == [
+        (True, "WS-114", "switched"),
+        (True, "WS-115", "disconnected"),
+        (True, "WS-114", "taken"),
+        (True, "WS-114", "removed"),
+        (True, "WS-114", "another_logon"),
+        (False, "WS-115", "ended"),
+        (True, "WS-114", "logged_out"),
+    ]
+    assert {logoff.user_id for logoff in sim.station_logoffs} == {"jdoe"}

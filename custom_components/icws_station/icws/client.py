@@ -179,7 +179,10 @@ class IcwsClient:
             try:
                 response = await self._post_login(url)
             except IcwsConnectionError as err:
-                last_error = err
+                # A server's own answer (a 503) says more than an alternate that cannot
+                # be reached, and tells the caller that a server is there to spare.
+                if last_error is None or last_error.status is None:
+                    last_error = err
                 continue
             if response.status == 201:
                 return self._accept_login(url, response)
