@@ -131,12 +131,6 @@ async def test_session_ended_by_the_server(
     assert errors == ["IcwsSessionLostError"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the reopened stream delivers the server's message and the session ends, while "
-    "the client renews its subscriptions before reading the stream: the renewal's 401 "
-    "reads as a plain session loss and the entry logs in again (found by test_model.py)",
-)
 async def test_session_ended_for_good_as_the_stream_reopens(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:

@@ -28,6 +28,8 @@ from .subscriptions import SubscriptionRefusedMessage
 _LOGGER = logging.getLogger(__name__)
 
 MAX_STREAM_RETRY: Final = 10.0
+# How long a stream whose session was just refused is read for the server's last word.
+LAST_WORD_WITHIN: Final = 1.0
 
 
 class RetrievalMode(StrEnum):
@@ -110,7 +112,14 @@ class Retrieval:
                 async with session.stream("Message stream") as response:
                     self.stream = response
                     if renew:
-                        for refusal in await self._renew(session):
+                        try:
+                            refusals = await self._renew(session)
+                        except IcwsSessionLostError:
+                            # The server may have ended the session with a message that
+                            # waits in this stream: its word (reconnect or not) counts.
+                            await self._last_word(session, response, decoder)
+                            raise
+                        for refusal in refusals:
                             yield refusal
                     renew = True
                     while True:
@@ -184,6 +193,26 @@ class Retrieval:
                     )
                 )
         return refused
+
+    async def _last_word(
+        self,
+        session: Session,
+        response: aiohttp.ClientResponse,
+        decoder: SseDecoder,
+    ) -> None:
+        """Read what the open stream already brings, for the server's "session down".
+
+        Raises :class:`IcwsSessionLostError` with the server's reason and advice when it is
+        there; returns when the stream ends or is quiet for a moment.
+        """
+        with suppress(TimeoutError, aiohttp.ClientError, OSError):
+            async with asyncio.timeout(LAST_WORD_WITHIN):
+                while chunk := await response.content.readany():
+                    for data in decoder.feed(chunk):
+                        with suppress(ValueError):
+                            raw = decode_json(data)
+                            for item in raw if isinstance(raw, list) else (raw,):
+                                self._read(session, item)
 
     def _read(self, session: Session, raw: object) -> Message | None:
         """Parse one message; when it says the session went down, end it and raise."""

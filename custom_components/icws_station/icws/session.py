@@ -9,13 +9,13 @@ ends the session. A concern module needs nothing else to make its requests.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from typing import Any, Final, Self
 
 import aiohttp
 from yarl import URL
 
-from .errors import IcwsResponseError, IcwsSessionLostError
+from .errors import IcwsError, IcwsResponseError, IcwsSessionLostError
 from .models import ConnectionState, SessionState
 from .subscriptions import Subscription, SubscriptionKind
 from .transport import Response, Transport, error_for
@@ -219,12 +219,21 @@ class Session:
         )
 
     async def check(self) -> SessionState:
-        """Ask the server whether the session is still up; a "down" answer ends it."""
+        """Ask the server whether the session is still up; a "down" answer ends it.
+
+        A session the server reports down is one it is ending (its "down" message waits to
+        be read): it is logged out here, so that the server forgets it before a new login,
+        rather than hold it beside the next one until it times out.
+        """
         what = "Session check"
         state = SessionState.from_answer(
             (await self.call("GET", "connection", what=what)).body
         )
         if state.state is ConnectionState.DOWN:
+            with suppress(IcwsError):
+                await self.call(
+                    "DELETE", "connection", what="Logout", expected=range(200, 300)
+                )
             self.end()
             raise IcwsSessionLostError(
                 f"{what}: the server ended the session: "
