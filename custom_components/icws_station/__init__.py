@@ -22,7 +22,7 @@ from .icws import RetrievalMode
 from .models import IcwsRuntimeData, IcwsStationConfigEntry
 from .repairs import session_issue_id, station_issue_id
 from .services import async_setup_services
-from .session import IcwsSession
+from .session import PENDING_LOGOUTS, IcwsSession
 from .station import StationCoordinator
 from .status import StatusCoordinator
 from .voicemail import VoicemailCoordinator
@@ -112,7 +112,11 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IcwsStationConfigEntry
 ) -> None:
-    """Remove the entry's repair issues with it."""
+    """Remove the entry's repair issues with it, and log out a session left pending."""
+    if previous := hass.data.get(PENDING_LOGOUTS, {}).pop(entry.entry_id, None):
+        client, http = previous
+        await client.logout()
+        http.detach()
     for issue_id in (
         station_issue_id(entry.entry_id),
         session_issue_id(entry.entry_id),

@@ -41,6 +41,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.util.hass_dict import HassKey
 
 from .account import is_entry_account
 from .backoff import Backoff
@@ -59,6 +60,12 @@ from .icws import (
 )
 from .repairs import session_issue_id
 
+# Sessions of an entry whose logout did not reach the server (an unload, a reload or a
+# failed setup during an outage), by entry: the next setup logs them out before it logs in,
+# so that the server never holds two sessions of the entry.
+PENDING_LOGOUTS: HassKey[dict[str, tuple[IcwsClient, aiohttp.ClientSession]]] = HassKey(
+    f"{DOMAIN}_pending_logouts"
+)
 INITIAL_MESSAGE_TIMEOUT: Final = 15.0
 SHUTDOWN_TIMEOUT: Final = 8.0
 ERROR_HISTORY: Final = 5
@@ -208,6 +215,7 @@ class IcwsSession:
                 part.async_subscription_refused
             )
         try:
+            await self._end_previous_session()
             await self._login()
             await self._prepare()
             async with asyncio.timeout(INITIAL_MESSAGE_TIMEOUT):
@@ -222,6 +230,22 @@ class IcwsSession:
         self._task = self.entry.async_create_background_task(
             self.hass, self._run(), f"{DOMAIN} messages of {self.entry.title}"
         )
+
+    async def _end_previous_session(self) -> None:
+        """Log out the entry's previous session if its logout did not reach the server.
+
+        Raises :class:`IcwsConnectionError` while it still cannot: a login now would be a
+        second session of the entry on the server.
+        """
+        pending = self.hass.data.get(PENDING_LOGOUTS, {})
+        if (previous := pending.pop(self.entry.entry_id, None)) is None:
+            return
+        client, http = previous
+        await client.logout()
+        if client.logout_pending:
+            pending[self.entry.entry_id] = previous
+            raise IcwsConnectionError("The previous session is not logged out yet")
+        http.detach()
 
     def _setup_error(self, err: BaseException) -> BaseException:
         """Return what setup raises for ``err``: Home Assistant's kinds, or ``err`` itself."""
@@ -288,7 +312,14 @@ class IcwsSession:
         except TimeoutError:
             LOGGER.debug("Logging out of %s took too long", self.client.url.host)
         self._prepared = False
-        self._http.detach()
+        if self.client.logout_pending:
+            # The server holds the session still: the next setup logs it out first.
+            self.hass.data.setdefault(PENDING_LOGOUTS, {})[self.entry.entry_id] = (
+                self.client,
+                self._http,
+            )
+        else:
+            self._http.detach()
 
     async def _close_messages(self) -> None:
         if self._messages is not None:

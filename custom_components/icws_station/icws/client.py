@@ -120,6 +120,8 @@ class IcwsClient:
         self._session: Session | None = None
         # A login whose answer did not come within the request timeout, still running.
         self._late_login: tuple[URL, asyncio.Task[Response]] | None = None
+        # A session whose logout did not reach the server (see ``logout_pending``).
+        self._pending_logout: Session | None = None
         self._login_info: LoginInfo | None = None
         self._retrieval = Retrieval(stream_idle_timeout=stream_idle_timeout)
 
@@ -153,6 +155,10 @@ class IcwsClient:
         it brings, instead of asking the server for a second one.
         """
         self._drop_session()
+        # Best effort: a server it cannot reach refuses the login below too.
+        with suppress(TimeoutError):
+            async with asyncio.timeout(self._request_timeout):
+                await self._end_pending_logout()
         if (late := await self._late_answer(self._request_timeout)) is not None:
             url, response = late
             if response.status == 201:
@@ -724,11 +730,22 @@ class IcwsClient:
             return self._retrieval.events(self._session)
         return self._retrieval.poll(self._session, poll_interval)
 
+    @property
+    def logout_pending(self) -> bool:
+        """Whether a session's logout did not reach the server, which may still hold it.
+
+        :meth:`logout` tries again (so does :meth:`login`, before asking for a new
+        session); a caller that drops the client would leave that session on the server.
+        """
+        return self._pending_logout is not None
+
     async def logout(self) -> None:
         """End the session: unsubscribe, then log out; best effort, bounded in time.
 
         A login still waiting for its answer is waited for (within the same bound), and the
-        session it brings is logged out too.
+        session it brings is logged out too. A logout that cannot reach the server (an
+        outage) is kept: :attr:`logout_pending` says so, and the next ``logout`` or
+        ``login`` tries it again.
         """
         try:
             async with asyncio.timeout(self._logout_timeout):
@@ -739,20 +756,35 @@ class IcwsClient:
             )
         session = self._session
         if session is None or not session.live:
+            await self._end_pending_logout()
             return
+        self._session = None
+        self._pending_logout = session
         try:
             async with asyncio.timeout(self._logout_timeout):
                 for subscription in session.subscriptions:
                     with suppress(IcwsError):
                         await session.unsubscribe(subscription)
-                with suppress(IcwsError):
-                    await session.call(
-                        "DELETE", "connection", what="Logout", expected=range(200, 300)
-                    )
+                await self._end_pending_logout()
         except TimeoutError:
             _LOGGER.debug("Logout did not finish within %s s", self._logout_timeout)
-        finally:
-            self._drop_session()
+
+    async def _end_pending_logout(self) -> None:
+        """Log out the session whose logout did not reach the server yet, if any."""
+        session = self._pending_logout
+        if session is None:
+            return
+        try:
+            await session.call(
+                "DELETE", "connection", what="Logout", expected=range(200, 300)
+            )
+        except IcwsConnectionError:
+            _LOGGER.debug("The logout did not reach the server; kept for later")
+            return
+        except IcwsError:
+            pass  # refused or unknown (401): the server holds no such session
+        session.end()
+        self._pending_logout = None
 
     async def close(self) -> None:
         """Stop any message retrieval and log out."""
