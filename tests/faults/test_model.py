@@ -146,7 +146,6 @@ async def test_soak(
         "calls": stats.calls,
         "call_events": stats.events,
         "violations": 0 if failure is None else 1,
-        "known_defects_seen": dict(stats.known),
         "rules": dict(sorted(stats.rules.items())),
     }
     SCRATCH.mkdir(exist_ok=True)

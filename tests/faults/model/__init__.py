@@ -27,7 +27,5 @@ step and the base of the rules, ``changes.py``, ``faults.py`` and ``actions.py``
 rules a walk draws its steps from, ``walks.py`` draws, replays and shrinks walks. A rule is
 a class registered with ``@rule``: ``draw`` picks its arguments (or says it does not apply
 now), ``applies`` checks them again on replay, ``run`` performs it. An action of the
-integration is an ``Action`` (see ``actions.py``). A race of the integration the walks can
-run into, and that a strict xfail test documents, is counted in the stats rather than
-failing a walk.
+integration is an ``Action`` (see ``actions.py``).
 """

@@ -157,9 +157,12 @@ class SelectStatus(Action):
 
 
 def _reloaded(world: World, model: EntryModel) -> None:
-    """What a new setup of the entry means to the model: a fresh start from its address."""
+    """What a new setup of the entry means to the model: a fresh start from its address.
+
+    A station the server gave to another logon stays given (the entry keeps that in its
+    options): only choosing a station again takes it back.
+    """
     model.stopped = False
-    model.taken = False
     model.server = world.login_server()
     if model.entry.state is ConfigEntryState.LOADED:
         world._loaded(model)
@@ -174,9 +177,10 @@ def _may_log_in(world: World, model: EntryModel) -> bool:
 
     Not while answers are cut (a lost login answer leaves a session behind, a known
     limitation), nor while the network in front of the entry's server loses its logout:
-    the unload cannot end the session then, and the next setup's login makes a second one
-    (test_reload_during_an_outage in test_lifecycle.py shows it). Not across servers with
-    calls up either: the simulators keep their own queues, which a real pair shares.
+    the setup then waits for Home Assistant's retry until that logout gets through (as
+    test_reload_during_an_outage in test_lifecycle.py shows), which the walk does not
+    model. Not across servers with calls up either: the simulators keep their own queues,
+    which a real pair shares.
     """
     if "cut" in world.outages.values():
         return False

@@ -12,7 +12,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from custom_components.icws_station.const import DOMAIN
 
-from .steps import Rule, Step, pick_entry, rule
+from .steps import InvariantError, Rule, Step, pick_entry, rule
 from .world import PARTNER, PRIMARY, World
 
 OUTAGE_MODES: Final = ("refuse", "cut", "drop_streams", "unreachable")
@@ -166,8 +166,7 @@ class EndSession(Rule):
 
     Without ``shouldReconnect`` the entry stops until it is repaired or reloaded: the step
     waits for that, with no outage in the way (a message the server could not deliver within
-    its grace period would end the session with a plain 401, which is reconnected). A new
-    login instead is a known defect (see ``run``), counted rather than failed.
+    its grace period would end the session with a plain 401, which is reconnected).
     """
 
     name = "end_session"
@@ -218,12 +217,11 @@ class EndSession(Rule):
             lambda: issues.async_get_issue(DOMAIN, issue_id) is not None or relogged(),
             f"{user} stopping at the server's word",
         )
-        if issues.async_get_issue(DOMAIN, issue_id) is not None:
-            model.stopped = True
-        else:
-            # The server's word came on a stream reopened just then, and the entry logged
-            # in again (test_session_ended_for_good_as_the_stream_reopens).
-            world.stats.known["reconnected against shouldReconnect false"] += 1
+        if relogged():
+            raise InvariantError(
+                "session ended for good", f"{user} logged in again against it"
+            )
+        model.stopped = True
 
 
 @rule

@@ -108,8 +108,6 @@ class Stats:
     calls: int = 0
     events: int = 0
     rules: Counter[str] = field(default_factory=Counter)
-    # Known defects the walks ran into (each has a strict xfail test of its own).
-    known: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
