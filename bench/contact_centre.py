@@ -26,7 +26,7 @@ from homeassistant.helpers import entity_registry as er
 
 from bench.home_assistant import Writes, add_entry, set_up, stop
 from bench.registry import Context, figure
-from bench.results import Figure, percentile, spread
+from bench.results import Figure, judge_round_trip, percentile, spread
 from bench.simulator import make_simulator, running, user_name
 from bench.test_instance import home_assistant
 from custom_components.icws_station.const import CONF_WORKGROUP, DOMAIN
@@ -95,20 +95,7 @@ async def activation_round_trip(ctx: Context, fig: Figure) -> None:
         accepted, confirmed = await _round_trips(
             hass, sim, ctx.sizes.ha_changes, ctx.rng
         )
-    p50 = percentile(confirmed, 50)
-    fig.add(
-        "server accepted (200), p50 / p99",
-        spread(accepted),
-        accepted_p50=percentile(accepted, 50),
-        accepted_p99=percentile(accepted, 99),
-    )
-    fig.add(
-        "state confirmed, p50 / p99",
-        spread(confirmed),
-        p50=p50,
-        p99=percentile(confirmed, 99),
-    )
-    fig.judge(p50_within_20_ms=p50 <= ROUND_TRIP_GOAL)
+    judge_round_trip(fig, accepted, confirmed, "200", ROUND_TRIP_GOAL)
     fig.notes.append(
         f"{len(confirmed)} switches through switch.turn_on / turn_off (blocking), each "
         "checked on the simulator when the call returns; confirmed when the switch's "

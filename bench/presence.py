@@ -33,7 +33,7 @@ from bench.home_assistant import (
     stop,
 )
 from bench.registry import Context, figure
-from bench.results import Figure, percentile, spread
+from bench.results import Figure, judge_round_trip, percentile, spread
 from bench.settings import PHASE_LIMIT
 from bench.simulator import delta_text, make_simulator, running, session_of, user_name
 from bench.test_instance import home_assistant
@@ -155,20 +155,7 @@ async def status_round_trip(ctx: Context, fig: Figure) -> None:
         accepted, confirmed = await _round_trips(
             hass, sim, ctx.sizes.ha_changes, ctx.rng
         )
-    p50 = percentile(confirmed, 50)
-    fig.add(
-        "server accepted (202), p50 / p99",
-        spread(accepted),
-        accepted_p50=percentile(accepted, 50),
-        accepted_p99=percentile(accepted, 99),
-    )
-    fig.add(
-        "state confirmed, p50 / p99",
-        spread(confirmed),
-        p50=p50,
-        p99=percentile(confirmed, 99),
-    )
-    fig.judge(p50_within_20_ms=p50 <= ROUND_TRIP_GOAL)
+    judge_round_trip(fig, accepted, confirmed, "202", ROUND_TRIP_GOAL)
     fig.notes.append(
         f"{len(confirmed)} options picked through select.select_option (blocking), each "
         "checked on the simulator when the call returns; confirmed when the select's "

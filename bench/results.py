@@ -72,6 +72,29 @@ def spread(values: list[float]) -> str:
     )
 
 
+def judge_round_trip(
+    fig: Figure, accepted: list[float], confirmed: list[float], answer: str, goal: float
+) -> None:
+    """Report a round trip through the server: accepted (``answer``), then confirmed.
+
+    Judged on the confirmed p50 against ``goal`` seconds.
+    """
+    p50 = percentile(confirmed, 50)
+    fig.add(
+        f"server accepted ({answer}), p50 / p99",
+        spread(accepted),
+        accepted_p50=percentile(accepted, 50),
+        accepted_p99=percentile(accepted, 99),
+    )
+    fig.add(
+        "state confirmed, p50 / p99",
+        spread(confirmed),
+        p50=p50,
+        p99=percentile(confirmed, 99),
+    )
+    fig.judge(p50_within_20_ms=p50 <= goal)
+
+
 def rss_bytes() -> int:
     """Return the process's resident set size now (VmRSS)."""
     with Path("/proc/self/status").open(encoding="ascii") as status:

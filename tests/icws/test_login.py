@@ -351,18 +351,27 @@ async def test_a_session_id_unfit_for_a_path_is_refused(
     assert not client.logged_in
 
 
+def _impatient_client(
+    http_session: aiohttp.ClientSession,
+    simulator: IcwsSimulator,
+    password: str = PASSWORD,
+) -> IcwsClient:
+    """A client that gives a login up after 0.2 s, so a held one is late at once."""
+    return IcwsClient(
+        http_session,
+        URL(simulator.url),
+        USERNAME,
+        password,
+        application_name=APP,
+        request_timeout=0.2,
+    )
+
+
 async def test_a_late_login_answer_is_taken_not_asked_again(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
     """One login in flight: the next login waits for the late one and takes its session."""
-    client = IcwsClient(
-        http_session,
-        URL(simulator.url),
-        USERNAME,
-        PASSWORD,
-        application_name=APP,
-        request_timeout=0.2,
-    )
+    client = _impatient_client(http_session, simulator)
     simulator.response_delay = 30.0
     with pytest.raises(IcwsTimeoutError, match="Login timed out"):
         await client.login()
@@ -384,14 +393,7 @@ async def test_logout_ends_the_session_of_a_late_login(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
     """Closing while a timed-out login is still held logs out the session it brings."""
-    client = IcwsClient(
-        http_session,
-        URL(simulator.url),
-        USERNAME,
-        PASSWORD,
-        application_name=APP,
-        request_timeout=0.2,
-    )
+    client = _impatient_client(http_session, simulator)
     simulator.response_delay = 30.0
     with pytest.raises(IcwsTimeoutError):
         await client.login()
@@ -412,14 +414,7 @@ async def test_a_late_refusal_of_the_password_is_not_retried(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
     """A late answer that refuses the password ends the next login: no second try."""
-    client = IcwsClient(
-        http_session,
-        URL(simulator.url),
-        USERNAME,
-        "wrong-password",
-        application_name=APP,
-        request_timeout=0.2,
-    )
+    client = _impatient_client(http_session, simulator, password="wrong-password")
     simulator.response_delay = 30.0
     with pytest.raises(IcwsTimeoutError):
         await client.login()
