@@ -4,7 +4,7 @@ An interaction (a call, a chat, an e-mail) lives on its user's queue with an ``E
 letter that moves through a lifecycle; every session that watches the queue gets a
 ``queueContentsMessage`` for each change, holding the attributes it asked for. The user acts
 on their calls (§12: pick up, hold, mute, transfer, send digits, hang up) and places new ones
-(§13). The user's ``onPhone`` follows the calls (§9). No HTTP here: ``calls_routes.py`` maps
+(§13). The user's ``onPhone`` follows the calls (§9). No HTTP here: ``calls_http.py`` maps
 the queue watch and the control routes onto :class:`CallCenter`, ``interactions_http.py``
 the call control.
 """

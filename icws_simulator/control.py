@@ -23,7 +23,7 @@ answers with the state below.
                                                 flat_messages, session_idle_timeout,
                                                 station_switch (replace, disconnect_first)
 
-Parts of the API in modules of their own (the calls in :mod:`.calls_routes`, the statuses in
+Parts of the API in modules of their own (the calls in :mod:`.calls_http`, the statuses in
 :mod:`.status_http`, the voicemail in :mod:`.voicemail_http`: ``POST
 /_simulator/voicemail/users/{user}`` with ``count``, ``POST /_simulator/voicemail/settings``
 with ``offered``, ``state`` and ``error``; the user list and its rights in

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 from .directory import PAGE_SIZE, Query, UserDirectory
-from .protocol import IcwsError, bad_request, json_response
+from .protocol import NOT_ALLOWED_ID, IcwsError, bad_request, json_response
 from .sessions import SimSession
-from .status_http import NOT_ALLOWED_ID
 
 if TYPE_CHECKING:
     from .control import ControlApi

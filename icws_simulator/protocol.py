@@ -41,6 +41,8 @@ NOT_ACCEPTING_ID: Final = "error.server.notAcceptingConnections"  # [doc][seen]
 INVALID_REQUEST_ID: Final = "error.request.invalidRepresentation"
 MISSING_HEADER_ID: Final = "error.request.missingHeader"
 NOT_FOUND_ID: Final = "error.request.notFound"
+# [guess] The id of a refusal for want of rights; the docs give only the 403.
+NOT_ALLOWED_ID: Final = "error.request.accessDenied"
 
 type SessionHandler = Callable[[web.Request, SimSession], Awaitable[web.StreamResponse]]
 

@@ -19,7 +19,7 @@ from aiohttp.typedefs import Handler, Middleware
 from aiohttp.web_urldispatcher import AbstractRoute
 
 from . import protocol
-from .calls_routes import CallsApi
+from .calls_http import CallsApi
 from .control import ControlApi
 from .cors import add_cors_headers, answer_preflight
 from .directory_http import DirectoryApi

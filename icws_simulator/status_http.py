@@ -12,6 +12,7 @@ from aiohttp import web
 
 from . import protocol
 from .protocol import (
+    NOT_ALLOWED_ID,
     IcwsError,
     SessionHandler,
     bad_request,
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 # [guess] Error ids for status refusals; the docs give only the status codes.
 UNKNOWN_STATUS_ID: Final = "error.request.status.unknownStatus"
-NOT_ALLOWED_ID: Final = "error.request.accessDenied"
 # A 1x1 transparent PNG: the icon every iconUri points at.
 _ICON: Final = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from . import protocol
 from .protocol import (
+    NOT_ALLOWED_ID,
     IcwsError,
     SessionHandler,
     bad_request,
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from .state import SimulatorState
 
 # [guess] The docs give only the status codes of these refusals.
-NOT_ALLOWED_ID: Final = "error.request.accessDenied"
 UNKNOWN_WORKGROUP_ID: Final = "error.request.activations.unknownWorkgroup"
 UNKNOWN_USER_ID: Final = "error.request.activations.unknownUser"
 
