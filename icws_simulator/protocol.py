@@ -131,6 +131,14 @@ def bad_request(message: str, error_id: str = INVALID_REQUEST_ID) -> IcwsError:
     return IcwsError(400, message, error_id)
 
 
+def required_string(body: Mapping[str, Any], key: str) -> str:
+    """Return ``body[key]``, a string that must not be empty (else 400)."""
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise bad_request(f"The property '{key}' is required.")
+    return value
+
+
 def station_not_found() -> IcwsError:
     """Build the 400 a server answers for an unknown station [seen]."""
     return IcwsError(400, "The station could not be found.", STATION_NOT_FOUND_ID)

@@ -15,7 +15,7 @@ from typing import Self
 
 from aiohttp import web
 
-from .server import UNANSWERED_LOGINS, build_app
+from .app import UNANSWERED_LOGINS, build_app
 from .state import SimulatorState
 from .stations import SimulatedStation
 

@@ -6,11 +6,12 @@ process (demo, system tests) change statuses as the server, the ACD or another c
 """
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aiohttp import web
 
 from . import protocol
+from .control import ControlApi
 from .protocol import (
     NOT_ALLOWED_ID,
     IcwsError,
@@ -20,14 +21,11 @@ from .protocol import (
     json_response,
     parse_json_object,
 )
+from .routing import IcwsRoutes
 from .sessions import SimSession
+from .state import SimulatorState
 from .status import StatusChange, StatusState
 from .status_data import SimulatedStatusMessage, Until, parse_date
-
-if TYPE_CHECKING:
-    from .control import ControlApi
-    from .server import IcwsRoutes
-    from .state import SimulatorState
 
 # [guess] Error ids for status refusals; the docs give only the status codes.
 UNKNOWN_STATUS_ID: Final = "error.request.status.unknownStatus"

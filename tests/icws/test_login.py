@@ -23,8 +23,8 @@ from custom_components.icws_station.icws import (
     IcwsTimeoutError,
 )
 from icws_simulator import IcwsSimulator
+from icws_simulator.connection_http import ConnectionApi
 from icws_simulator.protocol import server_version
-from icws_simulator.server import IcwsApi
 from tests.conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME, make_stations
 
 from .conftest import APP
@@ -328,9 +328,9 @@ async def test_a_session_id_unfit_for_a_path_is_refused(
     session_id: str,
 ) -> None:
     # The server's id (body only, as headers cannot carry it) goes into every later path.
-    original = IcwsApi.login
+    original = ConnectionApi.login
 
-    async def login(api: IcwsApi, request: web.Request) -> web.StreamResponse:
+    async def login(api: ConnectionApi, request: web.Request) -> web.StreamResponse:
         answer = await original(api, request)
         assert isinstance(answer, web.Response)
         assert answer.body is not None
@@ -339,7 +339,7 @@ async def test_a_session_id_unfit_for_a_path_is_refused(
         del answer.headers["ININ-ICWS-Session-ID"]
         return answer
 
-    monkeypatch.setattr(IcwsApi, "login", login)
+    monkeypatch.setattr(ConnectionApi, "login", login)
     async with IcwsSimulator(users={USERNAME: PASSWORD}) as sim:
         client = IcwsClient(
             http_session, URL(sim.url), USERNAME, PASSWORD, application_name=APP

@@ -25,30 +25,31 @@ from custom_components.icws_station.icws import (
     WorkstationSettings,
 )
 from icws_simulator import IcwsSimulator
-from icws_simulator.server import IcwsApi
+from icws_simulator.connection_http import ConnectionApi
 from icws_simulator.sessions import SimSession
 from icws_simulator.state import StationSwitch
+from icws_simulator.stations_http import StationsApi
 from tests.conftest import PASSWORD, USERNAME, make_stations
 
 from .conftest import APP, WAIT, next_station_message
 
-type Handler = Callable[
-    [IcwsApi, web.Request, SimSession], Awaitable[web.StreamResponse]
-]
+type Api = ConnectionApi | StationsApi
+type Handler = Callable[[Any, web.Request, SimSession], Awaitable[web.StreamResponse]]
+type Patch = Callable[[type[Api], str, Handler], Awaitable[IcwsSimulator]]
 
 
 @pytest.fixture
 async def patched(
     socket_enabled: None, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Callable[[str, Handler], Awaitable[IcwsSimulator]]]:
+) -> AsyncIterator[Patch]:
     """Start a simulator one of whose routes answers as a real server might instead.
 
     For answers the simulator does not give (the protocol notes mark them [guess]).
     """
     started: list[IcwsSimulator] = []
 
-    async def start(route: str, handler: Handler) -> IcwsSimulator:
-        monkeypatch.setattr(IcwsApi, route, handler)
+    async def start(api: type[Api], route: str, handler: Handler) -> IcwsSimulator:
+        monkeypatch.setattr(api, route, handler)
         sim = IcwsSimulator(
             users={USERNAME: PASSWORD}, stations=make_stations(), sse_retry_ms=100
         )
@@ -157,12 +158,12 @@ async def test_switching_station_while_connected(
 
 async def test_an_unknown_station_never_costs_the_current_one(
     http_session: aiohttp.ClientSession,
-    patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
+    patched: Patch,
 ) -> None:
-    original = IcwsApi.put_station
+    original = StationsApi.put_station
 
     async def refuse_while_connected(
-        api: IcwsApi, request: web.Request, session: SimSession
+        api: StationsApi, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
         if session.station is not None:
             return web.json_response(
@@ -174,7 +175,7 @@ async def test_an_unknown_station_never_costs_the_current_one(
             )
         return await original(api, request, session)
 
-    sim = await patched("put_station", refuse_while_connected)
+    sim = await patched(StationsApi, "put_station", refuse_while_connected)
     client = make_client(http_session, sim)
     async with client:
         await client.login()
@@ -200,15 +201,15 @@ async def test_an_unknown_station_never_costs_the_current_one(
 )
 async def test_a_malformed_station_answer_is_an_error(
     http_session: aiohttp.ClientSession,
-    patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
+    patched: Patch,
     answer: object,
 ) -> None:
     async def malformed(
-        _api: IcwsApi, _request: web.Request, _session: SimSession
+        _api: object, _request: web.Request, _session: SimSession
     ) -> web.StreamResponse:
         return web.json_response(answer)
 
-    sim = await patched("get_station", malformed)
+    sim = await patched(StationsApi, "get_station", malformed)
     async with make_client(http_session, sim) as client:
         await client.login()
 
@@ -268,16 +269,16 @@ async def test_quiet_stream_without_keepalives_is_kept(
 
 async def test_stream_that_keeps_ending_is_a_connection_error(
     http_session: aiohttp.ClientSession,
-    patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
+    patched: Patch,
 ) -> None:
     async def empty_stream(
-        _api: IcwsApi, _request: web.Request, _session: SimSession
+        _api: object, _request: web.Request, _session: SimSession
     ) -> web.StreamResponse:
         return web.Response(
             status=200, body=b"retry: 10\n\n", content_type="text/event-stream"
         )
 
-    sim = await patched("messages", empty_stream)
+    sim = await patched(ConnectionApi, "messages", empty_stream)
     client = make_client(http_session, sim)
     async with client:
         await client.login()

@@ -6,11 +6,11 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from icws_simulator import IcwsSimulator, SimSession, server
+from icws_simulator import IcwsSimulator, SimSession, app
 from icws_simulator.__main__ import parse_args
 from icws_simulator.control import ControlApi
 from icws_simulator.protocol import TYPE_CONNECTION_STATE
-from icws_simulator.server import IcwsRoutes
+from icws_simulator.routing import IcwsRoutes
 from icws_simulator.state import SimulatorState
 
 from .helpers import control, login, next_event, open_stream, poll, wait_for
@@ -188,7 +188,7 @@ async def test_extra_api_registers_routes(
     http: aiohttp.ClientSession, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An API part listed in APIS gets session-checked routes and control routes."""
-    monkeypatch.setattr(server, "APIS", (*server.APIS, ExampleApi))
+    monkeypatch.setattr(app, "APIS", (*app.APIS, ExampleApi))
     async with IcwsSimulator() as sim:
         assert sim.state is sim
         me = await login(http, sim.url)
