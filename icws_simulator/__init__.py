@@ -12,7 +12,7 @@ In a test (same event loop)::
 
     sim = IcwsSimulator(users={"jdoe": "secret"})
     await sim.start()                      # sim.url -> "http://127.0.0.1:<port>"
-    sim.update_station("WS-114", can_be_dialed=False)   # isDelta:true to subscribers
+    sim.stations.change("WS-114", can_be_dialed=False)   # isDelta:true to subscribers
     sim.set_user_status("jdoe", "Do Not Disturb")   # as the desktop client would
     sim.status.revoke_access("jdoe", "At Lunch")    # access-list watchers are told
     call = sim.ring("jdoe", "Ada Lovelace", "+1 555 0100")  # the client may pick it up
@@ -21,9 +21,9 @@ In a test (same event loop)::
     sim.statistics.calls("Support", "arrive")       # a call waits; wallboards are told
     sim.set_outage("cut")                  # requests processed, answers lost
     sim.set_outage(None)                   # the network works again
-    assert sim.live_sessions("jdoe") == 1  # sessions live on through outages
-    sim.take_station("jdoe", reason="Logged on elsewhere")
-    sim.end_session(user="jdoe", should_reconnect=False, reason="Ended by admin")
+    assert sim.sessions.count_of("jdoe") == 1  # sessions live on through outages
+    sim.stations.take("jdoe", reason="Logged on elsewhere")
+    sim.sessions.end(user="jdoe", should_reconnect=False, reason="Ended by admin")
     async with asyncio.timeout(5):         # "connection down", then 401
         await sim.wait_until(lambda: not sim.sessions)
     await sim.stop()
@@ -36,7 +36,7 @@ in :mod:`icws_simulator.control` and by ``python -m icws_simulator --help``).
 from .sessions import SimSession
 from .simulator import IcwsSimulator
 from .state import LoginRefusal
-from .stations import SimulatedStation, StationChanges, default_stations
+from .station_data import SimulatedStation, StationChanges, default_stations
 from .statistics import StatisticsState, WorkgroupQueue
 from .status import StatusState
 from .status_data import (

@@ -90,22 +90,22 @@ def _activity_middleware(
 
     async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            await state.hold_request()
+            await state.traffic.hold_request()
             return await handler(request)
         finally:
-            state.request_finished()
+            state.traffic.request_finished()
 
     @web.middleware
     async def delay(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not is_icws_path(request.path):
             return await handler(request)
-        state.request_started()
+        state.traffic.request_started()
         if not _is_login(request):
             return await answer(request, handler)
         try:
             await request.read()  # received whole, so the body outlives the connection
         except BaseException:
-            state.request_finished()
+            state.traffic.request_finished()
             raise
         login = asyncio.ensure_future(answer(request, handler))
         unanswered.add(login)
@@ -114,7 +114,7 @@ def _activity_middleware(
             return await asyncio.shield(login)
         except asyncio.CancelledError:
             request[ABANDONED_KEY] = True
-            state.count_abandoned_login()
+            state.traffic.count_abandoned_login()
             raise
 
     return delay
@@ -155,7 +155,7 @@ def build_app(state: SimulatorState) -> web.Application:
             return
         add_cors_headers(request, response)
         if not is_lost(request):
-            state.record_request(request.method, request.path, response.status)
+            state.traffic.record_request(request.method, request.path, response.status)
 
     app.on_response_prepare.append(on_prepare)
     control = ControlApi(state)

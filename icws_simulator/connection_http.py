@@ -16,7 +16,7 @@ from .routing import ABANDONED_KEY, IcwsRoutes
 from .sessions import SimSession
 from .sse import EventStream, event_stream_response
 from .state import SimulatorState
-from .stations import SimulatedStation
+from .station_data import SimulatedStation
 
 
 def _station_id(station: SimulatedStation, session: SimSession) -> dict[str, str]:
@@ -58,7 +58,7 @@ class ConnectionApi:
             raise IcwsError(
                 503, "The server is shutting down.", protocol.NOT_ACCEPTING_ID
             )
-        state.count_login()
+        state.traffic.count_login()
         refusal = state.refusal
         if refusal is not None:
             raise IcwsError(
@@ -89,7 +89,7 @@ class ConnectionApi:
                 protocol.AUTH_FAILURE_CODE,
             )
         language = accept_language.split(",")[0].split(";")[0].strip().lower()
-        session = state.create_session(
+        session = state.sessions.create(
             user_id, language, login_abandoned=bool(request.get(ABANDONED_KEY))
         )
         include = {
@@ -112,7 +112,7 @@ class ConnectionApi:
         # configured default workstation (nullable).
         if "effective-station" in include:
             held = next(
-                (s.station for s in state.sessions_of(user_id) if s.station), None
+                (s.station for s in state.sessions.of(user_id) if s.station), None
             )
             answer["effectiveStation"] = (
                 None if held is None else {"stationId": _station_id(held, session)}
@@ -194,7 +194,7 @@ class ConnectionApi:
 
         Clients written against real servers check for 200.
         """
-        self.state.forget(session, cause="logged_out")
+        self.state.sessions.forget(session, logged_out=True)
         return web.Response(status=200)
 
     async def heartbeat(
@@ -224,7 +224,7 @@ class ConnectionApi:
         # as a broken message would on a real server.
         text = "[" + ",".join(item.text for item in items) + "]"
         if any(item.ends_session for item in items):
-            self.state.forget(session)
+            self.state.sessions.forget(session)
         return json_response(text=text)
 
     async def _stream(
@@ -234,14 +234,14 @@ class ConnectionApi:
         response = event_stream_response()
         await response.prepare(request)
         stream = EventStream(session, request, response, state.sse_separator)
-        state.open_stream(stream)
+        state.sessions.open_stream(stream)
         try:
             await stream.run(
                 retry_ms=state.sse_retry_ms,
                 ping_interval=lambda: state.sse_ping_interval,
                 chunk_size=lambda: state.sse_chunk_size,
-                on_session_end=state.forget,
+                on_session_end=state.sessions.forget,
             )
         finally:
-            state.close_stream(stream)
+            state.sessions.close_stream(stream)
         return response

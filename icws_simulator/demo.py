@@ -33,9 +33,9 @@ async def run_demo(sim: IcwsSimulator, interval: float) -> None:
         for station_id in in_use:
             station = sim.stations[station_id]
             if field == "can_be_dialed":
-                sim.update_station(station_id, can_be_dialed=not station.can_be_dialed)
+                sim.stations.change(station_id, can_be_dialed=not station.can_be_dialed)
             else:
-                sim.update_station(station_id, ring_always=not station.ring_always)
+                sim.stations.change(station_id, ring_always=not station.ring_always)
         status_id = next(statuses)
         users = sorted({session.user_id for session in sim.sessions.values()})
         for user_id in users:

@@ -116,7 +116,7 @@ def session_check(state: SimulatorState, routes: IcwsRoutes) -> Middleware:
         session_id = session_id_in_path(request.path)
         if session_id is None:
             return await handler(request)
-        session = state.find_session(session_id)
+        session = state.sessions.get(session_id)
         if session is None:
             raise unauthorized()
         if request_cookie(request, session.cookie_name) != session.cookie_value:
@@ -126,7 +126,7 @@ def session_check(state: SimulatorState, routes: IcwsRoutes) -> Middleware:
             and request.headers.get(protocol.CSRF_HEADER) != session.csrf_token
         ):
             raise unauthorized()
-        state.touch(session)
+        state.sessions.touch(session)
         request[_SESSION_KEY] = session
         return await handler(request)
 

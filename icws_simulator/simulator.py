@@ -17,7 +17,7 @@ from aiohttp import web
 
 from .app import UNANSWERED_LOGINS, build_app
 from .state import SimulatorState
-from .stations import SimulatedStation
+from .station_data import SimulatedStation
 
 # Bound on how long stopping waits for answers in progress; event streams are closed first
 # and delays end early, so this is only reached by a stuck client.
@@ -193,9 +193,9 @@ class IcwsSimulator(SimulatorState):
         self.stopping.set()
         self.pulse()
         if keep_sessions:
-            self.close_streams()
+            self.sessions.close_streams()
         else:
-            self.forget_all()
+            self.sessions.forget_all()
             self.calls.stop()
         await self._stop_listening()
         await runner.cleanup()

@@ -22,7 +22,7 @@ from .protocol import (
 from .routing import IcwsRoutes
 from .sessions import SimSession
 from .state import SimulatorState
-from .stations import (
+from .station_data import (
     STATION_SETTING_REMOTE_NUMBER,
     STATION_SETTING_REMOTE_WORKSTATION,
     STATION_SETTING_WORKSTATION,
@@ -44,7 +44,7 @@ class StationsApi:
         icws.add_session("PUT", subscription, self.subscribe)
         # docs/icws-protocol.md §5
         icws.add_session(
-            "DELETE", subscription, ends_subscription(self.state.unsubscribe)
+            "DELETE", subscription, ends_subscription(self.state.stations.unsubscribe)
         )
         icws.add_session("PUT", "/connection/station", self.put_station)
         icws.add_session("GET", "/connection/station", self.get_station)
@@ -59,7 +59,7 @@ class StationsApi:
 
         [guess] No body: the docs list none for the 200.
         """
-        self.state.subscribe(session)
+        self.state.stations.subscribe(session)
         return web.Response(status=200)
 
     # ---- station connection ------------------------------------------------------------
@@ -70,16 +70,16 @@ class StationsApi:
         """``PUT /icws/{id}/connection/station``: log the session on to a station (200).
 
         A session already on a station switches to the new one (§11, see
-        :meth:`SimulatorState.connect_station`).
+        :meth:`StationState.connect`).
         """
         body = await read_json_object(request)
-        self.state.record_station_request(body)
+        self.state.traffic.record_station_request(body)
         station = self._station_from_settings(body)
         mode = body.get("stationConnectionMode", 0)
         if not isinstance(mode, int) or mode not in {0, 1, 2}:
             raise bad_request("Invalid stationConnectionMode.")
         session.station_connection_mode = mode
-        self.state.connect_station(session, station)
+        self.state.stations.connect(session, station)
         return web.Response(status=200)
 
     def _station_from_settings(self, body: dict[str, Any]) -> SimulatedStation | None:
@@ -88,7 +88,7 @@ class StationsApi:
         if kind == protocol.TYPE_STATIONLESS:
             return None
         if kind in {protocol.TYPE_WORKSTATION, protocol.TYPE_REMOTE_WORKSTATION}:
-            found = self.state.find_station(required_string(body, "workstation"))
+            found = self.state.stations.find(required_string(body, "workstation"))
             if found is None:
                 raise station_not_found()
             station = replace(found, station_setting=STATION_SETTING_WORKSTATION)
@@ -145,5 +145,5 @@ class StationsApi:
 
         [guess] Also 200 when there was no station connection.
         """
-        self.state.connect_station(session, None)
+        self.state.stations.connect(session, None)
         return web.Response(status=200)

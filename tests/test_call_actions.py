@@ -85,9 +85,9 @@ def state(simulator: IcwsSimulator, call: str) -> str | None:
 @contextmanager
 def nothing_sent(simulator: IcwsSimulator) -> Iterator[None]:
     """Fail unless the server received no request at all inside."""
-    before = len(simulator.requests)
+    before = len(simulator.traffic.requests)
     yield
-    assert simulator.requests[before:] == []
+    assert simulator.traffic.requests[before:] == []
 
 
 async def ringing(
@@ -359,7 +359,7 @@ async def test_not_connected(
                 **({"number": "1"} if action == "dial" else {}),
             )
         assert err.value.translation_key == "not_connected"
-    assert not any("/interactions" in path for _, path, _ in simulator.requests)
+    assert not any("/interactions" in path for _, path, _ in simulator.traffic.requests)
 
     simulator.set_outage(None)
     await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
@@ -374,7 +374,7 @@ def shown_but_not_so(simulator: IcwsSimulator, call: str, letter: str) -> None:
     What a session sees while its news lags behind the server: the action goes out, and
     the server's answer is the truth.
     """
-    simulator.inject_message(
+    simulator.sessions.inject_message(
         {
             "__type": TYPE_QUEUE_CONTENTS,
             "isDelta": True,
@@ -448,7 +448,7 @@ async def test_without_a_station_the_server_picks_one(
     await dial(hass, init_integration, number="114")
 
     assert state(simulator, call) == "C"
-    assert simulator.station_requests == []
+    assert simulator.traffic.station_requests == []
     assert all(session.station is None for session in simulator.sessions.values())
 
 
@@ -459,7 +459,7 @@ async def test_a_server_that_needs_a_station_says_so(
     """A 400 to a session without a station is told as such, once, with the server's words."""
     simulator.calls.refuse_stationless = True
     [call] = await ringing(hass, simulator, "Ada")
-    sent = len(simulator.requests)
+    sent = len(simulator.traffic.requests)
 
     for action, data in (("answer_call", {}), ("dial", {"number": "114"})):
         with pytest.raises(HomeAssistantError) as err:
@@ -469,8 +469,8 @@ async def test_a_server_that_needs_a_station_says_so(
             "There is no station to carry the call."
         )
 
-    assert len(simulator.requests) == sent + 2  # asked once each, never again
-    assert simulator.station_requests == []
+    assert len(simulator.traffic.requests) == sent + 2  # asked once each, never again
+    assert simulator.traffic.station_requests == []
     assert state(simulator, call) == "A"
     assert init_integration.runtime_data.session.live
 

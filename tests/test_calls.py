@@ -147,7 +147,7 @@ def queue_watches(simulator: IcwsSimulator) -> int:
     """How many times the server was asked to watch the queue (renewals included)."""
     return sum(
         1
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
         if method == "PUT" and "subscriptions/queues" in path
     )
 
@@ -419,7 +419,7 @@ async def test_session_lost_mid_call_recovers_the_true_state(
     await events.wait(5)
 
     simulator.set_outage("refuse")
-    simulator.end_session(notify=False)
+    simulator.sessions.end(notify=False)
     await wait_for_state(hass, CALL_STATE, STATE_UNAVAILABLE)
     assert (state := hass.states.get(CALL_EVENT))
     assert state.state == STATE_UNAVAILABLE
@@ -456,7 +456,7 @@ async def test_stream_gap_mid_call_keeps_state_without_events(
     await wait_for_state(hass, CALL_STATE, "connected")
     await events.wait(2)
     watches = queue_watches(simulator)
-    simulator.drop_sse_mid_event()
+    simulator.sessions.drop_sse_mid_event()
     simulator.hold(call)
     await wait_for_state(hass, CALL_STATE, "held")
     await hass.async_block_till_done()
@@ -497,7 +497,9 @@ async def test_server_without_queues_or_status_has_no_call_entities(
     for entity_id in CALL_ENTITIES:
         assert hass.states.get(entity_id) is None
         assert entity_registry.async_get(entity_id) is None
-    assert not any("subscriptions/queues" in path for _, path, _ in simulator.requests)
+    assert not any(
+        "subscriptions/queues" in path for _, path, _ in simulator.traffic.requests
+    )
 
 
 async def test_caller_stays_out_of_logs_and_diagnostics(
@@ -583,7 +585,9 @@ async def test_server_without_queues_falls_back_to_on_phone(
     # onPhone set by the server for a call this session cannot see.
     simulator.set_on_phone(USERNAME, True)
     await wait_for_state(hass, ON_CALL, STATE_ON)
-    simulator.end_session(notify=False)
+    simulator.sessions.end(notify=False)
     await wait_for_state(hass, ON_CALL, STATE_UNAVAILABLE)
     await wait_for_state(hass, ON_CALL, STATE_ON)
-    assert not any("subscriptions/queues" in path for _, path, _ in simulator.requests)
+    assert not any(
+        "subscriptions/queues" in path for _, path, _ in simulator.traffic.requests
+    )

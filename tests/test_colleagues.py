@@ -173,7 +173,7 @@ async def test_add_from_the_list_in_the_same_session(
     entity_registry: er.EntityRegistry,
 ) -> None:
     entry = init_integration
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     own = own_writes(hass)
     assert watched(simulator) == {USERNAME}
 
@@ -229,7 +229,7 @@ async def test_add_from_the_list_in_the_same_session(
         assert registered.config_subentry_id == sub
         assert registered.device_id == device.id
 
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     assert entry.state is ConfigEntryState.LOADED
     assert set(own.stop().values()) == {0}
 
@@ -307,13 +307,13 @@ async def test_duplicates_and_oneself_are_refused(
     watch: LiveSessionWatch,
 ) -> None:
     await add(hass, init_integration, ADA)
-    asked = len(simulator.requests)
+    asked = len(simulator.traffic.requests)
     for user_id in (ADA.upper(), USERNAME):
         result = await add(hass, init_integration, user_id)
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "already_configured"
     # Told apart before asking the server anything but the list.
-    assert all("user-statuses/" not in r[1] for r in simulator.requests[asked:])
+    assert all("user-statuses/" not in r[1] for r in simulator.traffic.requests[asked:])
     assert len(init_integration.subentries) == 1
 
 
@@ -398,7 +398,7 @@ async def test_remove_takes_device_and_entities_away(
     await add(hass, entry, ADA)
     await add(hass, entry, ALAN)
     assert watched(simulator) == {USERNAME, ADA, ALAN}
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     own = own_writes(hass)
     sub = subentry_id(entry, ADA)
 
@@ -413,16 +413,16 @@ async def test_remove_takes_device_and_entities_away(
     # Alan goes on; Ada's changes are no longer sent.
     simulator.set_user_status(ALAN, "In a Meeting")
     await wait_for_state(hass, entities(ALAN)["status"], "In a Meeting")
-    since = len(simulator.requests)
+    since = len(simulator.traffic.requests)
     simulator.set_user_status(ADA, "Gone Home")
-    assert simulator.requests[since:] == []
+    assert simulator.traffic.requests[since:] == []
     assert init_integration.runtime_data.colleagues.watched == 1
 
     # Added again: the same entities, and their history, come back.
     await add(hass, entry, ADA)
     assert (state := hass.states.get(entities(ADA)["status"]))
     assert state.state == "Gone Home"
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     assert set(own.stop().values()) == {0}
 
 
@@ -460,7 +460,9 @@ async def test_colleagues_survive_a_restart(
     assert await hass.config_entries.async_setup(colleague_entry.entry_id)
     await hass.async_block_till_done()
     assert watched(simulator) == {USERNAME, ADA, ALAN}
-    puts = [r for r in simulator.requests if r[0] == "PUT" and USER_STATUSES in r[1]]
+    puts = [
+        r for r in simulator.traffic.requests if r[0] == "PUT" and USER_STATUSES in r[1]
+    ]
     assert len(puts) == 1
     assert (state := hass.states.get(entities(ADA)["status"]))
     assert state.state == "In a Meeting"
@@ -486,9 +488,9 @@ async def test_colleagues_follow_reconnects_and_re_logins(
     colleagues = colleague_entry.runtime_data.colleagues
     stop = colleagues.async_add_listener(lambda: heard.append(colleagues.session.live))
     # Asked again with nothing new, the status coordinator sends nothing.
-    since = len(simulator.requests)
+    since = len(simulator.traffic.requests)
     await colleague_entry.runtime_data.status.async_watch_users()
-    assert simulator.requests[since:] == []
+    assert simulator.traffic.requests[since:] == []
 
     # An outage: unavailable, and the renewed subscription brings what changed meanwhile.
     simulator.set_outage("refuse")
@@ -498,7 +500,7 @@ async def test_colleagues_follow_reconnects_and_re_logins(
     await wait_for_state(hass, status, "At Lunch")
 
     # The server ends the session: a new login watches the colleagues again.
-    simulator.end_session()
+    simulator.sessions.end()
     await wait_for_state(hass, status, STATE_UNAVAILABLE)
     await wait_for_state(hass, status, "At Lunch")
     assert watched(simulator) == {USERNAME, ADA, ALAN}
@@ -623,14 +625,14 @@ async def test_update_entity_asks_the_server_nothing(
     assert await hass.config_entries.async_setup(colleague_entry.entry_id)
     await hass.async_block_till_done()
     await async_setup_component(hass, HOMEASSISTANT_DOMAIN, {})
-    since = len(simulator.requests)
+    since = len(simulator.traffic.requests)
     await hass.services.async_call(
         HOMEASSISTANT_DOMAIN,
         SERVICE_UPDATE_ENTITY,
         {ATTR_ENTITY_ID: [entities(ADA)["status"]]},
         blocking=True,
     )
-    assert simulator.requests[since:] == []
+    assert simulator.traffic.requests[since:] == []
     assert (state := hass.states.get(entities(ADA)["status"]))
     assert state.state == "Available"
 
@@ -657,7 +659,7 @@ async def test_the_flow_needs_the_live_session(
     init_integration: MockConfigEntry,
     state: str,
 ) -> None:
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     if state == "not_loaded":
         assert await hass.config_entries.async_unload(init_integration.entry_id)
     else:
@@ -666,7 +668,7 @@ async def test_the_flow_needs_the_live_session(
     result = await start(hass, init_integration)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == state
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
 
 
 async def test_the_flow_checks_on_a_live_session(
@@ -699,12 +701,12 @@ async def test_no_colleagues_without_the_status_feature(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "status_not_supported"
     # Removing one asks the server nothing: there is no subscription to change.
-    since = len(simulator.requests)
+    since = len(simulator.traffic.requests)
     hass.config_entries.async_remove_subentry(
         colleague_entry, subentry_id(colleague_entry, ADA)
     )
     await hass.async_block_till_done()
-    assert simulator.requests[since:] == []
+    assert simulator.traffic.requests[since:] == []
 
 
 async def test_set_a_colleagues_status_as_a_supervisor(

@@ -127,14 +127,14 @@ async def test_entities_show_the_status_and_follow_other_clients(
     assert select_state.attributes["options"][-1] == "ACD - Agent Not Answering"
 
     # Picking it again asks the server nothing; the user stays in it.
-    sent = len(simulator.requests)
+    sent = len(simulator.traffic.requests)
     await hass.services.async_call(
         "select",
         SERVICE_SELECT_OPTION,
         {ATTR_ENTITY_ID: select, ATTR_OPTION: "ACD - Agent Not Answering"},
         blocking=True,
     )
-    assert simulator.requests[sent:] == []
+    assert simulator.traffic.requests[sent:] == []
     assert simulator.status.user_status(USER).status_id == "AcdAgentNotAnswering"
 
     # Back in a status the user may pick: the ACD status is no longer offered.
@@ -160,7 +160,7 @@ async def test_select_sets_the_status_on_the_server(
     """Choosing an option sets it on the server, with or without a station logon."""
     has_station = station_options[CONF_STATION_TYPE] != "none"
     assert (
-        any(session.station for session in simulator.sessions_of(USER)) is has_station
+        any(session.station for session in simulator.sessions.of(USER)) is has_station
     )
     select = entity_id(hass, init_integration, "select", "status")
     await hass.services.async_call(
@@ -203,7 +203,7 @@ async def test_options_follow_catalogue_changes_alone(
     sensor = entity_id(hass, init_integration, "sensor", "status")
     simulator.set_user_status(USER, "At Lunch")
     await wait_for_state(hass, select, "At Lunch")
-    requests = len(simulator.requests)
+    requests = len(simulator.traffic.requests)
 
     simulator.status.put_status_message(
         SimulatedStatusMessage(
@@ -232,7 +232,7 @@ async def test_options_follow_catalogue_changes_alone(
     # Pushed: no request of the entry's brought any of it.
     assert [
         request
-        for request in simulator.requests[requests:]
+        for request in simulator.traffic.requests[requests:]
         if "messaging/messages" not in request[1]
     ] == []
 
@@ -414,7 +414,7 @@ async def test_status_messages_write_only_status_entities(
     await wait_for_state(hass, dnd, "on")
     simulator.status.resend_user_status(USER)  # a repeat: nothing changes
     simulator.status.set_on_phone(USER, True)  # a status message no entity shows
-    simulator.update_station("WS-114", ring_always=True)  # a station message
+    simulator.stations.change("WS-114", ring_always=True)  # a station message
     await wait_for_state(hass, ring, "on")  # after the messages before it
     await hass.async_block_till_done()
 
@@ -440,18 +440,18 @@ async def test_status_comes_back_after_the_session_is_lost(
     entry holds no session and only the new session's first message can bring it.
     """
     sensor = entity_id(hass, init_integration, "sensor", "status")
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     simulator.set_outage("refuse")
-    simulator.end_session(notify=False)
+    simulator.sessions.end(notify=False)
     await wait_for_state(hass, sensor, "unavailable")
     simulator.set_user_status(USER, "Gone Home", notes="Back tomorrow")
     assert not simulator.sessions
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
 
     simulator.set_outage(None)
     state = await wait_for_state(hass, sensor, "Gone Home")
     assert state.attributes["notes"] == "Back tomorrow"
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
 
 
 @pytest.mark.parametrize("simulator_options", [{"status_version": 0}])

@@ -81,7 +81,7 @@ async def test_station_drops_notification_names_the_reason(
     await hass.async_block_till_done()
     reason = "Your connection has been dropped due to a subsequent login"
 
-    simulator.take_station(USERNAME, reason=reason)
+    simulator.stations.take(USERNAME, reason=reason)
     await wait_for_state(hass, STATION_CONNECTED, "off")
     freezer.tick(31)
     async_fire_time_changed(hass)

@@ -192,12 +192,12 @@ async def test_server_error_is_a_connection_error(
 async def test_an_id_that_is_no_path_segment_is_never_sent(
     simulator: IcwsSimulator, client: IcwsClient, queue: Queue, interaction_id: str
 ) -> None:
-    sent = len(simulator.requests)
+    sent = len(simulator.traffic.requests)
 
     with pytest.raises(ValueError, match="interaction id"):
         await client.disconnect_interaction(interaction_id)
 
-    assert len(simulator.requests) == sent
+    assert len(simulator.traffic.requests) == sent
 
 
 async def test_not_logged_in(client: IcwsClient) -> None:

@@ -123,8 +123,8 @@ async def test_a_refused_renewal_is_a_message_and_does_not_stop_the_others(
         await next_station_message(stream)
 
         simulator.queues_version = 0  # the server no longer offers the queue watch
-        simulator.drop_sse_mid_event()
-        simulator.update_station("WS-114", extension="300")
+        simulator.sessions.drop_sse_mid_event()
+        simulator.stations.change("WS-114", extension="300")
 
         refused = await next_message(stream, SubscriptionRefusedMessage)
         station = (await next_station_message(stream)).apply(None)

@@ -103,7 +103,7 @@ async def test_renewal_after_a_gap_sends_every_subscription_in_full(
         await next_message(stream, UserStatusMessage)
         await next_message(stream, StatusCatalogueMessage)
 
-        simulator.drop_sse_mid_event()
+        simulator.sessions.drop_sse_mid_event()
         simulator.set_user_status(USERNAME, "At Lunch")
 
         # The delta is cut; the renewed subscriptions bring full messages again.
@@ -114,7 +114,7 @@ async def test_renewal_after_a_gap_sends_every_subscription_in_full(
     assert catalogue.apply({})
     renewals = [
         path
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
         if method == "PUT" and "/messaging/subscriptions/" in path
     ]
     assert len(renewals) == 6  # three subscriptions, each renewed once

@@ -52,7 +52,9 @@ def simulator_options() -> dict[str, Any]:
 
 
 def list_requests(simulator: IcwsSimulator) -> list[tuple[str, str, int]]:
-    return [r for r in simulator.requests if r[1].endswith("/configuration/users")]
+    return [
+        r for r in simulator.traffic.requests if r[1].endswith("/configuration/users")
+    ]
 
 
 async def test_the_whole_list_comes_page_by_page(

@@ -337,7 +337,7 @@ async def test_watch_of_ended_session_is_forgotten(
     session = await watching(http, sim)
     sim_session = sim.sessions[session.session_id]
     call = sim.ring("jdoe", "Ada", "100")
-    sim.end_session(notify=False)
+    sim.sessions.end(notify=False)
     pending = sim_session.pending
     sim.answer(call)
     assert sim_session.pending == pending

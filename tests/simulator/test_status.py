@@ -641,7 +641,7 @@ async def test_watches_of_ended_sessions_are_dropped(
     """A session that ends stops counting as a watcher."""
     me = await login(http, sim)
     await me.watch("jdoe")
-    sim.end_session(me.session_id, notify=False)
+    sim.sessions.end(me.session_id, notify=False)
     sim.set_user_status("jdoe", "Gone Home")
     assert sim.status.watchers("jdoe") == []
 

@@ -41,7 +41,9 @@ class UpdateStation(Rule):
     @classmethod
     @override
     async def run(cls, world: World, args: dict[str, Any]) -> None:
-        world.servers[args["server"]].update_station(args["station"], **args["changes"])
+        world.servers[args["server"]].stations.change(
+            args["station"], **args["changes"]
+        )
 
 
 @rule
