@@ -279,7 +279,7 @@ async def colleague_state(ctx: Context, fig: Figure) -> None:
                 current[user_id] = status
                 mark = writes.mark()
                 begin = time.perf_counter()
-                sim.set_user_status(user_id, status)
+                sim.status.set_user_status(user_id, status)
                 found.append(await writes.until(sensors[user_id], status, mark) - begin)
                 others.append(
                     sum(

@@ -13,9 +13,9 @@ In a test (same event loop)::
     sim = IcwsSimulator(users={"jdoe": "secret"})
     await sim.start()                      # sim.url -> "http://127.0.0.1:<port>"
     sim.stations.change("WS-114", can_be_dialed=False)   # isDelta:true to subscribers
-    sim.set_user_status("jdoe", "Do Not Disturb")   # as the desktop client would
+    sim.status.set_user_status("jdoe", "Do Not Disturb")   # as the desktop client would
     sim.status.revoke_access("jdoe", "At Lunch")    # access-list watchers are told
-    call = sim.ring("jdoe", "Ada Lovelace", "+1 555 0100")  # the client may pick it up
+    call = sim.calls.ring("jdoe", "Ada Lovelace", "+1 555 0100")  # the client may pick it up
     sim.voicemail.set_count("jdoe", 2)     # voicemail watchers are told
     sim.workgroups.set_member("Sales", "jdoe", True)  # a supervisor activates jdoe
     sim.statistics.calls("Support", "arrive")       # a call waits; wallboards are told

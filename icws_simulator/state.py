@@ -21,14 +21,13 @@ from types import MappingProxyType
 from typing import Final, Literal, get_args
 
 from . import protocol
-from .calls import CallCenter, CallControls
+from .calls import CallCenter
 from .directory import UserDirectory
 from .session_table import SessionTable
 from .station_data import SimulatedStation
 from .stations import StationState
 from .statistics import StatisticsState
 from .status import StatusState
-from .status_data import Until
 from .traffic import Traffic
 from .voicemail import VoicemailState
 from .workgroups import WorkgroupState
@@ -49,8 +48,14 @@ class LoginRefusal:
     message: str
 
 
-class SimulatorState(CallControls):
+class SimulatorState:
     """State and rules of the simulated ICWS server, without the HTTP layer.
+
+    A test acts on a concern through its part (``sim.calls.ring(...)``,
+    ``sim.status.set_user_status(...)``, ``sim.stations.take(...)``,
+    ``sim.sessions.end(...)``, ``sim.traffic.login_attempts``); this class forwards
+    nothing to them. So each operation has one spelling, a test names the concern it acts
+    on, and a new concern adds a part without widening this class.
 
     Attributes meant to be changed by tests at any time: ``sse_chunk_size`` (write events
     in pieces of this many bytes), ``sse_retry_ms`` (``retry:`` field sent when a stream
@@ -234,23 +239,3 @@ class SimulatorState(CallControls):
         """Accept logins again."""
         self.refusal = None
         self.pulse()
-
-    # ---- presence (rules and fan-out in status.py) -----------------------------------
-
-    def set_user_status(
-        self,
-        user_id: str,
-        status_id: str,
-        *,
-        notes: str = "",
-        forward_number: str = "",
-        until: Until | None = None,
-    ) -> None:
-        """Set a user's status as the server or another client (the desktop client) would."""
-        self.status.set_user_status(
-            user_id, status_id, notes=notes, forward_number=forward_number, until=until
-        )
-
-    def set_on_phone(self, user_id: str, on_phone: bool) -> None:
-        """Set the user's ``onPhone`` flag, as a call connecting or ending would."""
-        self.status.set_on_phone(user_id, on_phone)

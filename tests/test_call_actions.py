@@ -94,7 +94,7 @@ async def ringing(
     hass: HomeAssistant, simulator: IcwsSimulator, *callers: str
 ) -> list[str]:
     """Ring one call per caller name; return their ids once Home Assistant shows them."""
-    calls = [simulator.ring(USERNAME, name, "+1 555 0100") for name in callers]
+    calls = [simulator.calls.ring(USERNAME, name, "+1 555 0100") for name in callers]
     await wait_for_state(
         hass, CALL_STATE, lambda s: s.attributes.get("calls") == len(calls)
     )
@@ -104,7 +104,7 @@ async def ringing(
 async def connected(hass: HomeAssistant, simulator: IcwsSimulator) -> str:
     """A call that is connected, as Home Assistant shows it."""
     [call] = await ringing(hass, simulator, CALLER[0])
-    simulator.answer(call)
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     return call
 
@@ -141,7 +141,7 @@ async def test_end_the_call_in_hand_or_a_named_one(
     init_integration: MockConfigEntry,
 ) -> None:
     held = await connected(hass, simulator)
-    simulator.hold(held)
+    simulator.calls.hold(held)
     await wait_for_state(hass, CALL_STATE, "held")
     [ringing_call] = await ringing(hass, simulator, "Grace")
     await wait_for_state(hass, CALL_STATE, lambda s: s.attributes["calls"] == 2)
@@ -233,7 +233,7 @@ async def test_dial_responds_with_the_call_it_shows(
     assert await events.wait(1) == ["outgoing"]
     assert events.events[0][1]["interaction_id"] == call
 
-    simulator.answer(call)  # the far end picks up
+    simulator.calls.answer(call)  # the far end picks up
     await wait_for_state(hass, CALL_STATE, "connected")
     await dial(hass, init_integration, number="114", workgroup="Support")
     assert [i.workgroup for i in simulator.calls.interactions.values()] == [
@@ -283,7 +283,7 @@ async def test_another_users_call_is_not_the_users(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     simulator.set_password("amy", "pw")
-    theirs = simulator.ring("amy", *CALLER)
+    theirs = simulator.calls.ring("amy", *CALLER)
 
     with nothing_sent(simulator), pytest.raises(ServiceValidationError) as err:
         await act(hass, init_integration, "answer_call", interaction_id=theirs)

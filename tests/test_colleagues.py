@@ -351,21 +351,21 @@ async def test_a_colleagues_changes_reach_only_their_entities(
     own = own_writes(hass)
     alans = Writes(hass, [alan["status"]])
 
-    simulator.set_user_status(ADA, "Do Not Disturb", notes="Focus time")
+    simulator.status.set_user_status(ADA, "Do Not Disturb", notes="Focus time")
     state = await wait_for_state(hass, ada["status"], "Do Not Disturb")
     assert state.attributes["notes"] == "Focus time"
     assert state.attributes["do_not_disturb"] is True
     await wait_for_state(hass, ada["do_not_disturb"], STATE_ON)
-    simulator.set_on_phone(ADA, True)
+    simulator.status.set_on_phone(ADA, True)
     await wait_for_state(hass, ada["on_call"], STATE_ON)
     simulator.status.set_logged_in(ADA, False)
     await wait_for_state(hass, ada["logged_in"], STATE_OFF)
-    simulator.set_user_status(ADA, "At Lunch")
+    simulator.status.set_user_status(ADA, "At Lunch")
     await wait_for_state(hass, ada["status"], "At Lunch")
     await wait_for_state(hass, ada["do_not_disturb"], STATE_OFF)
 
     # An ACD status shows by its text; a status the catalogue lacks, by its id.
-    simulator.set_user_status(ADA, "AcdAgentNotAnswering")
+    simulator.status.set_user_status(ADA, "AcdAgentNotAnswering")
     await wait_for_state(hass, ada["status"], "ACD - Agent Not Answering")
     acd = simulator.status.find_status_message("AcdAgentNotAnswering")
     assert acd is not None
@@ -377,7 +377,7 @@ async def test_a_colleagues_changes_reach_only_their_entities(
     # A repeat changes nothing: nothing is written (Alan's change comes after it).
     ada_writes = Writes(hass, list(ada.values()))
     simulator.status.resend_user_status(ADA)
-    simulator.set_user_status(ALAN, "In a Meeting")
+    simulator.status.set_user_status(ALAN, "In a Meeting")
     await wait_for_state(hass, alan["status"], "In a Meeting")
     assert set(ada_writes.stop().values()) == {0}
     assert alans.stop()[alan["status"]] == 1
@@ -411,10 +411,10 @@ async def test_remove_takes_device_and_entities_away(
         assert entity_registry.async_get(entity_id) is None
         assert hass.states.get(entity_id) is None
     # Alan goes on; Ada's changes are no longer sent.
-    simulator.set_user_status(ALAN, "In a Meeting")
+    simulator.status.set_user_status(ALAN, "In a Meeting")
     await wait_for_state(hass, entities(ALAN)["status"], "In a Meeting")
     since = len(simulator.traffic.requests)
-    simulator.set_user_status(ADA, "Gone Home")
+    simulator.status.set_user_status(ADA, "Gone Home")
     assert simulator.traffic.requests[since:] == []
     assert init_integration.runtime_data.colleagues.watched == 1
 
@@ -455,7 +455,7 @@ async def test_colleagues_survive_a_restart(
     colleague_entry: MockConfigEntry,
 ) -> None:
     """Stored colleagues are watched from the first subscription of each setup."""
-    simulator.set_user_status(ADA, "In a Meeting")
+    simulator.status.set_user_status(ADA, "In a Meeting")
     colleague_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(colleague_entry.entry_id)
     await hass.async_block_till_done()
@@ -495,7 +495,7 @@ async def test_colleagues_follow_reconnects_and_re_logins(
     # An outage: unavailable, and the renewed subscription brings what changed meanwhile.
     simulator.set_outage("refuse")
     await wait_for_state(hass, status, STATE_UNAVAILABLE)
-    simulator.set_user_status(ADA, "At Lunch")
+    simulator.status.set_user_status(ADA, "At Lunch")
     simulator.set_outage(None)
     await wait_for_state(hass, status, "At Lunch")
 
@@ -504,7 +504,7 @@ async def test_colleagues_follow_reconnects_and_re_logins(
     await wait_for_state(hass, status, STATE_UNAVAILABLE)
     await wait_for_state(hass, status, "At Lunch")
     assert watched(simulator) == {USERNAME, ADA, ALAN}
-    simulator.set_on_phone(ALAN, True)
+    simulator.status.set_on_phone(ALAN, True)
     await wait_for_state(hass, entities(ALAN)["on_call"], STATE_ON)
     stop()
     assert False in heard
@@ -607,7 +607,7 @@ async def test_a_refused_renewal_makes_colleagues_unavailable_until_granted(
     simulator.set_outage(None)
     await wait_for_state(hass, status, STATE_UNAVAILABLE)
     simulator.status.version = 1
-    simulator.set_user_status(ADA, "Gone Home")
+    simulator.status.set_user_status(ADA, "Gone Home")
     simulator.set_outage("drop_streams")
     simulator.set_outage(None)
     await wait_for_state(hass, status, "Gone Home")
@@ -759,7 +759,7 @@ async def test_diagnostics_count_colleagues_and_name_none(
 ) -> None:
     await add(hass, init_integration, ADA)
     await add(hass, init_integration, ALAN)
-    simulator.set_user_status(ADA, "Do Not Disturb", notes="Dentist at 3")
+    simulator.status.set_user_status(ADA, "Do Not Disturb", notes="Dentist at 3")
     await wait_for_state(hass, entities(ADA)["status"], "Do Not Disturb")
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration

@@ -222,7 +222,7 @@ async def _check_appropriate_polling(
     ]
     assert simulator.sessions.open_streams == 1
     since = len(simulator.traffic.requests)
-    simulator.set_user_status(USERNAME, "At Lunch")
+    simulator.status.set_user_status(USERNAME, "At Lunch")
     await wait_for_state(hass, "sensor.jane_doe_cic01_status", "At Lunch")
     assert simulator.traffic.requests[since:] == []
 

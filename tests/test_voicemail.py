@@ -86,7 +86,7 @@ async def test_not_offered_no_entities_no_error_no_retry(
     assert status.state == "Available"
     # A gap in the messages renews what the session holds: voicemail is not among it.
     simulator.sessions.drop_sse_mid_event()
-    simulator.set_user_status(USERNAME, "Do Not Disturb")
+    simulator.status.set_user_status(USERNAME, "Do Not Disturb")
     await wait_for_state(hass, STATUS, "Do Not Disturb")
     assert subscriptions_asked(simulator) == 1
     assert not [
@@ -165,7 +165,7 @@ async def test_refused_renewal(
 ) -> None:
     simulator.voicemail.offered = False
     simulator.sessions.drop_sse_mid_event()
-    simulator.set_user_status(USERNAME, "Do Not Disturb")
+    simulator.status.set_user_status(USERNAME, "Do Not Disturb")
     await wait_for_state(hass, COUNT, STATE_UNAVAILABLE)
     await wait_for_state(hass, STATUS, "Do Not Disturb")
 

@@ -163,10 +163,10 @@ async def test_personal_data_changed_during_a_fault(
     if fault == "session_ended":
         simulator.sessions.end(notify=False)
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
-    simulator.set_user_status(
+    simulator.status.set_user_status(
         USERNAME, "Available Forward", notes=NOTES, forward_number=FORWARD_NUMBER
     )
-    simulator.ring(USERNAME, *CALLER)
+    simulator.calls.ring(USERNAME, *CALLER)
     await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)
 
     simulator.set_outage(None)

@@ -96,8 +96,8 @@ async def test_hostile_queue_messages(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Each hostile message is survived; the server's next full queue shows the truth."""
-    call = simulator.ring(USERNAME, "Ada Lovelace", "+1 555 0100")
-    simulator.answer(call)
+    call = simulator.calls.ring(USERNAME, "Ada Lovelace", "+1 555 0100")
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     listener = init_integration.runtime_data.session._task
     logins = simulator.traffic.login_attempts
@@ -107,7 +107,7 @@ async def test_hostile_queue_messages(
     other = dict(HOSTILE)["other subscription"]
     assert isinstance(other, dict)
     simulator.sessions.inject_message(other)
-    simulator.hold(call)
+    simulator.calls.hold(call)
     await wait_for_state(hass, CALL_STATE, "held")
     assert (state := hass.states.get(CALL_STATE))
     assert state.attributes["calls"] == 1
@@ -125,8 +125,8 @@ async def test_hostile_queue_messages(
         [(1, USERNAME)],
         watch.attribute_names,
     )
-    simulator.resume(call)
-    simulator.hold(call)
+    simulator.calls.resume(call)
+    simulator.calls.hold(call)
 
     await wait_for_state(
         hass,
