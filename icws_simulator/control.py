@@ -1,7 +1,8 @@
 """The HTTP control interface under ``/_simulator/``.
 
 The demo and system tests run the simulator as a separate process; these routes mirror the
-Python control API for them. Bodies are JSON with snake_case keys; answers never hold
+Python control API for them: the ones below act on the server itself and on its
+``sessions``, ``stations`` and ``traffic``. Bodies are JSON with snake_case keys; answers never hold
 secrets (passwords, CSRF tokens, cookies, SIP passwords). Unless said otherwise a POST
 answers with the state below.
 
@@ -23,14 +24,14 @@ answers with the state below.
                                                 flat_messages, session_idle_timeout,
                                                 station_switch (replace, disconnect_first)
 
-Parts of the API in modules of their own (the calls in :mod:`.calls_http`, the statuses in
-:mod:`.status_http`, the voicemail in :mod:`.voicemail_http`: ``POST
-/_simulator/voicemail/users/{user}`` with ``count``, ``POST /_simulator/voicemail/settings``
-with ``offered``, ``state`` and ``error``; the user list and its rights in
-:mod:`.directory_http`; workgroups and activations in :mod:`.workgroups_http` under
-``/_simulator/workgroups`` and ``/_simulator/activations``, the queues' statistics in
-:mod:`.statistics_http` under ``/_simulator/statistics``) add routes with
-:meth:`ControlApi.add` and parts of the state with :meth:`ControlApi.add_snapshot`.
+Each part of the API listed in ``app.APIS`` adds its own control routes with
+:meth:`ControlApi.add` and its part of the state with :meth:`ControlApi.add_snapshot`: the
+calls in :mod:`.calls_http`, the statuses in :mod:`.status_http`, the voicemail in
+:mod:`.voicemail_http` (``POST /_simulator/voicemail/users/{user}`` with ``count``, ``POST
+/_simulator/voicemail/settings`` with ``offered``, ``state`` and ``error``), the user list
+and its rights in :mod:`.directory_http`, workgroups and activations in
+:mod:`.workgroups_http` under ``/_simulator/workgroups`` and ``/_simulator/activations``,
+the queues' statistics in :mod:`.statistics_http` under ``/_simulator/statistics``.
 ``python -m icws_simulator --help`` and the README list
 every route; a test keeps both lists complete.
 """

@@ -33,8 +33,9 @@ class IcwsSimulator(SimulatorState):
     emergencyResponderLocationID). ``alternate_hosts`` is the ``alternateHostList`` of a
     successful login. ``ssl_context`` serves https. ``session_idle_timeout`` (seconds, None:
     never) ends sessions that make no request and hold no event stream that long. See
-    :class:`SimulatorState` for the control methods and the attributes tests may change at
-    any time. ``status_version`` 0 makes a server without the status feature;
+    :class:`SimulatorState` for the parts tests act through (``sessions``, ``stations``,
+    ``traffic``, ``calls``, ``status``, ...) and the attributes they may change at any
+    time. ``status_version`` 0 makes a server without the status feature;
     ``activations_version`` and ``statistics_version`` 0 one without workgroup activation
     or statistics.
     """
