@@ -63,7 +63,7 @@ async def _end(
 ) -> None:
     """End a call on the server and wait until Home Assistant is idle again."""
     mark = writes.mark()
-    sim.disconnect(interaction_id)
+    sim.calls.disconnect(interaction_id)
     sim.calls.remove(interaction_id)
     await writes.until(call_state, "idle", mark)
 
@@ -86,7 +86,7 @@ async def answer_latencies(
             for _ in range(calls):
                 await _pause(rng)
                 mark = writes.mark()
-                call = sim.ring(user_name(index), *CALLER)
+                call = sim.calls.ring(user_name(index), *CALLER)
                 await writes.until(call_state, "ringing", mark)
                 mark = writes.mark()
                 server = asyncio.create_task(_when(sim, _connected(sim, call)))

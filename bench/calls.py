@@ -63,7 +63,7 @@ async def ringing_latencies(
                 await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
                 mark = writes.mark()
                 begin = time.perf_counter()
-                call = sim.ring(user_name(index), "Bench Caller", "+1 555 0100")
+                call = sim.calls.ring(user_name(index), "Bench Caller", "+1 555 0100")
                 rang = await writes.until(
                     entities["ringing"], "on", mark, ARRIVAL_LIMIT
                 )
@@ -71,7 +71,7 @@ async def ringing_latencies(
                 states.append(rang - begin)
                 events.append(fired - begin)
                 mark = writes.mark()
-                sim.disconnect(call)
+                sim.calls.disconnect(call)
                 sim.calls.remove(call)
                 await writes.until(entities["ringing"], "off", mark, ARRIVAL_LIMIT)
         finally:
@@ -143,9 +143,9 @@ async def call_storm(ctx: Context, fig: Figure) -> None:
             for number in range(STORM_CALLS):
                 # Paced against the clock, so sleeping's overhead does not add up.
                 await _sleep_until(begin + number * gap)
-                call = sim.ring(user, f"Caller {number}", f"+1 555 {number:04d}")
+                call = sim.calls.ring(user, f"Caller {number}", f"+1 555 {number:04d}")
                 await _sleep_until(begin + (number + 0.5) * gap)
-                sim.disconnect(call)
+                sim.calls.disconnect(call)
             rung = time.perf_counter() - begin
             # Drained when the last call's missed event fired (or nothing more comes).
             with contextlib.suppress(TimeoutError):

@@ -92,7 +92,7 @@ async def polling_window(
         session_mode = {
             session_of(sim, probe.user).session_id: probe.mode for probe in idle_probes
         }
-        first_request = len(sim.requests)
+        first_request = len(sim.traffic.requests)
         begin = time.perf_counter()
         gap = (sizes.poll_window - 5.0) / sizes.poll_changes
         sent = await random_changes(
@@ -108,7 +108,7 @@ async def polling_window(
         await asyncio.sleep(max(0.0, sizes.poll_window - (time.perf_counter() - begin)))
         window = time.perf_counter() - begin
         counts: dict[str, int] = dict.fromkeys(session_mode, 0)
-        for _method, path, _status in sim.requests[first_request:]:
+        for _method, path, _status in sim.traffic.requests[first_request:]:
             parts = path.split("/")
             if len(parts) > 2 and parts[2] in counts:
                 counts[parts[2]] += 1

@@ -57,7 +57,7 @@ def watching(sim: IcwsSimulator) -> list[int]:
     """How many users each session of the bench user's watches."""
     return [
         len(session.subscriptions[USER_STATUSES].user_keys)
-        for session in sim.sessions_of(user_name(INDEX))
+        for session in sim.sessions.of(user_name(INDEX))
         if USER_STATUSES in session.subscriptions
     ]
 
@@ -97,9 +97,9 @@ async def _timed_setup(hass: HomeAssistant, entry: MockConfigEntry) -> float:
 
 async def _idle_requests(sim: IcwsSimulator, seconds: float) -> float:
     """Requests the entry makes per minute while nothing happens."""
-    before = len(sim.requests)
+    before = len(sim.traffic.requests)
     await asyncio.sleep(seconds)
-    return (len(sim.requests) - before) / (seconds / 60)
+    return (len(sim.traffic.requests) - before) / (seconds / 60)
 
 
 @figure(
@@ -120,7 +120,7 @@ async def colleagues(ctx: Context, fig: Figure) -> None:
             sim.status.user_status(user_id)
         entry = add_entry(hass, sim.url, INDEX)
         await set_up(hass, entry)
-        logins = sim.login_attempts
+        logins = sim.traffic.login_attempts
         puts_before = _status_puts(sim)
         tracemalloc.start()
         try:
@@ -187,8 +187,8 @@ async def colleagues(ctx: Context, fig: Figure) -> None:
             f"{idle:.2f} requests/min over {sizes.colleague_idle:g} s",
             idle_per_min=idle,
         )
-        one_session = sim.live_sessions(user_name(INDEX)) == 1
-        no_login = sim.login_attempts == logins + len(setups)
+        one_session = sim.sessions.count_of(user_name(INDEX)) == 1
+        no_login = sim.traffic.login_attempts == logins + len(setups)
     fig.judge(
         one_subscription=subscriptions == [len(floor) + 1],
         one_session_no_extra_login=one_session and no_login,
@@ -209,7 +209,7 @@ async def colleagues(ctx: Context, fig: Figure) -> None:
 def _status_puts(sim: IcwsSimulator) -> int:
     return sum(
         1
-        for method, path, _ in sim.requests
+        for method, path, _ in sim.traffic.requests
         if method == "PUT" and path.endswith(USER_STATUSES)
     )
 
@@ -279,7 +279,7 @@ async def colleague_state(ctx: Context, fig: Figure) -> None:
                 current[user_id] = status
                 mark = writes.mark()
                 begin = time.perf_counter()
-                sim.set_user_status(user_id, status)
+                sim.status.set_user_status(user_id, status)
                 found.append(await writes.until(sensors[user_id], status, mark) - begin)
                 others.append(
                     sum(

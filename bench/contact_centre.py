@@ -178,9 +178,9 @@ async def _wallboard(
         await hass.async_block_till_done()
         written = sum(writes.changed.values()) + sum(writes.reported.values())
         # Idle: nothing changes on the server; count what the session asks meanwhile.
-        before = len(sim.requests)
+        before = len(sim.traffic.requests)
         await asyncio.sleep(idle)
-        idle_requests = len(sim.requests) - before
+        idle_requests = len(sim.traffic.requests) - before
     finally:
         stop(listeners)
         await hass.config_entries.async_unload(entry.entry_id)

@@ -75,19 +75,19 @@ async def stream_cut(ctx: Context, fig: Figure) -> None:
         )
         watch = StateWatch(hass, entity_ids(hass, entry))
         session_id = session_of(sim, user_name(index)).session_id
-        logins, first_request = sim.login_attempts, len(sim.requests)
+        logins, first_request = sim.traffic.login_attempts, len(sim.traffic.requests)
         times: list[float] = []
         try:
             for run in range(ctx.sizes.stream_cuts):
                 await asyncio.sleep(0.2)
                 value = f"cut{run}"
-                sim.drop_sse_mid_event()  # the next event goes out half-written
+                sim.sessions.drop_sse_mid_event()  # the next event goes out half-written
                 begin = time.perf_counter()
-                sim.update_station(station_name(index), extension=value)
+                sim.stations.change(station_name(index), extension=value)
                 await watch.wait(lambda: watch.last.get(extension) == value)  # noqa: B023
                 times.append(watch.first_seen[extension, value] - begin)
             sessions = [s.session_id for s in sim.sessions.values() if not s.ending]
-            calls = sim.requests[first_request:]
+            calls = sim.traffic.requests[first_request:]
         finally:
             watch.stop()
             await hass.config_entries.async_unload(entry.entry_id)
@@ -112,15 +112,15 @@ async def stream_cut(ctx: Context, fig: Figure) -> None:
     )
     fig.add(
         "station or logout calls, new logins, sessions",
-        f"{', '.join(station_calls) or 'none'}; {sim.login_attempts - logins} logins; "
+        f"{', '.join(station_calls) or 'none'}; {sim.traffic.login_attempts - logins} logins; "
         f"{'the same session' if sessions == [session_id] else sessions}",
         station_calls=station_calls,
-        new_logins=sim.login_attempts - logins,
+        new_logins=sim.traffic.login_attempts - logins,
     )
     fig.judge(
         p50_within_100_ms=p50 <= 0.100,
         station_never_off=not off and not station_calls,
-        same_session=sessions == [session_id] and sim.login_attempts == logins,
+        same_session=sessions == [session_id] and sim.traffic.login_attempts == logins,
     )
     fig.notes.append(
         f"{ctx.sizes.stream_cuts} cuts: the event carrying a station change goes out "
@@ -211,7 +211,7 @@ async def _silence(
         probes(http, sim.url, idle_specs, **options) as idle,
     ):
         started = time.perf_counter()
-        counted = len(sim.requests), len(bare_sim.requests)
+        counted = len(sim.traffic.requests), len(bare_sim.traffic.requests)
         # Silence at a random moment of the keep-alive cycle.
         await asyncio.sleep(keepalive * (1 + ctx.rng.random()))
         silenced_at = time.perf_counter()
@@ -234,12 +234,15 @@ async def _silence(
         await asyncio.sleep(max(0.0, started + window - time.perf_counter()))
         minutes = (time.perf_counter() - started) / 60
         per_session = [
-            _count(sim.requests[counted[0] :], session_of(sim, p.user).session_id)
+            _count(
+                sim.traffic.requests[counted[0] :], session_of(sim, p.user).session_id
+            )
             for p in idle
         ]
         per_bare = [
             _count(
-                bare_sim.requests[counted[1] :], session_of(bare_sim, p.user).session_id
+                bare_sim.traffic.requests[counted[1] :],
+                session_of(bare_sim, p.user).session_id,
             )
             for p in idle_bare
         ]

@@ -47,7 +47,7 @@ async def ha_latency(
             for number in range(sizes.ha_changes):
                 extension = f"h{number}"
                 sent.append((extension, time.perf_counter()))
-                sim.update_station(station_name(2), extension=extension)
+                sim.stations.change(station_name(2), extension=extension)
                 await asyncio.sleep(
                     min(rng.expovariate(1 / sizes.sse_gap), 20 * sizes.sse_gap)
                 )
@@ -175,7 +175,7 @@ async def ha_recovery(hass: HomeAssistant, sizes: Sizes) -> dict[str, Any]:
                 await asyncio.sleep(0.2)
                 session_id = session_of(sim, user_name(index)).session_id
                 begin = time.perf_counter()
-                sim.end_session(session_id)
+                sim.sessions.end(session_id)
                 await watch.wait(lambda: watch.last.get(entity_id) == STATE_UNAVAILABLE)
                 down = time.perf_counter()
                 # Default backoff: the first retry comes 0.5 to 1 s after the loss.

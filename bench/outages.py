@@ -236,14 +236,18 @@ class _Lab:
         await asyncio.sleep(0.5)  # settled, with every stream open
         await sim.set_unreachable(True)
         clock.speed = length / real_length
-        began, sleeps, requests = time.monotonic(), clock.sleeps, len(sim.requests)
+        began, sleeps, requests = (
+            time.monotonic(),
+            clock.sleeps,
+            len(sim.traffic.requests),
+        )
         await watch.wait(lambda: self._all(self.connections, "off"))
         values = {index: f"{tag}-{index}" for index in self.entries}
         for index, value in values.items():
-            sim.update_station(station_name(index), extension=value)
+            sim.stations.change(station_name(index), extension=value)
         await asyncio.sleep(max(0.0, began + real_length - time.monotonic()))
         clock.speed = 1.0
-        tries, reached = clock.sleeps - sleeps, len(sim.requests) - requests
+        tries, reached = clock.sleeps - sleeps, len(sim.traffic.requests) - requests
         await sim.set_unreachable(False)
         returned = time.perf_counter()
         await watch.wait(lambda: self._all(self.extensions, values), BACK_WITHIN)
@@ -257,17 +261,19 @@ class _Lab:
         """Sessions ended, logins answered 503: return logins/min per entry, first minute."""
         sim, clock, count = self.sim, self.clock, len(self.entries)
         await asyncio.sleep(0.5)
-        logins = sim.login_attempts
+        logins = sim.traffic.login_attempts
         sim.refuse_logins()
-        sim.end_session()
+        sim.sessions.end()
         clock.speed = SERVER_ERROR_OUTAGE / real_length
         began = time.monotonic()
         await self.watch.wait(lambda: self._all(self.connections, "off"))
         first_minute_at = began + real_length * 60 / SERVER_ERROR_OUTAGE
         await asyncio.sleep(max(0.0, first_minute_at - time.monotonic()))
-        first_minute = (sim.login_attempts - logins) / count
+        first_minute = (sim.traffic.login_attempts - logins) / count
         await asyncio.sleep(max(0.0, began + real_length - time.monotonic()))
-        per_minute = (sim.login_attempts - logins) / count / (SERVER_ERROR_OUTAGE / 60)
+        per_minute = (
+            (sim.traffic.login_attempts - logins) / count / (SERVER_ERROR_OUTAGE / 60)
+        )
         # Not measured: back at once, so that the run ends.
         sim.accept_logins()
         clock.speed = 1000.0

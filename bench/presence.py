@@ -80,7 +80,7 @@ async def _status_latencies(
                 status = CYCLE[number % len(CYCLE)]
                 mark = writes.mark()
                 begin = time.perf_counter()
-                sim.set_user_status(user, status)
+                sim.status.set_user_status(user, status)
                 found.append(await writes.until(sensor, status, mark) - begin)
         finally:
             stop(listeners)

@@ -210,7 +210,7 @@ async def random_changes(
         probe = rng.choice(targets)
         extension = f"{prefix}{number}"
         sent[probe.index, extension] = perf_counter()
-        sim.update_station(probe.station_id, extension=extension)
+        sim.stations.change(probe.station_id, extension=extension)
         await asyncio.sleep(min(rng.expovariate(1 / mean_gap), 20 * mean_gap))
     return sent
 

@@ -45,7 +45,7 @@ async def ha_process(ctx: Context, fig: Figure) -> None:
         for number in range(sizes.process_changes):
             value = f"rp{number}"
             sent.append((value, time.perf_counter()))
-            sim.update_station(station_name(index), extension=value)
+            sim.stations.change(station_name(index), extension=value)
             gap = ctx.rng.expovariate(1 / sizes.process_gap)
             await asyncio.sleep(min(gap, 10 * sizes.process_gap))
         with contextlib.suppress(TimeoutError):

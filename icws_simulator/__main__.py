@@ -16,7 +16,8 @@ from typing import TextIO
 from .demo import DEMO_STATUSES, DEMO_WORKGROUP, run_demos
 from .directory import generated_users
 from .simulator import IcwsSimulator
-from .state import DEFAULT_DISPLAY_NAMES, DEFAULT_USERS, STATION_SWITCHES
+from .state import DEFAULT_DISPLAY_NAMES, DEFAULT_USERS
+from .stations import STATION_SWITCHES
 
 # [guess] How long a real server keeps a session nobody talks to is not documented
 # (docs/icws-protocol.md §4); five minutes leaves pollers and streams far inside it.
@@ -252,7 +253,7 @@ def build_simulator(args: argparse.Namespace) -> IcwsSimulator:
         ssl_context=ssl_context,
         session_idle_timeout=args.session_idle_timeout,
     )
-    sim.station_switch = args.station_switch
+    sim.stations.switch = args.station_switch
     sim.queues_version = args.queues
     return sim
 

@@ -4,7 +4,7 @@ An interaction (a call, a chat, an e-mail) lives on its user's queue with an ``E
 letter that moves through a lifecycle; every session that watches the queue gets a
 ``queueContentsMessage`` for each change, holding the attributes it asked for. The user acts
 on their calls (§12: pick up, hold, mute, transfer, send digits, hang up) and places new ones
-(§13). The user's ``onPhone`` follows the calls (§9). No HTTP here: ``calls_routes.py`` maps
+(§13). The user's ``onPhone`` follows the calls (§9). No HTTP here: ``calls_http.py`` maps
 the queue watch and the control routes onto :class:`CallCenter`, ``interactions_http.py``
 the call control.
 """
@@ -622,54 +622,3 @@ class CallCenter:
             handle.cancel()
         if interaction_id in self._interactions:
             self.remove(interaction_id)
-
-
-class CallControls:
-    """The call controls of the simulator object (``sim.ring(...)`` and friends).
-
-    Mixed into the simulator state, which sets :attr:`calls`.
-    """
-
-    calls: CallCenter
-
-    def ring(
-        self,
-        user_id: str,
-        name: str,
-        number: str,
-        *,
-        object_type: str = CALL,
-        state: str = ALERTING,
-    ) -> str:
-        """Ring the user; return the interaction id. See :meth:`CallCenter.ring`."""
-        return self.calls.ring(
-            user_id, name, number, object_type=object_type, state=state
-        )
-
-    def answer(self, interaction_id: str) -> None:
-        """Connect an interaction. See :meth:`CallCenter.answer`."""
-        self.calls.answer(interaction_id)
-
-    def hold(self, interaction_id: str) -> None:
-        """Hold a connected interaction."""
-        self.calls.hold(interaction_id)
-
-    def resume(self, interaction_id: str) -> None:
-        """Resume a held interaction."""
-        self.calls.resume(interaction_id)
-
-    def disconnect(self, interaction_id: str, *, by: Side = "remote") -> None:
-        """Disconnect an interaction. See :meth:`CallCenter.disconnect`."""
-        self.calls.disconnect(interaction_id, by=by)
-
-    def place_call(self, user_id: str, number: str, name: str = "") -> str:
-        """Dial out for the user; return the interaction id."""
-        return self.calls.place_call(user_id, number, name)
-
-    def start_chat(self, user_id: str, name: str, address: str) -> str:
-        """Have a chat alert for the user; return the interaction id."""
-        return self.calls.start_chat(user_id, name, address)
-
-    def start_email(self, user_id: str, name: str, address: str) -> str:
-        """Have an e-mail alert for the user; return the interaction id."""
-        return self.calls.start_email(user_id, name, address)

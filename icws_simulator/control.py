@@ -1,7 +1,8 @@
 """The HTTP control interface under ``/_simulator/``.
 
 The demo and system tests run the simulator as a separate process; these routes mirror the
-Python control API for them. Bodies are JSON with snake_case keys; answers never hold
+Python control API for them: the ones below act on the server itself and on its
+``sessions``, ``stations`` and ``traffic``. Bodies are JSON with snake_case keys; answers never hold
 secrets (passwords, CSRF tokens, cookies, SIP passwords). Unless said otherwise a POST
 answers with the state below.
 
@@ -23,14 +24,14 @@ answers with the state below.
                                                 flat_messages, session_idle_timeout,
                                                 station_switch (replace, disconnect_first)
 
-Parts of the API in modules of their own (the calls in :mod:`.calls_routes`, the statuses in
-:mod:`.status_http`, the voicemail in :mod:`.voicemail_http`: ``POST
-/_simulator/voicemail/users/{user}`` with ``count``, ``POST /_simulator/voicemail/settings``
-with ``offered``, ``state`` and ``error``; the user list and its rights in
-:mod:`.directory_http`; workgroups and activations in :mod:`.workgroups_http` under
-``/_simulator/workgroups`` and ``/_simulator/activations``, the queues' statistics in
-:mod:`.statistics_http` under ``/_simulator/statistics``) add routes with
-:meth:`ControlApi.add` and parts of the state with :meth:`ControlApi.add_snapshot`.
+Each part of the API listed in ``app.APIS`` adds its own control routes with
+:meth:`ControlApi.add` and its part of the state with :meth:`ControlApi.add_snapshot`: the
+calls in :mod:`.calls_http`, the statuses in :mod:`.status_http`, the voicemail in
+:mod:`.voicemail_http` (``POST /_simulator/voicemail/users/{user}`` with ``count``, ``POST
+/_simulator/voicemail/settings`` with ``offered``, ``state`` and ``error``), the user list
+and its rights in :mod:`.directory_http`, workgroups and activations in
+:mod:`.workgroups_http` under ``/_simulator/workgroups`` and ``/_simulator/activations``,
+the queues' statistics in :mod:`.statistics_http` under ``/_simulator/statistics``.
 ``python -m icws_simulator --help`` and the README list
 every route; a test keeps both lists complete.
 """
@@ -42,14 +43,10 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .state import (
-    DEFAULT_END_REASON,
-    DEFAULT_TAKE_REASON,
-    OUTAGES,
-    STATION_SWITCHES,
-    SimulatorState,
-)
-from .stations import coerce_changes
+from .session_table import DEFAULT_END_REASON
+from .state import OUTAGES, SimulatorState
+from .station_data import coerce_changes
+from .stations import DEFAULT_TAKE_REASON, STATION_SWITCHES
 
 PREFIX: Final = "/_simulator"
 
@@ -169,10 +166,10 @@ class ControlApi:
                 }
                 for session in state.sessions.values()
             ],
-            "openStreams": state.open_streams,
+            "openStreams": state.sessions.open_streams,
             "outage": state.outage,
-            "stationRequests": state.station_requests,
-            "loginAttempts": state.login_attempts,
+            "stationRequests": state.traffic.station_requests,
+            "loginAttempts": state.traffic.login_attempts,
             "refusingLogins": state.refusal is not None,
             "users": list(state.user_ids),
             "stations": [
@@ -181,9 +178,9 @@ class ControlApi:
             ],
             "messagingVersion": state.messaging_version,
             "connectionVersion": state.connection_version,
-            "responseDelay": state.response_delay,
-            "sessionIdleTimeout": state.session_idle_timeout,
-            "stationSwitch": state.station_switch,
+            "responseDelay": state.traffic.response_delay,
+            "sessionIdleTimeout": state.sessions.idle_timeout,
+            "stationSwitch": state.stations.switch,
         }
         for part in self._snapshots:
             snapshot |= part()
@@ -200,21 +197,21 @@ class ControlApi:
         station_id = request.match_info["station_id"]
         if station_id not in self.state.stations:
             raise KeyError(station_id)
-        self.state.update_station(station_id, **coerce_changes(body))
+        self.state.stations.change(station_id, **coerce_changes(body))
         return self.snapshot()
 
     async def remove_station(
         self, _request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
         """``POST /_simulator/station/remove`` (optional ``session_id``)."""
-        self.state.remove_station(optional(body, "session_id", str, None))
+        self.state.stations.remove(optional(body, "session_id", str, None))
         return self.snapshot()
 
     async def end_session(
         self, _request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
         """``POST /_simulator/sessions/end`` (optional session_id, user, notify, ...)."""
-        self.state.end_session(
+        self.state.sessions.end(
             optional(body, "session_id", str, None),
             user=optional(body, "user", str, None),
             notify=optional(body, "notify", bool, True),
@@ -228,7 +225,7 @@ class ControlApi:
         self, request: web.Request, body: dict[str, Any]
     ) -> dict[str, Any]:
         """``POST /_simulator/users/{user}/station/take`` (optional ``reason``)."""
-        self.state.take_station(
+        self.state.stations.take(
             request.match_info["user_id"],
             reason=optional(body, "reason", str, DEFAULT_TAKE_REASON),
         )
@@ -243,8 +240,8 @@ class ControlApi:
             raise KeyError(user_id)
         return {
             "userId": user_id,
-            "liveSessions": self.state.live_sessions(user_id),
-            "sessionIds": self.state.live_session_ids(user_id),
+            "liveSessions": self.state.sessions.count_of(user_id),
+            "sessionIds": self.state.sessions.ids_of(user_id),
         }
 
     async def outage(
@@ -293,9 +290,9 @@ class ControlApi:
     ) -> dict[str, Any]:
         """``POST /_simulator/messages`` with ``raw`` (text) or ``message`` (object)."""
         if isinstance(body.get("raw"), str):
-            self.state.inject_raw(body["raw"])
+            self.state.sessions.inject_raw(body["raw"])
         elif isinstance(body.get("message"), dict):
-            self.state.inject_message(body["message"])
+            self.state.sessions.inject_message(body["message"])
         else:
             raise TypeError("give raw (a string) or message (an object)")
         return self.snapshot()
@@ -304,14 +301,14 @@ class ControlApi:
         self, _request: web.Request, _body: dict[str, Any]
     ) -> dict[str, Any]:
         """``POST /_simulator/sse/drop``: cut the next event of every open stream."""
-        self.state.drop_sse_mid_event()
+        self.state.sessions.drop_sse_mid_event()
         return self.snapshot()
 
     async def close_sse(
         self, _request: web.Request, _body: dict[str, Any]
     ) -> dict[str, Any]:
         """``POST /_simulator/sse/close``: end every open stream cleanly."""
-        self.state.close_streams()
+        self.state.sessions.close_streams()
         return self.snapshot()
 
     async def settings(
@@ -319,24 +316,26 @@ class ControlApi:
     ) -> dict[str, Any]:
         """``POST /_simulator/settings``: delay, chunks, shapes, idle timeout, switching."""
         state = self.state
-        delay = optional(body, "response_delay", int | float, state.response_delay)
+        delay = optional(
+            body, "response_delay", int | float, state.traffic.response_delay
+        )
         chunk = optional(
             body, "sse_chunk_size", int, state.sse_chunk_size, nullable=True
         )
-        flat = optional(body, "flat_messages", bool, state.flat_messages)
+        flat = optional(body, "flat_messages", bool, state.stations.flat_messages)
         idle = optional(
             body,
             "session_idle_timeout",
             int | float,
-            state.session_idle_timeout,
+            state.sessions.idle_timeout,
             nullable=True,
         )
-        switch = optional(body, "station_switch", str, state.station_switch)
+        switch = optional(body, "station_switch", str, state.stations.switch)
         if switch not in STATION_SWITCHES:
             raise ValueError(f"station_switch must be one of {STATION_SWITCHES}")
-        state.session_idle_timeout = None if idle is None else float(idle)
-        state.response_delay = float(delay)
+        state.sessions.idle_timeout = None if idle is None else float(idle)
+        state.traffic.response_delay = float(delay)
         state.sse_chunk_size = chunk
-        state.flat_messages = flat
-        state.station_switch = switch
+        state.stations.flat_messages = flat
+        state.stations.switch = switch
         return self.snapshot()

@@ -33,14 +33,14 @@ async def run_demo(sim: IcwsSimulator, interval: float) -> None:
         for station_id in in_use:
             station = sim.stations[station_id]
             if field == "can_be_dialed":
-                sim.update_station(station_id, can_be_dialed=not station.can_be_dialed)
+                sim.stations.change(station_id, can_be_dialed=not station.can_be_dialed)
             else:
-                sim.update_station(station_id, ring_always=not station.ring_always)
+                sim.stations.change(station_id, ring_always=not station.ring_always)
         status_id = next(statuses)
         users = sorted({session.user_id for session in sim.sessions.values()})
         for user_id in users:
             if sim.status.find_status_message(status_id) is not None:
-                sim.set_user_status(user_id, status_id)
+                sim.status.set_user_status(user_id, status_id)
 
 
 # Fictional callers (555-01xx numbers are reserved for fiction).
@@ -59,34 +59,36 @@ async def _call_scene(
     kind = scene % 4
     if kind == 2:  # the user listens to their voicemails, then calls back
         sim.voicemail.set_count(user_id, 0)
-        call = sim.place_call(user_id, number, name)
+        call = sim.calls.place_call(user_id, number, name)
         await asyncio.sleep(step)
         sim.calls.proceed(call)
         await asyncio.sleep(step)
-        sim.answer(call)
+        sim.calls.answer(call)
         await asyncio.sleep(2 * step)
-        sim.disconnect(call, by="local")
+        sim.calls.disconnect(call, by="local")
         return
     if kind == 3:  # a chat comes in and is taken
-        chat = sim.start_chat(user_id, name, f"{name.split()[0].lower()}@example.com")
+        chat = sim.calls.start_chat(
+            user_id, name, f"{name.split()[0].lower()}@example.com"
+        )
         await asyncio.sleep(step)
-        sim.answer(chat)
+        sim.calls.answer(chat)
         await asyncio.sleep(2 * step)
-        sim.disconnect(chat, by="local")
+        sim.calls.disconnect(chat, by="local")
         return
-    call = sim.ring(user_id, name, number)
+    call = sim.calls.ring(user_id, name, number)
     await asyncio.sleep(step)
     if kind == 1:  # missed: the caller leaves a voicemail
-        sim.disconnect(call)
+        sim.calls.disconnect(call)
         sim.voicemail.set_count(user_id, sim.voicemail.count(user_id) + 1)
         return
-    sim.answer(call)
+    sim.calls.answer(call)
     await asyncio.sleep(step)
-    sim.hold(call)
+    sim.calls.hold(call)
     await asyncio.sleep(step)
-    sim.resume(call)
+    sim.calls.resume(call)
     await asyncio.sleep(step)
-    sim.disconnect(call)
+    sim.calls.disconnect(call)
 
 
 async def run_call_demo(sim: IcwsSimulator, interval: float) -> None:
@@ -135,12 +137,12 @@ async def run_colleague_demo(sim: IcwsSimulator, interval: float) -> None:
             continue
         for place, user_id in enumerate(colleagues):
             status = COLLEAGUE_STATUSES[(turn + 2 * place) % len(COLLEAGUE_STATUSES)]
-            sim.set_user_status(user_id, status)
+            sim.status.set_user_status(user_id, status)
         name, number = _CALLERS[turn % len(_CALLERS)]
-        call = sim.ring(colleagues[turn % len(colleagues)], name, number)
-        sim.answer(call)
+        call = sim.calls.ring(colleagues[turn % len(colleagues)], name, number)
+        sim.calls.answer(call)
         await asyncio.sleep(interval / 2)
-        sim.disconnect(call)
+        sim.calls.disconnect(call)
 
 
 # What each workgroup's queue does, one step after another: calls arrive and wait, agents

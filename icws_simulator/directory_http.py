@@ -8,19 +8,16 @@ answered with ``Content-Range: items FIRST-LAST/TOTAL``. Without a range the fir
 """
 
 import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aiohttp import web
 
+from .control import ControlApi
 from .directory import PAGE_SIZE, Query, UserDirectory
-from .protocol import IcwsError, bad_request, json_response
+from .protocol import NOT_ALLOWED_ID, IcwsError, bad_request, json_response
+from .routing import IcwsRoutes
 from .sessions import SimSession
-from .status_http import NOT_ALLOWED_ID
-
-if TYPE_CHECKING:
-    from .control import ControlApi
-    from .server import IcwsRoutes
-    from .state import SimulatorState
+from .state import SimulatorState
 
 _RANGE: Final = re.compile(r"^\s*items\s*=\s*(\d+)\s*-\s*(\d+)\s*$", re.IGNORECASE)
 # [guess] What a user's selectable fields hold beside configurationId; nothing more is

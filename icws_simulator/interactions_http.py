@@ -8,18 +8,16 @@ server's ``interactions`` feature is 0.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aiohttp import web
 
 from .calls import SimInteraction
+from .control import ControlApi
 from .protocol import IcwsError, bad_request, json_response, parse_json_object
+from .routing import IcwsRoutes
 from .sessions import SimSession
-
-if TYPE_CHECKING:
-    from .control import ControlApi
-    from .server import IcwsRoutes
-    from .state import SimulatorState
+from .state import SimulatorState
 
 CREATE_CALL_TYPE: Final = "urn:inin.com:interactions:createCallParameters"
 # [guess] Error ids of refusals: the docs give only the status codes.

@@ -41,6 +41,8 @@ NOT_ACCEPTING_ID: Final = "error.server.notAcceptingConnections"  # [doc][seen]
 INVALID_REQUEST_ID: Final = "error.request.invalidRepresentation"
 MISSING_HEADER_ID: Final = "error.request.missingHeader"
 NOT_FOUND_ID: Final = "error.request.notFound"
+# [guess] The id of a refusal for want of rights; the docs give only the 403.
+NOT_ALLOWED_ID: Final = "error.request.accessDenied"
 
 type SessionHandler = Callable[[web.Request, SimSession], Awaitable[web.StreamResponse]]
 
@@ -127,6 +129,14 @@ def unauthorized(
 def bad_request(message: str, error_id: str = INVALID_REQUEST_ID) -> IcwsError:
     """Build a 400 for a malformed request."""
     return IcwsError(400, message, error_id)
+
+
+def required_string(body: Mapping[str, Any], key: str) -> str:
+    """Return ``body[key]``, a string that must not be empty (else 400)."""
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise bad_request(f"The property '{key}' is required.")
+    return value
 
 
 def station_not_found() -> IcwsError:

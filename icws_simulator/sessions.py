@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .stations import SimulatedStation
+from .station_data import SimulatedStation
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,7 @@ class SimSession:
     the station subscription is ``subscribed``. ``last_request`` (event loop time) feeds the
     idle timeout. ``login_abandoned``: the client went away before the login's answer, so
     nobody holds the session's credentials; it lives until the server ends it.
+    ``logged_out``: the session ended because its client logged it out.
     """
 
     session_id: str
@@ -52,6 +53,7 @@ class SimSession:
     ended: bool = False
     last_request: float = 0.0
     login_abandoned: bool = False
+    logged_out: bool = False
     _queue: deque[Outgoing] = field(default_factory=deque, repr=False)
     _listeners: set[asyncio.Event] = field(default_factory=set, repr=False)
     _expiry: asyncio.TimerHandle | None = field(default=None, repr=False)

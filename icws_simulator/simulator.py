@@ -15,9 +15,9 @@ from typing import Self
 
 from aiohttp import web
 
-from .server import UNANSWERED_LOGINS, build_app
+from .app import UNANSWERED_LOGINS, build_app
 from .state import SimulatorState
-from .stations import SimulatedStation
+from .station_data import SimulatedStation
 
 # Bound on how long stopping waits for answers in progress; event streams are closed first
 # and delays end early, so this is only reached by a stuck client.
@@ -33,8 +33,9 @@ class IcwsSimulator(SimulatorState):
     emergencyResponderLocationID). ``alternate_hosts`` is the ``alternateHostList`` of a
     successful login. ``ssl_context`` serves https. ``session_idle_timeout`` (seconds, None:
     never) ends sessions that make no request and hold no event stream that long. See
-    :class:`SimulatorState` for the control methods and the attributes tests may change at
-    any time. ``status_version`` 0 makes a server without the status feature;
+    :class:`SimulatorState` for the parts tests act through (``sessions``, ``stations``,
+    ``traffic``, ``calls``, ``status``, ...) and the attributes they may change at any
+    time. ``status_version`` 0 makes a server without the status feature;
     ``activations_version`` and ``statistics_version`` 0 one without workgroup activation
     or statistics.
     """
@@ -193,9 +194,9 @@ class IcwsSimulator(SimulatorState):
         self.stopping.set()
         self.pulse()
         if keep_sessions:
-            self.close_streams()
+            self.sessions.close_streams()
         else:
-            self.forget_all()
+            self.sessions.forget_all()
             self.calls.stop()
         await self._stop_listening()
         await runner.cleanup()

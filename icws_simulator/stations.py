@@ -1,197 +1,302 @@
-"""Station data and how it is put on the wire for a given ``connection`` feature version.
+"""Stations on the simulated server: the station directory and the sessions' connections.
 
-Kept apart from the HTTP code because the field rules (names, feature gates, required fields,
-the "no station" shape) are protocol facts that change for their own reasons.
+The rules a client must live with are here, in one place for the ICWS routes
+(``stations_http.py``) and the control interfaces: a user holds one station at a time,
+switching replaces a station (or is refused), another logon or an administrator may take
+it, and every loss of a station is recorded with its cause. What a station looks like on
+the wire is ``station_data.py``. No HTTP here.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any, Final, TypedDict, cast
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Final, Literal, Protocol, Unpack, get_args
 
-# stationSetting values (docs/icws-protocol.md §5 [doc]).
-STATION_SETTING_NONE: Final = 0
-STATION_SETTING_WORKSTATION: Final = 1
-STATION_SETTING_REMOTE_WORKSTATION: Final = 2
-STATION_SETTING_REMOTE_NUMBER: Final = 3
+from . import protocol
+from .session_table import SessionTable
+from .sessions import SimSession
+from .station_data import (
+    CHANGEABLE_FIELDS,
+    STATION_SETTING_REMOTE_WORKSTATION,
+    STATION_SETTING_WORKSTATION,
+    SimulatedStation,
+    StationChanges,
+    default_stations,
+    no_station_info,
+    station_delta,
+    station_info,
+)
 
-# Media types that exist only from connection 13 on (directMessage, socialConversation)
-# (docs/icws-protocol.md §3 [doc]).
-MEDIA_TYPES_FROM_13: Final = frozenset({8, 9})
-# connection version that adds managedIPPhone and emergencyResponderLocationID
-# (docs/icws-protocol.md §3 [doc]).
-VERSION_WITH_PHONE_FIELDS: Final = 15
-VERSION_WITH_SOCIAL_MEDIA: Final = 13
+# [guess] The wording a server uses when another logon takes the user's station is not
+# recorded (docs/icws-protocol.md §6).
+DEFAULT_TAKE_REASON: Final = "The station was logged off by another logon."
 
-# snake_case attribute -> camelCase wire name.
-WIRE_NAMES: Final[Mapping[str, str]] = {
-    "id": "id",
-    "extension": "extension",
-    "station_setting": "stationSetting",
-    "can_be_dialed": "canBeDialed",
-    "ring_always": "ringAlways",
-    "sip_address": "sipAddress",
-    "sip_user": "sipUser",
-    "sip_password": "sipPassword",
-    "remote_number": "remoteNumber",
-    "allowed_media_types": "allowedMediaTypes",
-    "managed_ip_phone": "managedIPPhone",
-    "emergency_responder_location_id": "emergencyResponderLocationID",
-}
+type StationSwitch = Literal["replace", "disconnect_first"]
+STATION_SWITCHES: Final[tuple[str, ...]] = get_args(StationSwitch.__value__)
+type LogoffCause = Literal[
+    "disconnected",
+    "switched",
+    "logged_out",
+    "another_logon",
+    "taken",
+    "removed",
+    "ended",
+]
+# The causes a client brings about itself, by its own requests.
+CLIENT_LOGOFF_CAUSES: Final[frozenset[LogoffCause]] = frozenset(
+    {"disconnected", "switched", "logged_out", "another_logon"}
+)
 
 
-class StationChanges(TypedDict, total=False):
-    """Fields of a directory station that ``update_station`` may change.
+@dataclass(frozen=True, slots=True)
+class StationLogoff:
+    """A session that lost its station connection, and why (``cause``).
 
-    ``id`` (the key) and ``station_setting`` (how a session logged on) are not changeable.
+    ``disconnected``: the session's client disconnected it (DELETE of its station);
+    ``switched``: its client connected another station; ``logged_out``: its client logged
+    the session out; ``another_logon``: another session of the same user connected a
+    station; ``taken`` and ``removed``: :meth:`StationState.take` and
+    :meth:`StationState.remove`, as another logon or an administrator would; ``ended``:
+    the server ended or forgot the session (``sessions.end``, the idle timeout, a stop).
+    The first four are the client's own doing (:data:`CLIENT_LOGOFF_CAUSES`).
     """
 
-    extension: str
-    can_be_dialed: bool
-    ring_always: bool
-    sip_address: str
-    sip_user: str
-    sip_password: str
-    allowed_media_types: tuple[int, ...]
-    managed_ip_phone: str
-    emergency_responder_location_id: str
-    remote_number: str
+    session_id: str
+    user_id: str
+    station_id: str
+    cause: LogoffCause
 
 
-CHANGEABLE_FIELDS: Final = frozenset(StationChanges.__annotations__)
+class StationHost(Protocol):
+    """What the station part needs from the simulator state."""
+
+    connection_version: int
+
+    @property
+    def sessions(self) -> SessionTable:
+        """Return the sessions the server holds."""
+        ...
+
+    def pulse(self) -> None:
+        """Wake whoever waits for a change."""
+        ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SimulatedStation:
-    """A station as the simulator knows it.
+def _same(station: SimulatedStation, other: SimulatedStation) -> bool:
+    """Whether a connection to ``other`` keeps ``station`` (the same id and kind)."""
+    return (station.id, station.station_setting) == (other.id, other.station_setting)
 
-    In the simulator's directory every station is a workstation; a session's station
-    connection is a copy with ``station_setting`` (and ``remote_number``) set by how the
-    session logged on.
+
+class StationState(Mapping[str, SimulatedStation]):
+    """The station directory by id, the sessions' station connections and their rules.
+
+    Tests may change at any time: ``flat_messages`` (station fields beside ``isDelta``,
+    docs/icws-protocol.md §5), ``no_station_as_null`` (``newStationInfo: null`` instead of
+    a stationSetting 0 station) and ``switch`` (see :meth:`connect`). ``logoffs`` lists
+    every loss of a station connection. ``on_change`` callbacks hear the id of each user
+    whose station connections changed (the user statuses follow them).
     """
 
-    id: str
-    extension: str
-    station_setting: int = STATION_SETTING_WORKSTATION
-    sip_address: str = ""
-    sip_user: str = ""
-    sip_password: str = ""
-    allowed_media_types: tuple[int, ...] = (1, 2, 3)
-    can_be_dialed: bool = True
-    ring_always: bool = False
-    managed_ip_phone: str = ""
-    emergency_responder_location_id: str = ""
-    remote_number: str = ""
+    def __init__(
+        self, host: StationHost, stations: Iterable[SimulatedStation] | None = None
+    ) -> None:
+        """Fill the directory (the default workstations unless given)."""
+        self._host = host
+        self._stations = {
+            station.id: station
+            for station in (default_stations() if stations is None else stations)
+        }
+        self.flat_messages = False
+        self.no_station_as_null = False
+        self.switch: StationSwitch = "replace"
+        self.on_change: list[Callable[[str], None]] = []
+        self._logoffs: list[StationLogoff] = []
+        host.sessions.on_end.append(self._session_ended)
 
+    # ---- the directory ---------------------------------------------------------------
 
-def default_stations() -> list[SimulatedStation]:
-    """Return the workstations a simulator has when none are given.
+    def __getitem__(self, station_id: str) -> SimulatedStation:
+        """Return the directory station with this id."""
+        return self._stations[station_id]
 
-    SIP passwords are distinctive so tests can assert they never leak anywhere.
-    """
-    return [
-        SimulatedStation(
-            id=f"WS-{ext}",
-            extension=ext,
-            sip_address=f"sip:{ext}@cic01.example.test",
-            sip_user=f"ws{ext}",
-            sip_password=f"SIPpw-{ext}-Zq9x",
-            allowed_media_types=media,
-            managed_ip_phone=f"MIP-{ext}",
-            emergency_responder_location_id="ERL-1",
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over the ids of the directory's stations."""
+        return iter(self._stations)
+
+    def __len__(self) -> int:
+        """Return how many stations the directory holds."""
+        return len(self._stations)
+
+    def find(self, name: str) -> SimulatedStation | None:
+        """Look a station up by id; CIC configuration names ignore case [guess]."""
+        station = self._stations.get(name)
+        if station is not None:
+            return station
+        folded = name.casefold()
+        return next(
+            (s for key, s in self._stations.items() if key.casefold() == folded), None
         )
-        for ext, media in (("114", (1, 2, 3)), ("115", (1, 2, 3, 8, 9)), ("201", (1,)))
-    ]
 
+    def change(self, station_id: str, **changes: Unpack[StationChanges]) -> None:
+        """Change a directory station; sessions on it get an ``isDelta: true`` message.
 
-def required_fields(connection_version: int) -> tuple[str, ...]:
-    """Return the wire names that every station message carries, delta or not.
+        The delta holds the required fields and the fields whose wire value changed.
+        """
+        unknown = set(changes) - CHANGEABLE_FIELDS
+        if unknown:
+            raise ValueError(f"not changeable station fields: {sorted(unknown)}")
+        old = self._stations[station_id]
+        self._stations[station_id] = replace(old, **changes)
+        version = self._host.connection_version
+        for session in self._host.sessions.values():
+            current = session.station
+            if current is None or current.id != station_id:
+                continue
+            if current.station_setting not in {
+                STATION_SETTING_WORKSTATION,
+                STATION_SETTING_REMOTE_WORKSTATION,
+            }:
+                continue
+            session.station = replace(current, **changes)
+            delta = station_delta(current, session.station, version)
+            if delta is not None and session.subscribed:
+                message = protocol.station_message(
+                    delta, is_delta=True, flat=self.flat_messages
+                )
+                session.push(protocol.dumps(message))
+        self._host.pulse()
 
-    The vendor's page marks managedIPPhone and emergencyResponderLocationID "Required"
-    (connection 15) beside id and extension; stationSetting is required per the SDK schema
-    (docs/icws-protocol.md §5 [doc]).
-    """
-    names: tuple[str, ...] = ("id", "extension", "stationSetting")
-    if connection_version >= VERSION_WITH_PHONE_FIELDS:
-        names += ("managedIPPhone", "emergencyResponderLocationID")
-    return names
+    # ---- the station subscription ----------------------------------------------------
 
+    def subscribe(self, session: SimSession) -> None:
+        """Start the station subscription; queue the initial ``isDelta: false`` message."""
+        session.subscribed = True
+        session.push(self._message(session.station))
 
-def station_info(station: SimulatedStation, connection_version: int) -> dict[str, Any]:
-    """Build the camelCase station object a server of this feature version would send.
+    def unsubscribe(self, session: SimSession) -> None:
+        """Stop the station subscription."""
+        session.subscribed = False
 
-    Every field is sent, empty where it does not apply (the SDK example sends
-    ``"remoteNumber": ""`` for a workstation [doc]); only feature gates leave fields out.
-    """
-    info: dict[str, Any] = {}
-    for field in fields(SimulatedStation):
-        name = field.name
-        value = getattr(station, name)
-        if (
-            name in {"managed_ip_phone", "emergency_responder_location_id"}
-            and connection_version < VERSION_WITH_PHONE_FIELDS
-        ):
-            continue
-        if name == "allowed_media_types":
-            value = [
-                media
-                for media in value
-                if connection_version >= VERSION_WITH_SOCIAL_MEDIA
-                or media not in MEDIA_TYPES_FROM_13
-            ]
-        info[WIRE_NAMES[name]] = value
-    return info
-
-
-def no_station_info(connection_version: int) -> dict[str, Any]:
-    """Build the station object meaning "no station".
-
-    [guess] A removed station is a station with stationSetting 0 (docs/icws-protocol.md §5);
-    the other required fields are sent empty.
-    """
-    info: dict[str, Any] = dict.fromkeys(required_fields(connection_version), "")
-    info["stationSetting"] = STATION_SETTING_NONE
-    return info
-
-
-def station_delta(
-    old: SimulatedStation, new: SimulatedStation, connection_version: int
-) -> dict[str, Any] | None:
-    """Return the fields of an ``isDelta: true`` message for a change, or None if none shows.
-
-    The delta holds the required fields plus the fields whose wire value changed; a change in
-    a field this feature version does not send is no change at all.
-    """
-    before = station_info(old, connection_version)
-    after = station_info(new, connection_version)
-    changed = {key: value for key, value in after.items() if before.get(key) != value}
-    if not changed:
-        return None
-    required = {key: after[key] for key in required_fields(connection_version)}
-    return required | changed
-
-
-def coerce_changes(raw: Mapping[str, object]) -> StationChanges:
-    """Check station changes that arrive as JSON (the HTTP control interface).
-
-    Raises ValueError naming the first field that is unknown or has the wrong type.
-    """
-    changes: dict[str, object] = {}
-    for name, value in raw.items():
-        if name not in CHANGEABLE_FIELDS:
-            raise ValueError(f"not a changeable station field: {name}")
-        if name == "allowed_media_types":
-            if not isinstance(value, list | tuple) or not all(
-                isinstance(media, int) and not isinstance(media, bool)
-                for media in value
-            ):
-                raise ValueError("allowed_media_types must be a list of integers")
-            changes[name] = tuple(value)
-        elif name in {"can_be_dialed", "ring_always"}:
-            if not isinstance(value, bool):
-                raise ValueError(f"{name} must be a boolean")
-            changes[name] = value
-        elif not isinstance(value, str):
-            raise ValueError(f"{name} must be a string")
+    def _message(
+        self,
+        station: SimulatedStation | None,
+        previous: SimulatedStation | None = None,
+        reason: str | None = None,
+    ) -> str:
+        version = self._host.connection_version
+        info: dict[str, Any] | None
+        if station is not None:
+            info = station_info(station, version)
+        elif self.no_station_as_null and not self.flat_messages:
+            info = None
         else:
-            changes[name] = value
-    return cast("StationChanges", changes)
+            info = no_station_info(version)
+        # [guess] A change of station connection replaces the client's cache (isDelta false)
+        # and names the station it replaces in previousStationInfo, an optional SDK field.
+        before = None if previous is None else station_info(previous, version)
+        message = protocol.station_message(
+            info,
+            is_delta=False,
+            previous=before,
+            flat=self.flat_messages,
+            reason=reason,
+        )
+        return protocol.dumps(message)
+
+    # ---- station connections ---------------------------------------------------------
+
+    @property
+    def logoffs(self) -> list[StationLogoff]:
+        """Return every loss of a session's station connection so far, with its cause."""
+        return self._logoffs
+
+    def connect(self, session: SimSession, station: SimulatedStation | None) -> None:
+        """Set (or clear, with None) a session's station connection and tell subscribers.
+
+        Switching from one station to another replaces it: the old one is logged off and
+        one message names both (docs/icws-protocol.md §11 [guess]). With ``switch``
+        ``"disconnect_first"`` a switch is refused with a 400 that asks to disconnect
+        first, the other behaviour §11 tells clients to tolerate.
+
+        [guess] A user holds one station at a time [doc]; when another session of the same
+        user logs on to a station, the older session's station connection goes and it is told
+        "no station", with the reason in the message. Which side loses, and the message, are
+        not documented.
+        """
+        previous = session.station
+        if (
+            self.switch == "disconnect_first"
+            and previous is not None
+            and station is not None
+        ):
+            raise protocol.station_switch_refused()
+        session.station = station
+        session.reason = ""
+        if previous is not None and station is None:
+            self._note_logoff(session, previous, "disconnected")
+        elif (
+            previous is not None
+            and station is not None
+            and not _same(previous, station)
+        ):
+            self._note_logoff(session, previous, "switched")
+        if station is not None:
+            for other in self._host.sessions.values():
+                if other is not session and other.user_id == session.user_id:
+                    self._drop(other, "another_logon", DEFAULT_TAKE_REASON)
+        if session.subscribed:
+            session.push(self._message(station, previous))
+        self._changed(session.user_id)
+        self._host.pulse()
+
+    def take(self, user: str, *, reason: str = DEFAULT_TAKE_REASON) -> int:
+        """Log a user's station off as another logon or an administrator would.
+
+        Each session of the user on a station is told "no station" by its station
+        subscription, with ``reason`` beside it; ``GET /connection`` then carries the same
+        reason (where docs/icws-protocol.md §6 puts a connection-state reason [guess]).
+        Returns how many sessions lost a station; raises KeyError for an unknown user.
+        """
+        taken = sum(
+            self._drop(session, "taken", reason)
+            for session in self._host.sessions.select(None, user)
+        )
+        self._host.pulse()
+        return taken
+
+    def remove(self, session_id: str | None = None) -> None:
+        """Take the station connection away from one session (or all), as a server would."""
+        for session in self._host.sessions.select(session_id):
+            self._drop(session, "removed")
+        self._host.pulse()
+
+    def _drop(
+        self, session: SimSession, cause: LogoffCause, reason: str | None = None
+    ) -> bool:
+        previous = session.station
+        if previous is None:
+            return False
+        session.station = None
+        self._note_logoff(session, previous, cause)
+        if reason is not None:
+            session.reason = reason
+        if session.subscribed:
+            session.push(self._message(None, previous, reason))
+        self._changed(session.user_id)
+        return True
+
+    def _session_ended(self, session: SimSession) -> None:
+        """A session the server forgets loses its station with it."""
+        if session.station is not None:
+            cause: LogoffCause = "logged_out" if session.logged_out else "ended"
+            self._note_logoff(session, session.station, cause)
+
+    def _note_logoff(
+        self, session: SimSession, station: SimulatedStation, cause: LogoffCause
+    ) -> None:
+        self._logoffs.append(
+            StationLogoff(session.session_id, session.user_id, station.id, cause)
+        )
+
+    def _changed(self, user_id: str) -> None:
+        for callback in self.on_change:
+            callback(user_id)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 from . import protocol
+from .session_table import SessionTable
 from .sessions import SimSession
 from .workgroups import WorkgroupState
 
@@ -63,12 +64,8 @@ class StatisticsHost(Protocol):
     """What the statistics part needs from the rest of the simulated server."""
 
     @property
-    def sessions(self) -> Mapping[str, SimSession]:
-        """Return the live sessions by id."""
-        ...
-
-    def subscribers(self, name: str) -> list[SimSession]:
-        """Return the live sessions holding the subscription ``name``."""
+    def sessions(self) -> SessionTable:
+        """Return the sessions the server holds."""
         ...
 
     def pulse(self) -> None:
@@ -424,7 +421,7 @@ class StatisticsState:
 
     def refresh(self, workgroup_key: str) -> None:
         """Send each subscription the values of the workgroup's keys that changed."""
-        for session in self._host.subscribers(SUBSCRIPTION):
+        for session in self._host.sessions.subscribers(SUBSCRIPTION):
             subscription: _Subscription = session.subscriptions[SUBSCRIPTION]
             changes = []
             for index in subscription.by_workgroup.get(workgroup_key, ()):
@@ -442,7 +439,7 @@ class StatisticsState:
         """Send every subscription what changed, for every workgroup."""
         for key in {
             workgroup
-            for session in self._host.subscribers(SUBSCRIPTION)
+            for session in self._host.sessions.subscribers(SUBSCRIPTION)
             for workgroup in session.subscriptions[SUBSCRIPTION].by_workgroup
             if workgroup is not None
         }:
@@ -512,7 +509,7 @@ class StatisticsState:
             },
             "subscriptions": {
                 session.session_id: len(session.subscriptions[SUBSCRIPTION].keys)
-                for session in self._host.subscribers(SUBSCRIPTION)
+                for session in self._host.sessions.subscribers(SUBSCRIPTION)
             },
         }
 

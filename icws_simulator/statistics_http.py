@@ -5,11 +5,12 @@ parameter-values query; the control routes under ``/_simulator/statistics`` move
 through a workgroup's queue, set agents, and give statistics values or errors outright.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from . import protocol
+from .control import ControlApi
 from .protocol import (
     IcwsError,
     SessionHandler,
@@ -18,7 +19,9 @@ from .protocol import (
     json_response,
     read_json_object,
 )
+from .routing import IcwsRoutes
 from .sessions import SimSession
+from .state import SimulatorState
 from .statistics import (
     MalformedKeysError,
     StatisticsState,
@@ -26,11 +29,6 @@ from .statistics import (
     parse_keys,
     queue_fields,
 )
-
-if TYPE_CHECKING:
-    from .control import ControlApi
-    from .server import IcwsRoutes
-    from .state import SimulatorState
 
 
 class StatisticsApi:

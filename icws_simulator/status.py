@@ -15,6 +15,7 @@ import uuid
 
 from . import protocol
 from .directory import UserDirectory
+from .session_table import SessionTable
 from .sessions import SimSession
 from .status_data import (
     SimulatedStatusMessage,
@@ -42,16 +43,11 @@ class StatusHost(Protocol):
     """What the status part needs from the rest of the simulated server."""
 
     server_name: str
-    on_session_end: list[Callable[[SimSession], None]]
     directory: UserDirectory
 
     @property
-    def sessions(self) -> Mapping[str, SimSession]:
-        """Return the live sessions by id."""
-        ...
-
-    def subscribers(self, name: str) -> list[SimSession]:
-        """Return the live sessions holding the subscription ``name``."""
+    def sessions(self) -> SessionTable:
+        """Return the sessions the server holds."""
         ...
 
     @property
@@ -130,7 +126,7 @@ class StatusState:
         self._statuses: dict[str, SimulatedUserStatus] = {}
         self._access: dict[str, list[str]] = {}  # user key -> status ids (as spelled)
         self._requests: list[StatusRequest] = []
-        host.on_session_end.append(self._session_ended)
+        host.sessions.on_end.append(self._session_ended)
 
     # ---- read-only views -------------------------------------------------------------
 
@@ -254,7 +250,7 @@ class StatusState:
     def _watching(self, key: str) -> list[tuple[SimSession, _UserStatusWatch]]:
         """Return the sessions watching the user ``key``, with their subscription."""
         watching = []
-        for session in self._host.subscribers(USER_STATUSES):
+        for session in self._host.sessions.subscribers(USER_STATUSES):
             watch: _UserStatusWatch = session.subscriptions[USER_STATUSES]
             if key in watch.user_keys:
                 watching.append((session, watch))
@@ -410,7 +406,7 @@ class StatusState:
             "statusMessagesAdded": [self._spelled(s) for s in added],
             "statusMessagesRemoved": [self._spelled(s) for s in removed],
         }
-        for session in self._host.subscribers(ACCESS):
+        for session in self._host.sessions.subscribers(ACCESS):
             if key in session.subscriptions[ACCESS]:
                 self._push(session, self._access_message([change]))
         self._host.pulse()
@@ -545,7 +541,7 @@ class StatusState:
         for key in self._host_user_keys():
             self._access_of(key)  # fix default access lists before the catalogue grows
         self._catalogue[message.key] = message
-        for session in self._host.subscribers(CATALOGUE):
+        for session in self._host.sessions.subscribers(CATALOGUE):
             if old is None:
                 self._push(session, self._catalogue_message(session, added=[message]))
             else:
@@ -560,7 +556,7 @@ class StatusState:
         message = self._catalogue.pop(status_id.casefold(), None)
         if message is None:
             raise KeyError(status_id)
-        for session in self._host.subscribers(CATALOGUE):
+        for session in self._host.sessions.subscribers(CATALOGUE):
             self._push(
                 session, self._catalogue_message(session, removed=[message.status_id])
             )

@@ -6,12 +6,14 @@ process (demo, system tests) change statuses as the server, the ACD or another c
 """
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aiohttp import web
 
 from . import protocol
+from .control import ControlApi
 from .protocol import (
+    NOT_ALLOWED_ID,
     IcwsError,
     SessionHandler,
     bad_request,
@@ -19,18 +21,14 @@ from .protocol import (
     json_response,
     parse_json_object,
 )
+from .routing import IcwsRoutes
 from .sessions import SimSession
+from .state import SimulatorState
 from .status import StatusChange, StatusState
 from .status_data import SimulatedStatusMessage, Until, parse_date
 
-if TYPE_CHECKING:
-    from .control import ControlApi
-    from .server import IcwsRoutes
-    from .state import SimulatorState
-
 # [guess] Error ids for status refusals; the docs give only the status codes.
 UNKNOWN_STATUS_ID: Final = "error.request.status.unknownStatus"
-NOT_ALLOWED_ID: Final = "error.request.accessDenied"
 # A 1x1 transparent PNG: the icon every iconUri points at.
 _ICON: Final = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -6,10 +6,10 @@ changes. No HTTP here: ``voicemail_http.py`` maps the ICWS and control routes on
 :class:`VoicemailState`.
 """
 
-from collections.abc import Mapping
 from typing import Any, Final, Protocol
 
 from . import protocol
+from .session_table import SessionTable
 from .sessions import SimSession
 
 TYPE_MWI: Final = "urn:inin.com:unifiedMessaging:mwiMessage"
@@ -32,12 +32,9 @@ class VoicemailHost(Protocol):
         """Return the known user ids."""
         ...
 
-    def subscribers(self, name: str) -> list[SimSession]:
-        """Return the live sessions holding the subscription ``name``."""
-        ...
-
-    def publish(self, message: Mapping[str, Any], sessions: list[SimSession]) -> None:
-        """Queue one message for each of ``sessions``."""
+    @property
+    def sessions(self) -> SessionTable:
+        """Return the sessions the server holds."""
         ...
 
 
@@ -81,7 +78,7 @@ class VoicemailState:
         folded = user_id.casefold()
         return [
             session
-            for session in self._host.subscribers(SUBSCRIPTION)
+            for session in self._host.sessions.subscribers(SUBSCRIPTION)
             if session.user_id.casefold() == folded
         ]
 
@@ -92,15 +89,15 @@ class VoicemailState:
         if count < 0:
             raise ValueError("count must not be negative")
         self._counts[user_id.casefold()] = count
-        self._host.publish(count_message(count), self._sessions_of(user_id))
+        self._host.sessions.publish(count_message(count), self._sessions_of(user_id))
 
     def set_state(self, state: int, error: str | None = None) -> None:
         """Report a new subscription state (with ``error``) to every watcher."""
         if state not in STATES:
             raise ValueError(f"state must be one of {sorted(STATES)}")
         self.state, self.error = state, error
-        self._host.publish(
-            state_message(state, error), self._host.subscribers(SUBSCRIPTION)
+        self._host.sessions.publish(
+            state_message(state, error), self._host.sessions.subscribers(SUBSCRIPTION)
         )
 
     def subscribe(self, session: SimSession) -> None:

@@ -1,17 +1,14 @@
 """HTTP routes of voicemail waiting: the ICWS subscription (§18) and its control routes."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from .control import optional
+from .control import ControlApi, optional
+from .routing import IcwsRoutes
 from .sessions import SimSession
+from .state import SimulatorState
 from .voicemail import SUBSCRIPTION, VoicemailState
-
-if TYPE_CHECKING:
-    from .control import ControlApi
-    from .server import IcwsRoutes
-    from .state import SimulatorState
 
 
 class VoicemailApi:

@@ -6,28 +6,26 @@ and activations as an administrator or a supervisor would.
 """
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from aiohttp import web
 
 from . import protocol
+from .control import ControlApi
 from .protocol import (
+    NOT_ALLOWED_ID,
     IcwsError,
     SessionHandler,
     bad_request,
     json_response,
     read_json_object,
 )
+from .routing import IcwsRoutes
 from .sessions import SimSession
+from .state import SimulatorState
 from .workgroups import ActivationRefusedError, WorkgroupState
 
-if TYPE_CHECKING:
-    from .control import ControlApi
-    from .server import IcwsRoutes
-    from .state import SimulatorState
-
 # [guess] The docs give only the status codes of these refusals.
-NOT_ALLOWED_ID: Final = "error.request.accessDenied"
 UNKNOWN_WORKGROUP_ID: Final = "error.request.activations.unknownWorkgroup"
 UNKNOWN_USER_ID: Final = "error.request.activations.unknownUser"
 

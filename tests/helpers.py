@@ -103,11 +103,11 @@ class LiveSessionWatch:
         """Start watching."""
         self._simulator = simulator
         self._user = user
-        self.most = simulator.live_sessions(user)
+        self.most = simulator.sessions.count_of(user)
         self._task = asyncio.create_task(self._watch())
 
     def _count(self) -> int:
-        return self._simulator.live_sessions(self._user)
+        return self._simulator.sessions.count_of(self._user)
 
     async def _watch(self) -> None:
         while True:

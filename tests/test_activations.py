@@ -39,13 +39,16 @@ def one_session(
     simulator: IcwsSimulator, live_sessions: LiveSessionWatch
 ) -> tuple[int, list[str]]:
     """The logins and the session before the test: neither may change."""
-    return simulator.login_attempts, simulator.live_session_ids(USERNAME)
+    return simulator.traffic.login_attempts, simulator.sessions.ids_of(USERNAME)
 
 
 def assert_same_session(
     simulator: IcwsSimulator, before: tuple[int, list[str]]
 ) -> None:
-    assert (simulator.login_attempts, simulator.live_session_ids(USERNAME)) == before
+    assert (
+        simulator.traffic.login_attempts,
+        simulator.sessions.ids_of(USERNAME),
+    ) == before
 
 
 async def switch(hass: HomeAssistant, service: str, entity_id: str) -> None:

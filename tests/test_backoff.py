@@ -77,7 +77,7 @@ async def test_a_server_that_was_reached_is_not_cannot_connect(
     elif failure == "503":
         simulator.refuse_logins()
     else:
-        simulator.response_delay = 1.0
+        simulator.traffic.response_delay = 1.0
 
     assert not cannot_connect(
         await login_failure(http_session, simulator.url, request_timeout=0.2)

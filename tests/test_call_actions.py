@@ -85,16 +85,16 @@ def state(simulator: IcwsSimulator, call: str) -> str | None:
 @contextmanager
 def nothing_sent(simulator: IcwsSimulator) -> Iterator[None]:
     """Fail unless the server received no request at all inside."""
-    before = len(simulator.requests)
+    before = len(simulator.traffic.requests)
     yield
-    assert simulator.requests[before:] == []
+    assert simulator.traffic.requests[before:] == []
 
 
 async def ringing(
     hass: HomeAssistant, simulator: IcwsSimulator, *callers: str
 ) -> list[str]:
     """Ring one call per caller name; return their ids once Home Assistant shows them."""
-    calls = [simulator.ring(USERNAME, name, "+1 555 0100") for name in callers]
+    calls = [simulator.calls.ring(USERNAME, name, "+1 555 0100") for name in callers]
     await wait_for_state(
         hass, CALL_STATE, lambda s: s.attributes.get("calls") == len(calls)
     )
@@ -104,7 +104,7 @@ async def ringing(
 async def connected(hass: HomeAssistant, simulator: IcwsSimulator) -> str:
     """A call that is connected, as Home Assistant shows it."""
     [call] = await ringing(hass, simulator, CALLER[0])
-    simulator.answer(call)
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     return call
 
@@ -141,7 +141,7 @@ async def test_end_the_call_in_hand_or_a_named_one(
     init_integration: MockConfigEntry,
 ) -> None:
     held = await connected(hass, simulator)
-    simulator.hold(held)
+    simulator.calls.hold(held)
     await wait_for_state(hass, CALL_STATE, "held")
     [ringing_call] = await ringing(hass, simulator, "Grace")
     await wait_for_state(hass, CALL_STATE, lambda s: s.attributes["calls"] == 2)
@@ -233,7 +233,7 @@ async def test_dial_responds_with_the_call_it_shows(
     assert await events.wait(1) == ["outgoing"]
     assert events.events[0][1]["interaction_id"] == call
 
-    simulator.answer(call)  # the far end picks up
+    simulator.calls.answer(call)  # the far end picks up
     await wait_for_state(hass, CALL_STATE, "connected")
     await dial(hass, init_integration, number="114", workgroup="Support")
     assert [i.workgroup for i in simulator.calls.interactions.values()] == [
@@ -283,7 +283,7 @@ async def test_another_users_call_is_not_the_users(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     simulator.set_password("amy", "pw")
-    theirs = simulator.ring("amy", *CALLER)
+    theirs = simulator.calls.ring("amy", *CALLER)
 
     with nothing_sent(simulator), pytest.raises(ServiceValidationError) as err:
         await act(hass, init_integration, "answer_call", interaction_id=theirs)
@@ -359,7 +359,7 @@ async def test_not_connected(
                 **({"number": "1"} if action == "dial" else {}),
             )
         assert err.value.translation_key == "not_connected"
-    assert not any("/interactions" in path for _, path, _ in simulator.requests)
+    assert not any("/interactions" in path for _, path, _ in simulator.traffic.requests)
 
     simulator.set_outage(None)
     await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
@@ -374,7 +374,7 @@ def shown_but_not_so(simulator: IcwsSimulator, call: str, letter: str) -> None:
     What a session sees while its news lags behind the server: the action goes out, and
     the server's answer is the truth.
     """
-    simulator.inject_message(
+    simulator.sessions.inject_message(
         {
             "__type": TYPE_QUEUE_CONTENTS,
             "isDelta": True,
@@ -448,7 +448,7 @@ async def test_without_a_station_the_server_picks_one(
     await dial(hass, init_integration, number="114")
 
     assert state(simulator, call) == "C"
-    assert simulator.station_requests == []
+    assert simulator.traffic.station_requests == []
     assert all(session.station is None for session in simulator.sessions.values())
 
 
@@ -459,7 +459,7 @@ async def test_a_server_that_needs_a_station_says_so(
     """A 400 to a session without a station is told as such, once, with the server's words."""
     simulator.calls.refuse_stationless = True
     [call] = await ringing(hass, simulator, "Ada")
-    sent = len(simulator.requests)
+    sent = len(simulator.traffic.requests)
 
     for action, data in (("answer_call", {}), ("dial", {"number": "114"})):
         with pytest.raises(HomeAssistantError) as err:
@@ -469,8 +469,8 @@ async def test_a_server_that_needs_a_station_says_so(
             "There is no station to carry the call."
         )
 
-    assert len(simulator.requests) == sent + 2  # asked once each, never again
-    assert simulator.station_requests == []
+    assert len(simulator.traffic.requests) == sent + 2  # asked once each, never again
+    assert simulator.traffic.station_requests == []
     assert state(simulator, call) == "A"
     assert init_integration.runtime_data.session.live
 

@@ -147,7 +147,7 @@ def queue_watches(simulator: IcwsSimulator) -> int:
     """How many times the server was asked to watch the queue (renewals included)."""
     return sum(
         1
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
         if method == "PUT" and "subscriptions/queues" in path
     )
 
@@ -219,7 +219,7 @@ async def test_inbound_call_every_transition(
     Home Assistant's clock moves 42 s on after the answer: that is the call's duration.
     """
     simulator.calls.removal_delay = 0.01
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
     await wait_for_state(hass, CALL_STATE, "ringing")
     assert (state := hass.states.get(RINGING))
     assert state.state == STATE_ON
@@ -238,20 +238,20 @@ async def test_inbound_call_every_transition(
     assert (shown["remote_name"], shown["remote_number"]) == CALLER
     assert shown["since"] is not None
 
-    simulator.answer(call)
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     assert (state := hass.states.get(ON_CALL))
     assert state.state == STATE_ON
     assert (state := hass.states.get(RINGING))
     assert state.state == STATE_OFF
     clock.advance(timedelta(seconds=42))
-    simulator.hold(call)
+    simulator.calls.hold(call)
     await wait_for_state(hass, CALL_STATE, "held")
     assert (state := hass.states.get(ON_CALL))
     assert state.state == STATE_ON
-    simulator.resume(call)
+    simulator.calls.resume(call)
     await wait_for_state(hass, CALL_STATE, "connected")
-    simulator.disconnect(call)
+    simulator.calls.disconnect(call)
     await wait_for_state(hass, CALL_STATE, "idle")
     assert (state := hass.states.get(ON_CALL))
     assert state.state == STATE_OFF
@@ -274,7 +274,7 @@ async def test_outbound_call(
     events: EventRecorder,
 ) -> None:
     """A call the user places: dialing and on a call, answered by the far end, ended."""
-    call = simulator.place_call(USERNAME, "+1 555 0199")
+    call = simulator.calls.place_call(USERNAME, "+1 555 0199")
     await wait_for_state(hass, CALL_STATE, "dialing")
     assert (state := hass.states.get(ON_CALL))
     assert state.state == STATE_ON
@@ -282,9 +282,9 @@ async def test_outbound_call(
     assert state.state == STATE_OFF
     assert attributes(hass)["direction"] == "outbound"
     simulator.calls.proceed(call)
-    simulator.answer(call)
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
-    simulator.disconnect(call, by="local")
+    simulator.calls.disconnect(call, by="local")
     await wait_for_state(hass, CALL_STATE, "idle")
     assert await events.wait(3) == ["outgoing", "answered", "ended"]
     assert events.events[0][1]["direction"] == "outbound"
@@ -298,9 +298,9 @@ async def test_missed_call(
     events: EventRecorder,
 ) -> None:
     """A call that rings and ends unanswered is missed, with the caller in the event."""
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
     await wait_for_state(hass, RINGING, STATE_ON)
-    simulator.disconnect(call)
+    simulator.calls.disconnect(call)
     await wait_for_state(hass, RINGING, STATE_OFF)
     assert await events.wait(2) == ["ringing", "missed"]
     assert events.events[1][1]["remote_number"] == CALLER[1]
@@ -314,10 +314,10 @@ async def test_two_calls_at_once(
     events: EventRecorder,
 ) -> None:
     """A call waiting: the state stays on the strongest call, ringing shows beside it."""
-    first = simulator.ring(USERNAME, *CALLER)
-    simulator.answer(first)
+    first = simulator.calls.ring(USERNAME, *CALLER)
+    simulator.calls.answer(first)
     await wait_for_state(hass, CALL_STATE, "connected")
-    second = simulator.ring(USERNAME, "Grace Hopper", "+1 555 0101")
+    second = simulator.calls.ring(USERNAME, "Grace Hopper", "+1 555 0101")
     await wait_for_state(hass, RINGING, STATE_ON)
     shown = attributes(hass)
     assert (state := hass.states.get(CALL_STATE))
@@ -325,19 +325,19 @@ async def test_two_calls_at_once(
     assert shown["calls"] == 2
     assert shown["remote_name"] == "Ada Lovelace"  # the connected call gives the state
 
-    simulator.hold(first)
-    simulator.answer(second)
+    simulator.calls.hold(first)
+    simulator.calls.answer(second)
     await wait_for_state(
         hass, CALL_STATE, lambda s: s.attributes["remote_name"] == "Grace Hopper"
     )
     assert (state := hass.states.get(RINGING))
     assert state.state == STATE_OFF
-    simulator.disconnect(second)
+    simulator.calls.disconnect(second)
     await wait_for_state(hass, CALL_STATE, "held")
     assert (state := hass.states.get(ON_CALL))
     assert state.state == STATE_ON
-    simulator.resume(first)
-    simulator.disconnect(first, by="local")
+    simulator.calls.resume(first)
+    simulator.calls.disconnect(first, by="local")
     await wait_for_state(hass, CALL_STATE, "idle")
     assert await events.wait(8) == [
         "ringing",
@@ -358,9 +358,9 @@ async def test_chats_and_emails_are_not_calls(
     events: EventRecorder,
 ) -> None:
     """A chat and an e-mail are counted, but never ring, make a call or fire an event."""
-    chat = simulator.start_chat(USERNAME, "Ada", "ada@example.com")
-    simulator.start_email(USERNAME, "Grace", "grace@example.com")
-    simulator.answer(chat)
+    chat = simulator.calls.start_chat(USERNAME, "Ada", "ada@example.com")
+    simulator.calls.start_email(USERNAME, "Grace", "grace@example.com")
+    simulator.calls.answer(chat)
     await wait_for_state(
         hass, CALL_STATE, lambda s: s.attributes["other_interactions"] == 2
     )
@@ -370,12 +370,12 @@ async def test_chats_and_emails_are_not_calls(
     assert state.state == STATE_OFF
     assert (state := hass.states.get(RINGING))
     assert state.state == STATE_OFF
-    simulator.disconnect(chat)
-    call = simulator.ring(USERNAME, *CALLER)  # the first event is the call's
+    simulator.calls.disconnect(chat)
+    call = simulator.calls.ring(USERNAME, *CALLER)  # the first event is the call's
     assert await events.wait(1) == ["ringing"]
     assert events.events[0][1]["media_type"] == "call"
     assert attributes(hass)["other_interactions"] == 1
-    simulator.disconnect(call)
+    simulator.calls.disconnect(call)
 
 
 @pytest.mark.parametrize("answered", [True, False])
@@ -387,9 +387,9 @@ async def test_call_in_progress_at_start(
     answered: bool,
 ) -> None:
     """A call under way when Home Assistant starts shows at once, with no event."""
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
     if answered:
-        simulator.answer(call)
+        simulator.calls.answer(call)
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -399,7 +399,7 @@ async def test_call_in_progress_at_start(
     assert state.state == ("connected" if answered else "ringing")
     assert attributes(hass)["remote_name"] == CALLER[0]
     assert events.events == []
-    simulator.disconnect(call)
+    simulator.calls.disconnect(call)
     assert await events.wait(1) == ["ended" if answered else "missed"]
 
 
@@ -410,23 +410,23 @@ async def test_session_lost_mid_call_recovers_the_true_state(
     events: EventRecorder,
 ) -> None:
     """What happened while the session was gone shows, and fires, when it is back."""
-    first = simulator.ring(USERNAME, *CALLER)
-    simulator.answer(first)
-    kept = simulator.ring(USERNAME, "Grace Hopper", "+1 555 0101")
-    simulator.answer(kept)
-    simulator.hold(kept)
+    first = simulator.calls.ring(USERNAME, *CALLER)
+    simulator.calls.answer(first)
+    kept = simulator.calls.ring(USERNAME, "Grace Hopper", "+1 555 0101")
+    simulator.calls.answer(kept)
+    simulator.calls.hold(kept)
     await wait_for_state(hass, CALL_STATE, "connected")
     await events.wait(5)
 
     simulator.set_outage("refuse")
-    simulator.end_session(notify=False)
+    simulator.sessions.end(notify=False)
     await wait_for_state(hass, CALL_STATE, STATE_UNAVAILABLE)
     assert (state := hass.states.get(CALL_EVENT))
     assert state.state == STATE_UNAVAILABLE
     # Meanwhile: the first call ends, a third rings, the held one stays held.
-    simulator.disconnect(first)
+    simulator.calls.disconnect(first)
     simulator.calls.remove(first)
-    simulator.ring(USERNAME, "Alan Turing", "+1 555 0102")
+    simulator.calls.ring(USERNAME, "Alan Turing", "+1 555 0102")
     simulator.set_outage(None)
 
     await wait_for_state(hass, CALL_STATE, "held")
@@ -451,13 +451,13 @@ async def test_stream_gap_mid_call_keeps_state_without_events(
     events: EventRecorder,
 ) -> None:
     """A broken stream renews the watch: the full queue again, and no repeated events."""
-    call = simulator.ring(USERNAME, *CALLER)
-    simulator.answer(call)
+    call = simulator.calls.ring(USERNAME, *CALLER)
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     await events.wait(2)
     watches = queue_watches(simulator)
-    simulator.drop_sse_mid_event()
-    simulator.hold(call)
+    simulator.sessions.drop_sse_mid_event()
+    simulator.calls.hold(call)
     await wait_for_state(hass, CALL_STATE, "held")
     await hass.async_block_till_done()
     assert events.types == ["ringing", "answered", "held"]
@@ -473,9 +473,9 @@ async def test_polling_server(
     events: EventRecorder,
 ) -> None:
     """Servers without events are polled; the calls follow within a poll."""
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
     await wait_for_state(hass, CALL_STATE, "ringing", within=WAIT)
-    simulator.answer(call)
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected", within=WAIT)
     assert await events.wait(2) == ["ringing", "answered"]
 
@@ -497,7 +497,9 @@ async def test_server_without_queues_or_status_has_no_call_entities(
     for entity_id in CALL_ENTITIES:
         assert hass.states.get(entity_id) is None
         assert entity_registry.async_get(entity_id) is None
-    assert not any("subscriptions/queues" in path for _, path, _ in simulator.requests)
+    assert not any(
+        "subscriptions/queues" in path for _, path, _ in simulator.traffic.requests
+    )
 
 
 async def test_caller_stays_out_of_logs_and_diagnostics(
@@ -511,11 +513,11 @@ async def test_caller_stays_out_of_logs_and_diagnostics(
     """Names and numbers: in the user's states and events, not in logs or diagnostics."""
     caplog.set_level(logging.INFO)
     simulator.calls.queue_result_limit = 1
-    call = simulator.ring(USERNAME, *CALLER)
-    simulator.ring(
+    call = simulator.calls.ring(USERNAME, *CALLER)
+    simulator.calls.ring(
         USERNAME, "Grace Hopper", "+1 555 0101"
     )  # past the limit: not listed
-    simulator.answer(call)
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     assert attributes(hass)["calls"] == 1
 
@@ -546,13 +548,13 @@ async def test_entities_write_only_what_changed(
         reported.append(event.data["entity_id"])
 
     unsubscribe = async_track_state_report_event(hass, list(CALL_ENTITIES), record)
-    call = simulator.ring(USERNAME, *CALLER)
-    simulator.answer(call)
+    call = simulator.calls.ring(USERNAME, *CALLER)
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     for _ in range(3):
-        simulator.hold(call)
+        simulator.calls.hold(call)
         await wait_for_state(hass, CALL_STATE, "held")
-        simulator.resume(call)
+        simulator.calls.resume(call)
         await wait_for_state(hass, CALL_STATE, "connected")
     unsubscribe()
     assert reported == []
@@ -574,16 +576,18 @@ async def test_server_without_queues_falls_back_to_on_phone(
         assert entity_registry.async_get(entity_id) is None
     assert (state := hass.states.get(ON_CALL))
     assert state.state == STATE_OFF
-    call = simulator.ring(USERNAME, *CALLER)
-    simulator.answer(call)  # onPhone turns true [guess: connected and held]
+    call = simulator.calls.ring(USERNAME, *CALLER)
+    simulator.calls.answer(call)  # onPhone turns true [guess: connected and held]
     await wait_for_state(hass, ON_CALL, STATE_ON)
-    simulator.hold(call)
-    simulator.disconnect(call)
+    simulator.calls.hold(call)
+    simulator.calls.disconnect(call)
     await wait_for_state(hass, ON_CALL, STATE_OFF)
     # onPhone set by the server for a call this session cannot see.
-    simulator.set_on_phone(USERNAME, True)
+    simulator.status.set_on_phone(USERNAME, True)
     await wait_for_state(hass, ON_CALL, STATE_ON)
-    simulator.end_session(notify=False)
+    simulator.sessions.end(notify=False)
     await wait_for_state(hass, ON_CALL, STATE_UNAVAILABLE)
     await wait_for_state(hass, ON_CALL, STATE_ON)
-    assert not any("subscriptions/queues" in path for _, path, _ in simulator.requests)
+    assert not any(
+        "subscriptions/queues" in path for _, path, _ in simulator.traffic.requests
+    )

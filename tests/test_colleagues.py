@@ -173,7 +173,7 @@ async def test_add_from_the_list_in_the_same_session(
     entity_registry: er.EntityRegistry,
 ) -> None:
     entry = init_integration
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     own = own_writes(hass)
     assert watched(simulator) == {USERNAME}
 
@@ -229,7 +229,7 @@ async def test_add_from_the_list_in_the_same_session(
         assert registered.config_subentry_id == sub
         assert registered.device_id == device.id
 
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     assert entry.state is ConfigEntryState.LOADED
     assert set(own.stop().values()) == {0}
 
@@ -307,13 +307,13 @@ async def test_duplicates_and_oneself_are_refused(
     watch: LiveSessionWatch,
 ) -> None:
     await add(hass, init_integration, ADA)
-    asked = len(simulator.requests)
+    asked = len(simulator.traffic.requests)
     for user_id in (ADA.upper(), USERNAME):
         result = await add(hass, init_integration, user_id)
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "already_configured"
     # Told apart before asking the server anything but the list.
-    assert all("user-statuses/" not in r[1] for r in simulator.requests[asked:])
+    assert all("user-statuses/" not in r[1] for r in simulator.traffic.requests[asked:])
     assert len(init_integration.subentries) == 1
 
 
@@ -351,21 +351,21 @@ async def test_a_colleagues_changes_reach_only_their_entities(
     own = own_writes(hass)
     alans = Writes(hass, [alan["status"]])
 
-    simulator.set_user_status(ADA, "Do Not Disturb", notes="Focus time")
+    simulator.status.set_user_status(ADA, "Do Not Disturb", notes="Focus time")
     state = await wait_for_state(hass, ada["status"], "Do Not Disturb")
     assert state.attributes["notes"] == "Focus time"
     assert state.attributes["do_not_disturb"] is True
     await wait_for_state(hass, ada["do_not_disturb"], STATE_ON)
-    simulator.set_on_phone(ADA, True)
+    simulator.status.set_on_phone(ADA, True)
     await wait_for_state(hass, ada["on_call"], STATE_ON)
     simulator.status.set_logged_in(ADA, False)
     await wait_for_state(hass, ada["logged_in"], STATE_OFF)
-    simulator.set_user_status(ADA, "At Lunch")
+    simulator.status.set_user_status(ADA, "At Lunch")
     await wait_for_state(hass, ada["status"], "At Lunch")
     await wait_for_state(hass, ada["do_not_disturb"], STATE_OFF)
 
     # An ACD status shows by its text; a status the catalogue lacks, by its id.
-    simulator.set_user_status(ADA, "AcdAgentNotAnswering")
+    simulator.status.set_user_status(ADA, "AcdAgentNotAnswering")
     await wait_for_state(hass, ada["status"], "ACD - Agent Not Answering")
     acd = simulator.status.find_status_message("AcdAgentNotAnswering")
     assert acd is not None
@@ -377,7 +377,7 @@ async def test_a_colleagues_changes_reach_only_their_entities(
     # A repeat changes nothing: nothing is written (Alan's change comes after it).
     ada_writes = Writes(hass, list(ada.values()))
     simulator.status.resend_user_status(ADA)
-    simulator.set_user_status(ALAN, "In a Meeting")
+    simulator.status.set_user_status(ALAN, "In a Meeting")
     await wait_for_state(hass, alan["status"], "In a Meeting")
     assert set(ada_writes.stop().values()) == {0}
     assert alans.stop()[alan["status"]] == 1
@@ -398,7 +398,7 @@ async def test_remove_takes_device_and_entities_away(
     await add(hass, entry, ADA)
     await add(hass, entry, ALAN)
     assert watched(simulator) == {USERNAME, ADA, ALAN}
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     own = own_writes(hass)
     sub = subentry_id(entry, ADA)
 
@@ -411,18 +411,18 @@ async def test_remove_takes_device_and_entities_away(
         assert entity_registry.async_get(entity_id) is None
         assert hass.states.get(entity_id) is None
     # Alan goes on; Ada's changes are no longer sent.
-    simulator.set_user_status(ALAN, "In a Meeting")
+    simulator.status.set_user_status(ALAN, "In a Meeting")
     await wait_for_state(hass, entities(ALAN)["status"], "In a Meeting")
-    since = len(simulator.requests)
-    simulator.set_user_status(ADA, "Gone Home")
-    assert simulator.requests[since:] == []
+    since = len(simulator.traffic.requests)
+    simulator.status.set_user_status(ADA, "Gone Home")
+    assert simulator.traffic.requests[since:] == []
     assert init_integration.runtime_data.colleagues.watched == 1
 
     # Added again: the same entities, and their history, come back.
     await add(hass, entry, ADA)
     assert (state := hass.states.get(entities(ADA)["status"]))
     assert state.state == "Gone Home"
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     assert set(own.stop().values()) == {0}
 
 
@@ -455,12 +455,14 @@ async def test_colleagues_survive_a_restart(
     colleague_entry: MockConfigEntry,
 ) -> None:
     """Stored colleagues are watched from the first subscription of each setup."""
-    simulator.set_user_status(ADA, "In a Meeting")
+    simulator.status.set_user_status(ADA, "In a Meeting")
     colleague_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(colleague_entry.entry_id)
     await hass.async_block_till_done()
     assert watched(simulator) == {USERNAME, ADA, ALAN}
-    puts = [r for r in simulator.requests if r[0] == "PUT" and USER_STATUSES in r[1]]
+    puts = [
+        r for r in simulator.traffic.requests if r[0] == "PUT" and USER_STATUSES in r[1]
+    ]
     assert len(puts) == 1
     assert (state := hass.states.get(entities(ADA)["status"]))
     assert state.state == "In a Meeting"
@@ -486,23 +488,23 @@ async def test_colleagues_follow_reconnects_and_re_logins(
     colleagues = colleague_entry.runtime_data.colleagues
     stop = colleagues.async_add_listener(lambda: heard.append(colleagues.session.live))
     # Asked again with nothing new, the status coordinator sends nothing.
-    since = len(simulator.requests)
+    since = len(simulator.traffic.requests)
     await colleague_entry.runtime_data.status.async_watch_users()
-    assert simulator.requests[since:] == []
+    assert simulator.traffic.requests[since:] == []
 
     # An outage: unavailable, and the renewed subscription brings what changed meanwhile.
     simulator.set_outage("refuse")
     await wait_for_state(hass, status, STATE_UNAVAILABLE)
-    simulator.set_user_status(ADA, "At Lunch")
+    simulator.status.set_user_status(ADA, "At Lunch")
     simulator.set_outage(None)
     await wait_for_state(hass, status, "At Lunch")
 
     # The server ends the session: a new login watches the colleagues again.
-    simulator.end_session()
+    simulator.sessions.end()
     await wait_for_state(hass, status, STATE_UNAVAILABLE)
     await wait_for_state(hass, status, "At Lunch")
     assert watched(simulator) == {USERNAME, ADA, ALAN}
-    simulator.set_on_phone(ALAN, True)
+    simulator.status.set_on_phone(ALAN, True)
     await wait_for_state(hass, entities(ALAN)["on_call"], STATE_ON)
     stop()
     assert False in heard
@@ -605,7 +607,7 @@ async def test_a_refused_renewal_makes_colleagues_unavailable_until_granted(
     simulator.set_outage(None)
     await wait_for_state(hass, status, STATE_UNAVAILABLE)
     simulator.status.version = 1
-    simulator.set_user_status(ADA, "Gone Home")
+    simulator.status.set_user_status(ADA, "Gone Home")
     simulator.set_outage("drop_streams")
     simulator.set_outage(None)
     await wait_for_state(hass, status, "Gone Home")
@@ -623,14 +625,14 @@ async def test_update_entity_asks_the_server_nothing(
     assert await hass.config_entries.async_setup(colleague_entry.entry_id)
     await hass.async_block_till_done()
     await async_setup_component(hass, HOMEASSISTANT_DOMAIN, {})
-    since = len(simulator.requests)
+    since = len(simulator.traffic.requests)
     await hass.services.async_call(
         HOMEASSISTANT_DOMAIN,
         SERVICE_UPDATE_ENTITY,
         {ATTR_ENTITY_ID: [entities(ADA)["status"]]},
         blocking=True,
     )
-    assert simulator.requests[since:] == []
+    assert simulator.traffic.requests[since:] == []
     assert (state := hass.states.get(entities(ADA)["status"]))
     assert state.state == "Available"
 
@@ -657,7 +659,7 @@ async def test_the_flow_needs_the_live_session(
     init_integration: MockConfigEntry,
     state: str,
 ) -> None:
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     if state == "not_loaded":
         assert await hass.config_entries.async_unload(init_integration.entry_id)
     else:
@@ -666,7 +668,7 @@ async def test_the_flow_needs_the_live_session(
     result = await start(hass, init_integration)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == state
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
 
 
 async def test_the_flow_checks_on_a_live_session(
@@ -699,12 +701,12 @@ async def test_no_colleagues_without_the_status_feature(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "status_not_supported"
     # Removing one asks the server nothing: there is no subscription to change.
-    since = len(simulator.requests)
+    since = len(simulator.traffic.requests)
     hass.config_entries.async_remove_subentry(
         colleague_entry, subentry_id(colleague_entry, ADA)
     )
     await hass.async_block_till_done()
-    assert simulator.requests[since:] == []
+    assert simulator.traffic.requests[since:] == []
 
 
 async def test_set_a_colleagues_status_as_a_supervisor(
@@ -757,7 +759,7 @@ async def test_diagnostics_count_colleagues_and_name_none(
 ) -> None:
     await add(hass, init_integration, ADA)
     await add(hass, init_integration, ALAN)
-    simulator.set_user_status(ADA, "Do Not Disturb", notes="Dentist at 3")
+    simulator.status.set_user_status(ADA, "Do Not Disturb", notes="Dentist at 3")
     await wait_for_state(hass, entities(ADA)["status"], "Do Not Disturb")
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration

@@ -237,7 +237,7 @@ async def test_user_flow_with_station(
     assert_form(result, "station_details")
     assert fields(result) == list(stored)
 
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     result = await hass.config_entries.flow.async_configure(result["flow_id"], details)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == TITLE
@@ -248,7 +248,7 @@ async def test_user_flow_with_station(
         **DEFAULT_RETRIEVAL,
     }
     assert result["result"].unique_id == UNIQUE_ID
-    assert simulator.login_attempts == logins + 1  # the station was tried
+    assert simulator.traffic.login_attempts == logins + 1  # the station was tried
     assert not simulator.sessions  # and the validation sessions were logged out
 
 
@@ -257,7 +257,7 @@ async def test_user_flow_without_station(
 ) -> None:
     """Choosing no station creates the entry at once, with no station logon."""
     result = await _to_station_step(hass, simulator)
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_STATION_TYPE: "none"}
@@ -267,7 +267,7 @@ async def test_user_flow_without_station(
     assert result["title"] == TITLE
     assert result["data"] == _credentials(simulator)
     assert result["options"] == {CONF_STATION_TYPE: "none", **DEFAULT_RETRIEVAL}
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     assert not simulator.sessions
 
 
@@ -397,7 +397,7 @@ async def test_user_flow_https_to_a_plain_http_port(
         result["flow_id"], _credentials(simulator, url=https, verify_ssl=verify_ssl)
     )
     assert_form(result, "user", {"base": "plain_http"})
-    assert simulator.login_attempts == 0
+    assert simulator.traffic.login_attempts == 0
     # The advice names the ports the client uses by default.
     advice = TRANSLATIONS["config"]["error"]["plain_http"]
     assert str(HTTP_PORT) in advice
@@ -658,7 +658,7 @@ async def test_reconfigure_https_to_a_plain_http_port(
         assert_form(result, "reconfigure", {"base": "plain_http"})
 
     assert entry.data == _credentials(simulator)
-    assert simulator.login_attempts == 0
+    assert simulator.traffic.login_attempts == 0
 
 
 async def test_reconfigure_new_password(
@@ -739,7 +739,7 @@ async def test_options_change_station(
         },
     )
     assert_form(result, "station_details", flow="options")
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], details
@@ -753,7 +753,7 @@ async def test_options_change_station(
     }
     assert result["data"] == expected
     assert entry.options == expected
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
     assert not simulator.sessions
 
 
@@ -771,7 +771,7 @@ async def test_options_no_station(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_STATION_TYPE: "none", **DEFAULT_RETRIEVAL}
-    assert simulator.login_attempts == 0
+    assert simulator.traffic.login_attempts == 0
 
 
 async def test_options_same_station_not_tried_again(
@@ -800,7 +800,7 @@ async def test_options_same_station_not_tried_again(
         CONF_WORKSTATION: "WS-114",
         CONF_RETRIEVAL_MODE: "auto",
     }
-    assert simulator.login_attempts == 0
+    assert simulator.traffic.login_attempts == 0
 
 
 @pytest.mark.parametrize(
@@ -891,7 +891,7 @@ SERVER_CONNECTION = "binary_sensor.jane_doe_cic01_server_connection"
 
 def server_station(simulator: IcwsSimulator) -> str | None:
     """The station of the user's only session, as the server reports it."""
-    (session,) = simulator.sessions_of(USERNAME)
+    (session,) = simulator.sessions.of(USERNAME)
     return None if session.station is None else session.station.id
 
 
@@ -922,7 +922,7 @@ class TestLoadedEntry:
     ) -> None:
         """A new station is connected in the entry's session: no second one, no reload."""
         (session_id,) = simulator.sessions
-        logins = simulator.login_attempts
+        logins = simulator.traffic.login_attempts
         result = await self._station_details(hass, init_integration)
 
         result = await hass.config_entries.options.async_configure(
@@ -938,7 +938,7 @@ class TestLoadedEntry:
         }
         assert list(simulator.sessions) == [session_id]
         assert server_station(simulator) == "WS-115"
-        assert simulator.login_attempts == logins
+        assert simulator.traffic.login_attempts == logins
 
     @pytest.mark.usefixtures("live_sessions")
     async def test_options_reload_after_a_new_update_method(
@@ -1019,7 +1019,7 @@ class TestLoadedEntry:
     ) -> None:
         """A refused station changes nothing: the old one stays, on the server too."""
         options = dict(init_integration.options)
-        logins = simulator.login_attempts
+        logins = simulator.traffic.login_attempts
         result = await _options_init(hass, init_integration)
         result = await hass.config_entries.options.async_configure(
             result["flow_id"],
@@ -1036,7 +1036,7 @@ class TestLoadedEntry:
             assert "remoteNumber" in placeholders["error"]  # the server's reason
         assert init_integration.options == options
         assert server_station(simulator) == "WS-114"
-        assert simulator.login_attempts == logins
+        assert simulator.traffic.login_attempts == logins
 
     @pytest.mark.usefixtures("live_sessions")
     @pytest.mark.parametrize(
@@ -1057,7 +1057,7 @@ class TestLoadedEntry:
     ) -> None:
         """The session lives on through an outage: no second login to try a station."""
         options = dict(init_integration.options)
-        logins = simulator.login_attempts
+        logins = simulator.traffic.login_attempts
         result = await _options_init(hass, init_integration)
         # Requests reach the server, answers are lost: a login would leave a session.
         simulator.set_outage("cut")
@@ -1074,7 +1074,7 @@ class TestLoadedEntry:
 
         assert_form(result, step, {"base": "cannot_connect"}, flow="options")
         assert init_integration.options == options
-        assert simulator.login_attempts == logins
+        assert simulator.traffic.login_attempts == logins
         simulator.set_outage(None)
         await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
         assert server_station(simulator) == "WS-114"
@@ -1090,7 +1090,7 @@ class TestLoadedEntry:
         Two sessions for one login and logout are the accepted price of a check that
         leaves a working entry alone when the input is wrong; the reload then keeps one.
         """
-        requested = len(simulator.station_requests)
+        requested = len(simulator.traffic.station_requests)
         during_check = LiveSessionWatch(simulator, USERNAME)
         result = await init_integration.start_reconfigure_flow(hass)
 
@@ -1099,7 +1099,7 @@ class TestLoadedEntry:
         )
         await during_check.stop()
         # The check has logged out; the reload has not logged in yet.
-        assert simulator.live_sessions(USERNAME) <= 1
+        assert simulator.sessions.count_of(USERNAME) <= 1
         during_reload = LiveSessionWatch(simulator, USERNAME)
         await hass.async_block_till_done()
         await during_reload.stop()
@@ -1111,7 +1111,7 @@ class TestLoadedEntry:
         assert init_integration.data[CONF_VERIFY_SSL] is False
         assert server_station(simulator) == "WS-114"
         # Only the reloaded session logged on to the station; the check took nothing.
-        assert len(simulator.station_requests) == requested + 1
+        assert len(simulator.traffic.station_requests) == requested + 1
 
 
 # ---- the account -------------------------------------------------------------------------

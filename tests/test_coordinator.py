@@ -37,7 +37,7 @@ async def test_station_change_reaches_the_states(
     assert (state := hass.states.get(EXTENSION))
     assert state.state == "114"
 
-    simulator.update_station("WS-114", extension="1140")
+    simulator.stations.change("WS-114", extension="1140")
 
     await wait_for_state(hass, EXTENSION, "1140")
     assert (state := hass.states.get(STATION))
@@ -47,7 +47,7 @@ async def test_station_change_reaches_the_states(
 async def test_delta_merge_keeps_the_other_fields(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    simulator.update_station("WS-114", can_be_dialed=False)
+    simulator.stations.change("WS-114", can_be_dialed=False)
 
     await wait_for_state(hass, CAN_BE_DIALED, STATE_OFF)
     assert (state := hass.states.get(EXTENSION))
@@ -80,8 +80,8 @@ async def test_repeats_write_no_state(
     ) as writes:
         # A change no entity shows (the SIP password), then one that shows. Messages
         # arrive in order, so once the second is visible the first has been handled.
-        simulator.update_station("WS-114", sip_password="sip-Rotated")
-        simulator.update_station("WS-114", extension="115")
+        simulator.stations.change("WS-114", sip_password="sip-Rotated")
+        simulator.stations.change("WS-114", extension="115")
         await wait_for_state(hass, EXTENSION, "115")
     remove()
 
@@ -94,7 +94,7 @@ async def test_repeats_write_no_state(
 async def test_station_removed(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    simulator.remove_station()
+    simulator.stations.remove()
 
     await wait_for_state(hass, STATION_CONNECTED, STATE_OFF)
     assert (state := hass.states.get(EXTENSION))
@@ -120,15 +120,15 @@ async def test_session_ended_by_the_server_is_recovered(
     caplog.set_level(logging.INFO, "custom_components.icws_station")
     extension = StateRecorder(hass, EXTENSION)
     server = StateRecorder(hass, SERVER_CONNECTION)
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
 
-    simulator.end_session(notify=notify)
-    simulator.update_station("WS-114", extension="116")
+    simulator.sessions.end(notify=notify)
+    simulator.stations.change("WS-114", extension="116")
 
     await wait_for_state(hass, EXTENSION, "116")
     assert extension.states == [STATE_UNAVAILABLE, "116"]
     assert server.states == [STATE_OFF, STATE_ON]
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
     assert len(simulator.sessions) == 1
     messages = [record.getMessage() for record in caplog.records]
     assert len([text for text in messages if text.startswith("Lost connection")]) == 1
@@ -144,7 +144,7 @@ async def test_server_down_then_back(
     assert state.state == STATE_OFF
 
     await simulator.start()
-    simulator.update_station("WS-114", extension="117")
+    simulator.stations.change("WS-114", extension="117")
 
     await wait_for_state(hass, EXTENSION, "117")
     assert (state := hass.states.get(STATION_CONNECTED))
@@ -154,16 +154,16 @@ async def test_server_down_then_back(
 async def test_wrong_password_during_recovery_starts_reauth_once(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     simulator.set_password("jdoe", "changed-on-the-server")
 
-    simulator.end_session()
+    simulator.sessions.end()
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
     task = init_integration.runtime_data.session._task
     assert task is not None
     await task  # the message loop stops by itself: no retry loop is left running
 
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
     flows = init_integration.async_get_active_flows(hass, {SOURCE_REAUTH})
     assert len(list(flows)) == 1
     assert (state := hass.states.get(SERVER_CONNECTION))
@@ -200,7 +200,7 @@ async def test_no_station_chosen(
     assert state.state == "none"
     assert not any(
         method == "PUT" and path.split("/", 3)[-1] == "connection/station"
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
     )
 
 
@@ -208,7 +208,7 @@ async def test_no_station_chosen(
 async def test_server_without_events_is_polled(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    simulator.update_station("WS-114", extension="118")
+    simulator.stations.change("WS-114", extension="118")
 
     await wait_for_state(hass, EXTENSION, "118")
     assert (
@@ -234,7 +234,7 @@ async def test_unexpected_error_does_not_end_the_listener(
         return apply(message, current)
 
     with patch.object(StationMessage, "apply", fails_once):
-        simulator.update_station("WS-114", extension="120")
+        simulator.stations.change("WS-114", extension="120")
         await wait_for_state(hass, EXTENSION, "120")
 
     assert "Unexpected error while reading 127.0.0.1" in caplog.text

@@ -36,8 +36,8 @@ async def test_diagnostics(
     snapshot: SnapshotAssertion,
 ) -> None:
     # A loss and recovery puts an error into the history the diagnostics show.
-    simulator.end_session()
-    simulator.update_station("WS-114", extension="119")
+    simulator.sessions.end()
+    simulator.stations.change("WS-114", extension="119")
     await wait_for_state(hass, "sensor.jane_doe_cic01_extension", "119")
     session = next(iter(simulator.sessions.values()))
 

@@ -20,7 +20,7 @@ async def test_unload_logs_out_and_leaves_nothing(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     assert len(simulator.sessions) == 1
-    before = len(simulator.requests)
+    before = len(simulator.traffic.requests)
 
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
@@ -29,7 +29,7 @@ async def test_unload_logs_out_and_leaves_nothing(
     assert not simulator.sessions
     calls = [
         (method, path.split("/", 3)[-1])
-        for method, path, _ in simulator.requests[before:]
+        for method, path, _ in simulator.traffic.requests[before:]
     ]
     assert calls[0] == ("DELETE", "connection/station")
     assert calls[-1] == ("DELETE", "connection")
@@ -47,7 +47,7 @@ async def test_unload_logs_out_and_leaves_nothing(
             "unified-messaging/messages-waiting-indicator",
         )
     ]
-    assert simulator.open_streams == 0
+    assert simulator.sessions.open_streams == 0
 
 
 async def test_home_assistant_stop_logs_out(
@@ -87,7 +87,7 @@ async def test_bad_password_asks_to_reauthenticate(
     assert (
         len(list(mock_config_entry.async_get_active_flows(hass, {SOURCE_REAUTH}))) == 1
     )
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
 
 
 async def test_no_initial_station_message_is_not_ready(
@@ -121,10 +121,10 @@ async def test_unexpected_error_in_setup_logs_out(
     await hass.async_block_till_done()
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
     assert not simulator.sessions
     # The station was logged on and is logged off again.
-    assert simulator.station_requests
+    assert simulator.traffic.station_requests
 
 
 async def test_cancelled_setup_logs_out(

@@ -112,7 +112,7 @@ async def test_entities_show_the_status_and_follow_other_clients(
     assert (logged_in_state := hass.states.get(logged_in))
     assert logged_in_state.state == "on"
 
-    simulator.set_user_status(USER, "Do Not Disturb", notes="Focus")
+    simulator.status.set_user_status(USER, "Do Not Disturb", notes="Focus")
     state = await wait_for_state(hass, sensor, "Do Not Disturb")
     assert state.attributes["notes"] == "Focus"
     await wait_for_state(hass, dnd, "on")
@@ -120,25 +120,25 @@ async def test_entities_show_the_status_and_follow_other_clients(
 
     # An ACD status the user cannot pick: shown by its text on both, offered as the
     # current option only.
-    simulator.set_user_status(USER, "AcdAgentNotAnswering")
+    simulator.status.set_user_status(USER, "AcdAgentNotAnswering")
     await wait_for_state(hass, sensor, "ACD - Agent Not Answering")
     select_state = await wait_for_state(hass, select, "ACD - Agent Not Answering")
     assert "Available" in select_state.attributes["options"]
     assert select_state.attributes["options"][-1] == "ACD - Agent Not Answering"
 
     # Picking it again asks the server nothing; the user stays in it.
-    sent = len(simulator.requests)
+    sent = len(simulator.traffic.requests)
     await hass.services.async_call(
         "select",
         SERVICE_SELECT_OPTION,
         {ATTR_ENTITY_ID: select, ATTR_OPTION: "ACD - Agent Not Answering"},
         blocking=True,
     )
-    assert simulator.requests[sent:] == []
+    assert simulator.traffic.requests[sent:] == []
     assert simulator.status.user_status(USER).status_id == "AcdAgentNotAnswering"
 
     # Back in a status the user may pick: the ACD status is no longer offered.
-    simulator.set_user_status(USER, "Available")
+    simulator.status.set_user_status(USER, "Available")
     select_state = await wait_for_state(hass, select, "Available")
     assert "ACD - Agent Not Answering" not in select_state.attributes["options"]
 
@@ -160,7 +160,7 @@ async def test_select_sets_the_status_on_the_server(
     """Choosing an option sets it on the server, with or without a station logon."""
     has_station = station_options[CONF_STATION_TYPE] != "none"
     assert (
-        any(session.station for session in simulator.sessions_of(USER)) is has_station
+        any(session.station for session in simulator.sessions.of(USER)) is has_station
     )
     select = entity_id(hass, init_integration, "select", "status")
     await hass.services.async_call(
@@ -201,9 +201,9 @@ async def test_options_follow_catalogue_changes_alone(
     """
     select = entity_id(hass, init_integration, "select", "status")
     sensor = entity_id(hass, init_integration, "sensor", "status")
-    simulator.set_user_status(USER, "At Lunch")
+    simulator.status.set_user_status(USER, "At Lunch")
     await wait_for_state(hass, select, "At Lunch")
-    requests = len(simulator.requests)
+    requests = len(simulator.traffic.requests)
 
     simulator.status.put_status_message(
         SimulatedStatusMessage(
@@ -232,7 +232,7 @@ async def test_options_follow_catalogue_changes_alone(
     # Pushed: no request of the entry's brought any of it.
     assert [
         request
-        for request in simulator.requests[requests:]
+        for request in simulator.traffic.requests[requests:]
         if "messaging/messages" not in request[1]
     ] == []
 
@@ -251,17 +251,17 @@ async def test_do_not_disturb_follows_the_servers_flag_not_the_group(
             is_do_not_disturb=True,
         )
     )
-    simulator.set_user_status(USER, "Do Not Disturb")
+    simulator.status.set_user_status(USER, "Do Not Disturb")
     await wait_for_state(hass, dnd, "on")
 
     for busy in ("In a Meeting", "Follow Up"):  # group tag "Busy", not do-not-disturb
         assert simulator.status.catalogue[busy.casefold()].group_tag == "Busy"
-        simulator.set_user_status(USER, busy)
+        simulator.status.set_user_status(USER, busy)
         await wait_for_state(hass, sensor, busy)
         assert (state := hass.states.get(dnd))
         assert state.state == "off"
 
-    simulator.set_user_status(USER, "Focus Time")
+    simulator.status.set_user_status(USER, "Focus Time")
     await wait_for_state(hass, sensor, "Focus Time")
     assert (state := hass.states.get(dnd))
     assert state.state == "on"
@@ -408,13 +408,13 @@ async def test_status_messages_write_only_status_entities(
     ring = entity_id(hass, entry, "binary_sensor", "ring_always")
     writes = Writes(hass, [sensor, select, dnd, logged_in, ring])
 
-    simulator.set_user_status(USER, "At Lunch")
+    simulator.status.set_user_status(USER, "At Lunch")
     await wait_for_state(hass, sensor, "At Lunch")
-    simulator.set_user_status(USER, "Do Not Disturb")
+    simulator.status.set_user_status(USER, "Do Not Disturb")
     await wait_for_state(hass, dnd, "on")
     simulator.status.resend_user_status(USER)  # a repeat: nothing changes
     simulator.status.set_on_phone(USER, True)  # a status message no entity shows
-    simulator.update_station("WS-114", ring_always=True)  # a station message
+    simulator.stations.change("WS-114", ring_always=True)  # a station message
     await wait_for_state(hass, ring, "on")  # after the messages before it
     await hass.async_block_till_done()
 
@@ -440,18 +440,18 @@ async def test_status_comes_back_after_the_session_is_lost(
     entry holds no session and only the new session's first message can bring it.
     """
     sensor = entity_id(hass, init_integration, "sensor", "status")
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     simulator.set_outage("refuse")
-    simulator.end_session(notify=False)
+    simulator.sessions.end(notify=False)
     await wait_for_state(hass, sensor, "unavailable")
-    simulator.set_user_status(USER, "Gone Home", notes="Back tomorrow")
+    simulator.status.set_user_status(USER, "Gone Home", notes="Back tomorrow")
     assert not simulator.sessions
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
 
     simulator.set_outage(None)
     state = await wait_for_state(hass, sensor, "Gone Home")
     assert state.attributes["notes"] == "Back tomorrow"
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
 
 
 @pytest.mark.parametrize("simulator_options", [{"status_version": 0}])
@@ -474,5 +474,5 @@ async def test_status_works_when_polling(
 ) -> None:
     """A server that only polls brings status changes too."""
     sensor = entity_id(hass, init_integration, "sensor", "status")
-    simulator.set_user_status(USER, "In a Meeting")
+    simulator.status.set_user_status(USER, "In a Meeting")
     await wait_for_state(hass, sensor, "In a Meeting")

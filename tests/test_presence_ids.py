@@ -72,7 +72,7 @@ async def test_own_status_is_found_and_shown_by_its_catalogue_text(
     assert (select := hass.states.get(SELECT))
     assert select.state == "Available"
 
-    simulator.set_user_status(DIRECTORY_USER, "Do Not Disturb", notes="Focus")
+    simulator.status.set_user_status(DIRECTORY_USER, "Do Not Disturb", notes="Focus")
     state = await wait_for_state(hass, SENSOR, "Do Not Disturb")
     assert state.attributes["notes"] == "Focus"
     await wait_for_state(hass, DND, "on")

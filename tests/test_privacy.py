@@ -61,10 +61,10 @@ async def test_notes_and_forward_numbers_stay_out_of_logs_and_diagnostics(
     forwarding: dict[str, Any] = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )
-    simulator.end_session()
+    simulator.sessions.end()
     await wait_for_state(hass, STATUS, STATE_UNAVAILABLE)
     await wait_for_state(hass, STATUS, "Available, Forward")
-    simulator.set_user_status(USERNAME, "In a Meeting", notes=OTHER_NOTES)
+    simulator.status.set_user_status(USERNAME, "In a Meeting", notes=OTHER_NOTES)
     await wait_for_state(hass, STATUS, "In a Meeting")
     meeting = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration

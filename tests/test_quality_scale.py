@@ -220,11 +220,11 @@ async def _check_appropriate_polling(
         if isinstance(entity, CoordinatorEntity)
         and entity.coordinator.update_interval is not None
     ]
-    assert simulator.open_streams == 1
-    since = len(simulator.requests)
-    simulator.set_user_status(USERNAME, "At Lunch")
+    assert simulator.sessions.open_streams == 1
+    since = len(simulator.traffic.requests)
+    simulator.status.set_user_status(USERNAME, "At Lunch")
     await wait_for_state(hass, "sensor.jane_doe_cic01_status", "At Lunch")
-    assert simulator.requests[since:] == []
+    assert simulator.traffic.requests[since:] == []
 
 
 async def _check_diagnostics(
@@ -256,12 +256,12 @@ async def _check_dynamic_devices(
     hass: HomeAssistant, entry: MockConfigEntry, simulator: IcwsSimulator, **_: Any
 ) -> None:
     """A colleague added while the entry runs is a new device, without a reload."""
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     await _add_colleague(hass, entry)
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     assert len(devices) == 2
     assert entry.state is ConfigEntryState.LOADED
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
 
 
 async def _check_stale_devices(

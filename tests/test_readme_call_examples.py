@@ -73,7 +73,7 @@ async def test_headset_button_answers_then_hangs_up(
 ) -> None:
     simulator.calls.removal_delay = None
     await automate(hass, init_integration, "Headset button answers or hangs up")
-    call = simulator.ring(USERNAME, "Ada Lovelace", "+1 555 0100")
+    call = simulator.calls.ring(USERNAME, "Ada Lovelace", "+1 555 0100")
     await wait_for_state(hass, CALL_STATE, "ringing")
 
     hass.states.async_set("event.headset_talk_button", "2026-12-02T09:00:00.000+00:00")
@@ -91,8 +91,8 @@ async def test_hold_when_leaving_the_desk(
 ) -> None:
     hass.states.async_set("binary_sensor.desk_occupancy", "on")
     await automate(hass, init_integration, "Hold the call when I leave my desk")
-    call = simulator.ring(USERNAME, "Ada Lovelace", "+1 555 0100")
-    simulator.answer(call)
+    call = simulator.calls.ring(USERNAME, "Ada Lovelace", "+1 555 0100")
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
 
     hass.states.async_set("binary_sensor.desk_occupancy", "off")

@@ -81,7 +81,7 @@ async def test_station_drops_notification_names_the_reason(
     await hass.async_block_till_done()
     reason = "Your connection has been dropped due to a subsequent login"
 
-    simulator.take_station(USERNAME, reason=reason)
+    simulator.stations.take(USERNAME, reason=reason)
     await wait_for_state(hass, STATION_CONNECTED, "off")
     freezer.tick(31)
     async_fire_time_changed(hass)
@@ -99,7 +99,7 @@ async def test_manager_back_from_lunch_notifies_once(
 ) -> None:
     """The colleague example fires when Ada leaves At Lunch, not when she goes there."""
     manager = MANAGER
-    simulator.set_user_status(manager, "At Lunch")
+    simulator.status.set_user_status(manager, "At Lunch")
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -121,10 +121,10 @@ async def test_manager_back_from_lunch_notifies_once(
     )
     await hass.async_block_till_done()
 
-    simulator.set_user_status(manager, "Available")
+    simulator.status.set_user_status(manager, "Available")
     await wait_for_state(hass, "sensor.ada_allen_status", "Available")
     await hass.async_block_till_done()
-    simulator.set_user_status(manager, "At Lunch")
+    simulator.status.set_user_status(manager, "At Lunch")
     await wait_for_state(hass, "sensor.ada_allen_status", "At Lunch")
     await hass.async_block_till_done()
 

@@ -61,7 +61,7 @@ async def test_raised_once_across_reconnects(
     assert issue.translation_key == "station_not_found"
 
     for _ in range(2):
-        simulator.end_session()
+        simulator.sessions.end()
         await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
         await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
 

@@ -60,7 +60,7 @@ async def disconnect(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 def station_puts(simulator: IcwsSimulator) -> list[dict[str, Any]]:
-    return [dict(body) for body in simulator.station_requests]
+    return [dict(body) for body in simulator.traffic.station_requests]
 
 
 async def test_switch_while_connected(
@@ -91,15 +91,18 @@ async def test_switch_while_connected(
 async def test_switch_on_a_server_that_wants_a_disconnect_first(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    simulator.station_switch = "disconnect_first"
-    since = len(simulator.requests)
+    simulator.stations.switch = "disconnect_first"
+    since = len(simulator.traffic.requests)
 
     await connect(
         hass, init_integration, station_type="workstation", workstation="WS-115"
     )
 
     await wait_for_state(hass, STATION, "WS-115")
-    calls = [(method, path.split("/", 3)[-1]) for method, path, _ in simulator.requests]
+    calls = [
+        (method, path.split("/", 3)[-1])
+        for method, path, _ in simulator.traffic.requests
+    ]
     assert calls[since:] == [
         ("PUT", "connection/station"),
         ("DELETE", "connection/station"),
@@ -135,7 +138,7 @@ async def test_remote_number_and_its_persistent_line(
 async def test_disconnect_sticks(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
-    puts = len(simulator.station_requests)
+    puts = len(simulator.traffic.station_requests)
 
     await disconnect(hass, init_integration)
     await wait_for_state(hass, STATION_CONNECTED, STATE_OFF)
@@ -145,10 +148,10 @@ async def test_disconnect_sticks(
     assert state.attributes["logged_off_reason"] is None
 
     # A new session (the server ended this one) stays without a station.
-    simulator.end_session()
+    simulator.sessions.end()
     await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
     await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
-    assert len(simulator.station_requests) == puts
+    assert len(simulator.traffic.station_requests) == puts
     assert (state := hass.states.get(STATION_CONNECTED))
     assert state.state == STATE_OFF
 
@@ -161,7 +164,7 @@ async def test_choice_survives_reconnect_reload_and_restart(
     )
     await wait_for_state(hass, STATION, "WS-115")
 
-    simulator.end_session()  # a reconnect: a new session on the chosen station
+    simulator.sessions.end()  # a reconnect: a new session on the chosen station
     await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
     await wait_for_state(hass, STATION, "WS-115")
     assert station_puts(simulator)[-1]["workstation"] == "WS-115"
@@ -267,7 +270,7 @@ async def test_missing_field(
     data: dict[str, Any],
     field: str,
 ) -> None:
-    puts = len(simulator.station_requests)
+    puts = len(simulator.traffic.station_requests)
 
     with pytest.raises(ServiceValidationError) as err:
         await connect(hass, init_integration, **data)
@@ -277,7 +280,7 @@ async def test_missing_field(
         "field": field,
         "station_type": data["station_type"],
     }
-    assert len(simulator.station_requests) == puts
+    assert len(simulator.traffic.station_requests) == puts
 
 
 async def test_entry_not_found(
@@ -330,9 +333,9 @@ async def test_station_taken_by_another_logon(
 ) -> None:
     """The server logs the station off: the reason is shown, and nothing fights back."""
     reason = "Logged on at another station"
-    puts = len(simulator.station_requests)
+    puts = len(simulator.traffic.station_requests)
 
-    assert simulator.take_station(USERNAME, reason=reason) == 1
+    assert simulator.stations.take(USERNAME, reason=reason) == 1
 
     state = await wait_for_state(
         hass,
@@ -342,10 +345,10 @@ async def test_station_taken_by_another_logon(
     assert state.state == STATE_OFF
     assert f"off the station: {reason}" in caplog.text
     # Not even a new session takes it back.
-    simulator.end_session()
+    simulator.sessions.end()
     await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
     await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
-    assert len(simulator.station_requests) == puts
+    assert len(simulator.traffic.station_requests) == puts
     assert (current := hass.states.get(STATION_CONNECTED))
     assert current.state == STATE_OFF
 
@@ -365,8 +368,8 @@ async def test_station_taken_is_not_taken_back_after_a_reload_or_restart(
     live_sessions: LiveSessionWatch,
 ) -> None:
     """The rule that the server's choice stands survives a reload and a restart."""
-    puts = len(simulator.station_requests)
-    simulator.take_station(USERNAME, reason="Logged on at another station")
+    puts = len(simulator.traffic.station_requests)
+    simulator.stations.take(USERNAME, reason="Logged on at another station")
     await wait_for_state(hass, STATION_CONNECTED, STATE_OFF)
 
     await hass.config_entries.async_reload(init_integration.entry_id)
@@ -378,7 +381,7 @@ async def test_station_taken_is_not_taken_back_after_a_reload_or_restart(
     await hass.async_block_till_done()
     await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
 
-    assert len(simulator.station_requests) == puts
+    assert len(simulator.traffic.station_requests) == puts
     assert (state := hass.states.get(STATION_CONNECTED))
     assert state.state == STATE_OFF
     (session,) = simulator.sessions.values()
@@ -392,5 +395,5 @@ async def test_station_taken_is_not_taken_back_after_a_reload_or_restart(
     await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
     await wait_for_state(hass, STATION_CONNECTED, STATE_ON)
-    assert len(simulator.station_requests) == puts + 2
+    assert len(simulator.traffic.station_requests) == puts + 2
     assert live_sessions.most == 1

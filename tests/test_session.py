@@ -46,7 +46,7 @@ pytestmark = pytest.mark.usefixtures("live_sessions")
 def station_logoffs(simulator: IcwsSimulator, since: int) -> list[str]:
     return [
         path
-        for method, path, _ in simulator.requests[since:]
+        for method, path, _ in simulator.traffic.requests[since:]
         if method == "DELETE" and path.endswith("/connection/station")
     ]
 
@@ -64,7 +64,7 @@ async def test_outage_keeps_the_session_and_the_station(
     full state, including what changed during the outage.
     """
     (session_id,) = simulator.sessions
-    logins, since = simulator.login_attempts, len(simulator.requests)
+    logins, since = simulator.traffic.login_attempts, len(simulator.traffic.requests)
 
     simulator.set_outage(outage)
     # Streams dropped one after another are a fault too, once a session check finds the
@@ -72,14 +72,14 @@ async def test_outage_keeps_the_session_and_the_station(
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
     assert (state := hass.states.get(SERVER_CONNECTION))
     assert state.state == STATE_OFF
-    simulator.update_station("WS-114", extension="1501")
+    simulator.stations.change("WS-114", extension="1501")
     simulator.set_outage(None)
 
     await wait_for_state(hass, EXTENSION, "1501")
     assert (state := hass.states.get(SERVER_CONNECTION))
     assert state.state == STATE_ON
     assert list(simulator.sessions) == [session_id]
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     assert station_logoffs(simulator, since) == []
     assert simulator.sessions[session_id].station is not None
 
@@ -89,13 +89,15 @@ async def test_loss_shows_at_once(
 ) -> None:
     """The entities go unavailable when the loss is seen, before anything is sent."""
     recorder = StateRecorder(hass, EXTENSION)
-    simulator.response_delay = 30.0  # whatever the entry sends next stays unanswered
+    simulator.traffic.response_delay = (
+        30.0  # whatever the entry sends next stays unanswered
+    )
 
-    simulator.end_session()
+    simulator.sessions.end()
 
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
     assert recorder.states == [STATE_UNAVAILABLE]
-    simulator.response_delay = 0.0
+    simulator.traffic.response_delay = 0.0
     await wait_for_state(hass, EXTENSION, "114")
 
 
@@ -126,7 +128,7 @@ async def test_update_entity_reads_the_server(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     await async_setup_component(hass, HOMEASSISTANT_DOMAIN, {})
-    since = len(simulator.requests)
+    since = len(simulator.traffic.requests)
 
     await hass.services.async_call(
         HOMEASSISTANT_DOMAIN,
@@ -137,7 +139,7 @@ async def test_update_entity_reads_the_server(
 
     assert [
         (method, path.split("/", 3)[-1])
-        for method, path, _ in simulator.requests[since:]
+        for method, path, _ in simulator.traffic.requests[since:]
     ] == [("GET", "connection/station")]
     assert (state := hass.states.get(EXTENSION))
     assert state.state == "114"
@@ -153,15 +155,15 @@ async def test_should_not_reconnect_is_a_repair_that_reconnects(
 ) -> None:
     reason = "Your account was disabled for maintenance."
     caplog.set_level(logging.WARNING)
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     task = init_integration.runtime_data.session._task
     assert task is not None
 
-    simulator.end_session(reason=reason, should_reconnect=False)
+    simulator.sessions.end(reason=reason, should_reconnect=False)
 
     async with asyncio.timeout(WAIT):
         await task  # the loop ends: no login is tried
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     assert not simulator.sessions
     assert (state := hass.states.get(EXTENSION))
     assert state.state == STATE_UNAVAILABLE
@@ -191,7 +193,7 @@ async def test_should_not_reconnect_is_a_repair_that_reconnects(
     await wait_for_state(hass, EXTENSION, "114")
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.LOADED
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -202,16 +204,16 @@ async def test_session_ended_logs_in_again_on_the_chosen_station(
     live_sessions: LiveSessionWatch,
 ) -> None:
     (old,) = simulator.sessions
-    logins, since = simulator.login_attempts, len(simulator.requests)
+    logins, since = simulator.traffic.login_attempts, len(simulator.traffic.requests)
 
-    simulator.end_session()
+    simulator.sessions.end()
     await wait_for_state(hass, SERVER_CONNECTION, STATE_OFF)
     await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
 
     (new,) = simulator.sessions
     assert new != old
-    assert simulator.login_attempts == logins + 1
-    assert simulator.station_requests[-1]["workstation"] == "WS-114"
+    assert simulator.traffic.login_attempts == logins + 1
+    assert simulator.traffic.station_requests[-1]["workstation"] == "WS-114"
     assert station_logoffs(simulator, since) == []
     assert (state := hass.states.get(STATION_CONNECTED))
     assert state.state == STATE_ON
@@ -231,7 +233,7 @@ async def test_another_account_after_a_login_stops(
     task = init_integration.runtime_data.session._task
     assert task is not None
 
-    simulator.end_session()
+    simulator.sessions.end()
     async with asyncio.timeout(WAIT):
         await task
 
@@ -255,10 +257,10 @@ async def test_unload_and_stop_leave_no_session(
     for _ in range(3):
         assert await hass.config_entries.async_reload(init_integration.entry_id)
         await hass.async_block_till_done()
-        assert simulator.live_sessions(USERNAME) == 1
+        assert simulator.sessions.count_of(USERNAME) == 1
 
     await hass.async_stop()
-    assert simulator.live_sessions(USERNAME) == 0
+    assert simulator.sessions.count_of(USERNAME) == 0
 
 
 async def test_reason_in_a_connection_state_message(
@@ -269,7 +271,7 @@ async def test_reason_in_a_connection_state_message(
 ) -> None:
     """A server that explains the logoff in a connection state that stays up."""
     reason = "Station logged on elsewhere"
-    simulator.inject_message(
+    simulator.sessions.inject_message(
         {
             "__type": "urn:inin.com:connection:connectionStateChangeMessage",
             "isDelta": False,
@@ -279,7 +281,7 @@ async def test_reason_in_a_connection_state_message(
             "shouldReconnect": True,
         }
     )
-    simulator.take_station(USERNAME, reason="")
+    simulator.stations.take(USERNAME, reason="")
 
     state = await wait_for_state(hass, STATION_CONNECTED, STATE_OFF)
     assert state.attributes["logged_off_reason"] == reason
@@ -303,11 +305,11 @@ async def test_polling_chosen(hass: HomeAssistant, simulator: IcwsSimulator) -> 
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
 
-    simulator.update_station("WS-114", extension="1502")
+    simulator.stations.change("WS-114", extension="1502")
 
     await wait_for_state(hass, EXTENSION, "1502")
     assert entry.runtime_data.session.effective_retrieval_mode is RetrievalMode.POLL
-    assert simulator.open_streams == 0
+    assert simulator.sessions.open_streams == 0
 
 
 async def test_another_account_at_setup(
@@ -340,7 +342,7 @@ async def test_refused_renewal_makes_only_its_concern_unavailable(
 
     await wait_for_state(hass, SERVER_CONNECTION, STATE_ON)
     await wait_for_state(hass, call_state, STATE_UNAVAILABLE)
-    simulator.update_station("WS-114", extension="1188")
+    simulator.stations.change("WS-114", extension="1188")
     await wait_for_state(hass, EXTENSION, "1188")
     assert (current := hass.states.get(status))
     assert current.state == "Available"

@@ -29,7 +29,7 @@ def subscriptions_asked(simulator: IcwsSimulator) -> int:
     """How many times the session asked for the voicemail subscription."""
     return sum(
         1
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
         if method == "PUT" and path.endswith(SUBSCRIPTION)
     )
 
@@ -85,8 +85,8 @@ async def test_not_offered_no_entities_no_error_no_retry(
     assert (status := hass.states.get(STATUS))
     assert status.state == "Available"
     # A gap in the messages renews what the session holds: voicemail is not among it.
-    simulator.drop_sse_mid_event()
-    simulator.set_user_status(USERNAME, "Do Not Disturb")
+    simulator.sessions.drop_sse_mid_event()
+    simulator.status.set_user_status(USERNAME, "Do Not Disturb")
     await wait_for_state(hass, STATUS, "Do Not Disturb")
     assert subscriptions_asked(simulator) == 1
     assert not [
@@ -153,7 +153,7 @@ async def test_refused_after_a_new_login(
 ) -> None:
     """Offered before, refused after the server ended the session: unavailable."""
     simulator.voicemail.offered = False
-    simulator.end_session()
+    simulator.sessions.end()
     await wait_for_state(hass, COUNT, STATE_UNAVAILABLE)
     await wait_for_state(hass, STATUS, "Available")
     assert (count := hass.states.get(COUNT))
@@ -164,8 +164,8 @@ async def test_refused_renewal(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     simulator.voicemail.offered = False
-    simulator.drop_sse_mid_event()
-    simulator.set_user_status(USERNAME, "Do Not Disturb")
+    simulator.sessions.drop_sse_mid_event()
+    simulator.status.set_user_status(USERNAME, "Do Not Disturb")
     await wait_for_state(hass, COUNT, STATE_UNAVAILABLE)
     await wait_for_state(hass, STATUS, "Do Not Disturb")
 
@@ -177,18 +177,22 @@ async def test_manual_update_asks_for_a_recount(
     await hass.services.async_call(
         "homeassistant", "update_entity", {"entity_id": COUNT}, blocking=True
     )
-    assert any(path.endswith("count-refresh") for _, path, _ in simulator.requests)
+    assert any(
+        path.endswith("count-refresh") for _, path, _ in simulator.traffic.requests
+    )
     assert (count := hass.states.get(COUNT))
     assert count.state == "0"
 
     # While the server cannot count, a refresh (not debounced here) keeps it unavailable.
     simulator.voicemail.set_state(STATE_FAULTED)
     await wait_for_state(hass, COUNT, STATE_UNAVAILABLE)
-    refreshes = sum(1 for _, path, _ in simulator.requests if "count-refresh" in path)
+    refreshes = sum(
+        1 for _, path, _ in simulator.traffic.requests if "count-refresh" in path
+    )
     await init_integration.runtime_data.voicemail.async_refresh()
     await hass.async_block_till_done()
-    assert sum(1 for _, path, _ in simulator.requests if "count-refresh" in path) == (
-        refreshes + 1
-    )
+    assert sum(
+        1 for _, path, _ in simulator.traffic.requests if "count-refresh" in path
+    ) == (refreshes + 1)
     assert (count := hass.states.get(COUNT))
     assert count.state == STATE_UNAVAILABLE

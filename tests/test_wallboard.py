@@ -57,9 +57,12 @@ def one_session(
     simulator: IcwsSimulator, live_sessions: LiveSessionWatch
 ) -> Iterator[None]:
     """Fail the test if it logs in again or the session changes."""
-    before = simulator.login_attempts, simulator.live_session_ids(USERNAME)
+    before = simulator.traffic.login_attempts, simulator.sessions.ids_of(USERNAME)
     yield
-    assert (simulator.login_attempts, simulator.live_session_ids(USERNAME)) == before
+    assert (
+        simulator.traffic.login_attempts,
+        simulator.sessions.ids_of(USERNAME),
+    ) == before
 
 
 def subscribed_keys(simulator: IcwsSimulator) -> int:
@@ -73,7 +76,7 @@ def puts(simulator: IcwsSimulator) -> int:
     """Return how many statistic-values PUTs the server has answered."""
     return sum(
         1
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
         if method == "PUT" and path.endswith(STATISTICS_PATH)
     )
 
@@ -202,11 +205,11 @@ async def test_the_longest_wait_runs_while_calls_wait(
     shown = await wait_for_state(hass, LONGEST, lambda state: state.state != "0")
     assert 42 <= int(shown.state) <= 44
     # A second later it shows a second more, with no message from the server.
-    messages = simulator.requests[:]
+    messages = simulator.traffic.requests[:]
     await wait_for_state(
         hass, LONGEST, lambda state: int(state.state) > int(shown.state), within=3
     )
-    assert simulator.requests == messages
+    assert simulator.traffic.requests == messages
 
     simulator.statistics.calls("Support", "answer")
     await wait_for_state(hass, LONGEST, "0")  # the queue is empty: no value, shown as 0
@@ -384,13 +387,13 @@ async def test_an_entry_not_loaded_has_no_session_to_ask(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     assert await hass.config_entries.async_unload(init_integration.entry_id)
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
 
     result = await start_flow(hass, init_integration)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_connected"
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
 
 
 async def test_a_user_without_statistics_cannot_add_workgroups(
@@ -464,7 +467,7 @@ async def test_the_subscription_is_renewed_after_a_gap(
     await wait_for_state(hass, SALES_WAITING, "1")
 
     # The server ends the session: the new one watches every workgroup again.
-    simulator.end_session(user=USERNAME)
+    simulator.sessions.end(user=USERNAME)
     await wait_for_state(hass, WAITING, STATE_UNAVAILABLE)
     await wait_for_state(hass, WAITING, "0")
     await wait_for_state(hass, SALES_WAITING, "1")

@@ -12,6 +12,7 @@ a server stops, at each fault step a test names (``live_sessions.check``), and a
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -45,8 +46,9 @@ from icws_simulator import (
     SimulatedUserStatus,
 )
 from icws_simulator.calls import CallCenter
-from icws_simulator.state import SimulatorState
+from icws_simulator.session_table import SessionTable
 from icws_simulator.status import StatusState
+from icws_simulator.traffic import Traffic
 from icws_testing.entries import config_entry
 from tests.conftest import (
     DISPLAY_NAME,
@@ -194,24 +196,24 @@ async def _entry_texts(
 @contextmanager
 def _watching_servers(watched: Secrets) -> Iterator[None]:
     """Have every simulator hand its new secrets and personal data to ``watched``."""
-    create_session = SimulatorState.create_session
-    record_station_request = SimulatorState.record_station_request
+    create = SessionTable.create
+    record_station_request = Traffic.record_station_request
     set_user_status = StatusState.set_user_status
     ring = CallCenter.ring
     place_call = CallCenter.place_call
 
     def creating(
-        state: SimulatorState, user_id: str, language: str, **kwargs: Any
+        sessions: SessionTable, user_id: str, language: str, **kwargs: Any
     ) -> SimSession:
-        session = create_session(state, user_id, language, **kwargs)
+        session = create(sessions, user_id, language, **kwargs)
         watched.add_session(session)
         return session
 
-    def recording(state: SimulatorState, body: dict[str, Any]) -> None:
+    def recording(traffic: Traffic, body: dict[str, Any]) -> None:
         number = body.get("remoteNumber")
         if isinstance(number, str):
             watched.add_personal(number)
-        record_station_request(state, body)
+        record_station_request(traffic, body)
 
     def setting(
         status: StatusState, user_id: str, status_id: str, **details: Any
@@ -232,8 +234,8 @@ def _watching_servers(watched: Secrets) -> Iterator[None]:
         return place_call(calls, user_id, number, name)
 
     with (
-        patch.object(SimulatorState, "create_session", creating),
-        patch.object(SimulatorState, "record_station_request", recording),
+        patch.object(SessionTable, "create", creating),
+        patch.object(Traffic, "record_station_request", recording),
         patch.object(StatusState, "set_user_status", setting),
         patch.object(CallCenter, "ring", ringing),
         patch.object(CallCenter, "place_call", placing),
@@ -278,7 +280,8 @@ def secrets(
 class LiveSessions:
     """Checks that no server of the test holds more than one live session of a user.
 
-    The servers are the simulators that created a session during the test. A login that
+    The servers are the simulators that created a session during the test, known by their
+    session tables and named by the order of their first login. A login that
     finds the user's previous session still live is a violation (recorded, so that the
     server still answers, and reported when the test ends); so is a second session at a
     step the test checks, when a server stops (it forgets its sessions), and at the end.
@@ -286,22 +289,21 @@ class LiveSessions:
 
     def __init__(self) -> None:
         """No server watched yet."""
-        self.servers: list[SimulatorState] = []
+        self.servers: list[SessionTable] = []
         self.violations: list[str] = []
 
-    def watch(self, server: SimulatorState) -> None:
-        """Check this server too."""
-        if all(server is not known for known in self.servers):
-            self.servers.append(server)
+    def watch(self, sessions: SessionTable) -> None:
+        """Check this server's sessions too."""
+        if all(sessions is not known for known in self.servers):
+            self.servers.append(sessions)
 
     def counts(self) -> dict[str, int]:
         """Live sessions per server and user, for those that have any."""
-        return {
-            f"{user}@{server.server_name}": count
-            for server in self.servers
-            for user in server.user_ids
-            if (count := server.live_sessions(user))
-        }
+        counts: Counter[str] = Counter()
+        for index, sessions in enumerate(self.servers, start=1):
+            for session in sessions.values():
+                counts[f"{session.user_id}@server {index}"] += 1
+        return dict(counts)
 
     def check(self, step: str) -> None:
         """Fail now if a user has more than one live session on a server."""
@@ -319,24 +321,24 @@ class LiveSessions:
 def live_sessions() -> Iterator[LiveSessions]:
     """At most one live session per user on every server, checked throughout the test."""
     guard = LiveSessions()
-    create_session = SimulatorState.create_session
-    forget_all = SimulatorState.forget_all
+    create = SessionTable.create
+    forget_all = SessionTable.forget_all
 
     def creating(
-        state: SimulatorState, user_id: str, language: str, **kwargs: Any
+        sessions: SessionTable, user_id: str, language: str, **kwargs: Any
     ) -> SimSession:
-        guard.watch(state)
-        session = create_session(state, user_id, language, **kwargs)
+        guard.watch(sessions)
+        session = create(sessions, user_id, language, **kwargs)
         guard.record(f"login of {user_id}")
         return session
 
-    def forgetting(state: SimulatorState) -> None:
+    def forgetting(sessions: SessionTable) -> None:
         guard.record("server stopping")
-        forget_all(state)
+        forget_all(sessions)
 
     with (
-        patch.object(SimulatorState, "create_session", creating),
-        patch.object(SimulatorState, "forget_all", forgetting),
+        patch.object(SessionTable, "create", creating),
+        patch.object(SessionTable, "forget_all", forgetting),
     ):
         yield guard
     guard.record("end of the test")

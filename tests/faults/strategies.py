@@ -11,7 +11,7 @@ A :class:`Tolerated` message is one the tolerant parser accepts although no serv
 send it: unknown enum numbers, odd strings, wrongly typed optional fields. It does change
 the station.
 
-A :class:`RealChange` is a change made on the server (``update_station``): the valid deltas
+A :class:`RealChange` is a change made on the server (``stations.change``): the valid deltas
 mixed into a storm.
 """
 

@@ -40,7 +40,7 @@ def refused_logins(simulator: IcwsSimulator) -> int:
     """How many logins the server refused for bad credentials."""
     return sum(
         1
-        for method, path, status in simulator.requests
+        for method, path, status in simulator.traffic.requests
         if method == "POST" and path == "/icws/connection" and status == 400
     )
 
@@ -60,14 +60,14 @@ async def test_password_changed_on_the_server(
     coordinator = init_integration.runtime_data.session
     listener = coordinator._task
     assert listener is not None
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
 
     simulator.set_password(USERNAME, new_password)
-    simulator.end_session()
+    simulator.sessions.end()
 
     async with asyncio.timeout(WAIT):
         await listener  # ends by itself: no retry loop is left running
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
     assert refused_logins(simulator) == 1
     assert shown(hass) == unavailable()
     assert not simulator.sessions
@@ -85,7 +85,7 @@ async def test_password_changed_on_the_server(
     assert init_integration.data[CONF_PASSWORD] == new_password
     assert shown(hass) == showing(server_station(simulator))
     # The flow's check and the reload each logged in once; nothing was refused again.
-    assert simulator.login_attempts == logins + 3
+    assert simulator.traffic.login_attempts == logins + 3
     assert refused_logins(simulator) == 1
 
 
@@ -102,10 +102,10 @@ async def test_unload_during_a_reconnect_backoff(
     coordinator = init_integration.runtime_data.session
     listener = coordinator._task
     assert listener is not None
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
 
     with patch("custom_components.icws_station.backoff.BACKOFF_MIN", 60.0):
-        simulator.end_session()
+        simulator.sessions.end()
         await backoff.wait_for(1)
         assert backoff.ranges == [(30.0, 60.0)]  # the listener sleeps for a minute
         await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
@@ -117,8 +117,8 @@ async def test_unload_during_a_reconnect_backoff(
     assert listener.done()
     assert coordinator._task is None
     assert not simulator.sessions
-    assert simulator.login_attempts == logins
-    assert simulator.in_flight == 0
+    assert simulator.traffic.login_attempts == logins
+    assert simulator.traffic.in_flight == 0
 
 
 # ---- 13. stopped during a login ----------------------------------------------------------
@@ -146,7 +146,10 @@ async def _login_waiting(simulator: IcwsSimulator, login_sent: asyncio.Event) ->
     async with asyncio.timeout(WAIT):
         await login_sent.wait()
     await until(
-        simulator, lambda: simulator.open_streams == 0 and simulator.in_flight == 1
+        simulator,
+        lambda: (
+            simulator.sessions.open_streams == 0 and simulator.traffic.in_flight == 1
+        ),
     )
 
 
@@ -170,9 +173,9 @@ async def test_stopped_during_a_reconnect_login(
     coordinator = init_integration.runtime_data.session
     listener = coordinator._task
     assert listener is not None
-    logins = simulator.login_attempts
-    simulator.response_delay = 1.0
-    simulator.end_session()
+    logins = simulator.traffic.login_attempts
+    simulator.traffic.response_delay = 1.0
+    simulator.sessions.end()
     await _login_waiting(simulator, login_sent)
 
     async with asyncio.timeout(LOGOUT_WITHIN + STOP_WITHIN):
@@ -182,8 +185,8 @@ async def test_stopped_during_a_reconnect_login(
             assert await hass.config_entries.async_unload(init_integration.entry_id)
 
     assert listener.done()
-    assert simulator.login_attempts == logins + 1
-    await until(simulator, lambda: simulator.in_flight == 0)
+    assert simulator.traffic.login_attempts == logins + 1
+    await until(simulator, lambda: simulator.traffic.in_flight == 0)
     assert not simulator.sessions
 
 
@@ -199,7 +202,7 @@ async def test_home_assistant_stops_during_the_first_login(
     them: the server finishes the login it received, the one session nobody can end (README,
     Known limitations).
     """
-    simulator.response_delay = 30.0
+    simulator.traffic.response_delay = 30.0
     mock_config_entry.add_to_hass(hass)
     setup = hass.async_create_task(
         hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -211,12 +214,12 @@ async def test_home_assistant_stops_during_the_first_login(
 
     assert setup.done()
     assert mock_config_entry.state is not ConfigEntryState.LOADED
-    await until(simulator, lambda: simulator.abandoned_logins == 1)
-    simulator.response_delay = 0.0
-    await until(simulator, lambda: simulator.in_flight == 0)
+    await until(simulator, lambda: simulator.traffic.abandoned_logins == 1)
+    simulator.traffic.response_delay = 0.0
+    await until(simulator, lambda: simulator.traffic.in_flight == 0)
     (session,) = simulator.sessions.values()
     assert session.login_abandoned
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
 
 
 async def test_stop_is_bounded_when_the_login_never_comes(
@@ -230,16 +233,16 @@ async def test_stop_is_bounded_when_the_login_never_comes(
     The server finishes that login later: the one session nobody can end (README, Known
     limitations).
     """
-    simulator.response_delay = 30.0
-    simulator.end_session()
+    simulator.traffic.response_delay = 30.0
+    simulator.sessions.end()
     await _login_waiting(simulator, login_sent)
 
     async with asyncio.timeout(LOGOUT_WITHIN + STOP_WITHIN):
         await hass.async_stop()
 
-    await until(simulator, lambda: simulator.abandoned_logins == 1)
-    simulator.response_delay = 0.0
-    await until(simulator, lambda: simulator.in_flight == 0)
+    await until(simulator, lambda: simulator.traffic.abandoned_logins == 1)
+    simulator.traffic.response_delay = 0.0
+    await until(simulator, lambda: simulator.traffic.in_flight == 0)
     (session,) = simulator.sessions.values()
     assert session.login_abandoned
 
@@ -260,7 +263,7 @@ async def test_reload_during_an_outage(
     The unload's logout cannot reach the server; the next setup logs that session out
     before it logs in, and refuses to log in while it cannot.
     """
-    (before,) = simulator.live_session_ids(USERNAME)
+    (before,) = simulator.sessions.ids_of(USERNAME)
     if outage == "unreachable":
         await simulator.set_unreachable(True)
     else:
@@ -275,6 +278,6 @@ async def test_reload_during_an_outage(
         simulator.set_outage(None)
     # Home Assistant retries the setup after a while; here at once.
     assert await hass.config_entries.async_reload(init_integration.entry_id)
-    assert before not in simulator.live_session_ids(USERNAME)
-    assert simulator.live_sessions(USERNAME) == 1
+    assert before not in simulator.sessions.ids_of(USERNAME)
+    assert simulator.sessions.count_of(USERNAME) == 1
     assert shown(hass) == showing(server_station(simulator))

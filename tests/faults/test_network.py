@@ -63,7 +63,7 @@ def calls(simulator: IcwsSimulator, since: int = 0) -> list[tuple[str, str, int]
     """(method, path under /icws/, status) of the requests answered since ``since``."""
     return [
         (method, path.removeprefix("/icws/"), status)
-        for method, path, status in simulator.requests[since:]
+        for method, path, status in simulator.traffic.requests[since:]
     ]
 
 
@@ -85,17 +85,17 @@ async def test_server_restart_mid_stream(
 ) -> None:
     """A restart forgets every session; the entry logs in again and shows the station."""
     (before,) = simulator.sessions
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     extension = StateRecorder(hass, EXTENSION)
 
     await simulator.restart()
-    simulator.update_station("WS-114", extension="1401")  # while the entry reconnects
+    simulator.stations.change("WS-114", extension="1401")  # while the entry reconnects
 
     await wait_for_state(hass, EXTENSION, "1401")
     assert shown(hass) == showing(server_station(simulator))
     assert extension.states == [STATE_UNAVAILABLE, "1401"]
     assert before not in simulator.sessions
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
 
 
 # ---- 2. session ended --------------------------------------------------------------------
@@ -113,19 +113,19 @@ async def test_session_ended_by_the_server(
     states_as_strings: bool,
 ) -> None:
     """A "connection down" with a reason: the entry logs in again, keeping the reason."""
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     extension = StateRecorder(hass, EXTENSION)
     server = StateRecorder(hass, SERVER_CONNECTION)
     reason = "An administrator ended the session."
 
-    simulator.end_session(reason=reason, states_as_strings=states_as_strings)
-    simulator.update_station("WS-114", extension="1402")
+    simulator.sessions.end(reason=reason, states_as_strings=states_as_strings)
+    simulator.stations.change("WS-114", extension="1402")
 
     await wait_for_state(hass, EXTENSION, "1402")
     assert shown(hass) == showing(server_station(simulator))
     assert extension.states == [STATE_UNAVAILABLE, "1402"]
     assert server.states == ["off", "on"]
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
     # The history keeps the kind of each error, not the server's text (it can be personal).
     errors = [text for _, text in init_integration.runtime_data.session.errors]
     assert errors == ["IcwsSessionLostError"]
@@ -135,22 +135,24 @@ async def test_session_ended_for_good_as_the_stream_reopens(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     """The server says not to reconnect just as a cut stream is reopened: it stops."""
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     listener = init_integration.runtime_data.session._task
     assert listener is not None
     # The cut falls on a message the client ignores; the server's word follows it.
-    simulator.drop_sse_mid_event()
-    simulator.inject_message({"__type": "urn:example:unknownMessage", "isDelta": False})
-    simulator.end_session(should_reconnect=False, reason="Account disabled")
+    simulator.sessions.drop_sse_mid_event()
+    simulator.sessions.inject_message(
+        {"__type": "urn:example:unknownMessage", "isDelta": False}
+    )
+    simulator.sessions.end(should_reconnect=False, reason="Account disabled")
 
     relogin = asyncio.create_task(
-        until(simulator, lambda: simulator.login_attempts > logins)
+        until(simulator, lambda: simulator.traffic.login_attempts > logins)
     )
     await asyncio.wait({listener, relogin}, return_when=asyncio.FIRST_COMPLETED)
     relogin.cancel()
     with suppress(asyncio.CancelledError, TimeoutError):
         await relogin
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     assert listener.done()  # stopped: a repair asks the user
 
 
@@ -163,32 +165,32 @@ async def test_401_on_a_message_poll(
 ) -> None:
     """The session vanishes while a poll is on its way: that poll's 401 ends it."""
     (before,) = simulator.sessions
-    logins, since = simulator.login_attempts, len(simulator.requests)
+    logins, since = simulator.traffic.login_attempts, len(simulator.traffic.requests)
     extension = StateRecorder(hass, EXTENSION)
 
-    simulator.response_delay = 0.2
+    simulator.traffic.response_delay = 0.2
     await until(
-        simulator, lambda: simulator.in_flight > 0
+        simulator, lambda: simulator.traffic.in_flight > 0
     )  # a poll waits to be answered
-    simulator.end_session(notify=False)
-    simulator.response_delay = 0.0
-    simulator.update_station("WS-114", extension="1403")
+    simulator.sessions.end(notify=False)
+    simulator.traffic.response_delay = 0.0
+    simulator.stations.change("WS-114", extension="1403")
 
     await wait_for_state(hass, EXTENSION, "1403")
     assert ("GET", f"{before}/messaging/messages", 401) in calls(simulator, since)
     assert shown(hass) == showing(server_station(simulator))
     assert extension.states == [STATE_UNAVAILABLE, "1403"]
-    assert simulator.login_attempts == logins + 1
+    assert simulator.traffic.login_attempts == logins + 1
 
 
 async def test_401_on_the_subscription_during_a_reconnect(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     """A reconnect whose session is lost between two of its calls starts over."""
-    logins, since = simulator.login_attempts, len(simulator.requests)
+    logins, since = simulator.traffic.login_attempts, len(simulator.traffic.requests)
 
-    simulator.response_delay = 0.1
-    simulator.end_session()
+    simulator.traffic.response_delay = 0.1
+    simulator.sessions.end()
     await until(
         simulator,
         lambda: any(
@@ -197,15 +199,15 @@ async def test_401_on_the_subscription_during_a_reconnect(
         ),
     )
     (reconnected,) = simulator.sessions
-    simulator.end_session(notify=False)  # while the subscription waits to be answered
-    simulator.response_delay = 0.0
-    simulator.update_station("WS-114", extension="1404")
+    simulator.sessions.end(notify=False)  # while the subscription waits to be answered
+    simulator.traffic.response_delay = 0.0
+    simulator.stations.change("WS-114", extension="1404")
 
     await wait_for_state(hass, EXTENSION, "1404")
     assert ("PUT", f"{reconnected}/{SUBSCRIPTION}", 401) in calls(simulator, since)
     assert shown(hass) == showing(server_station(simulator))
     assert reconnected not in simulator.sessions
-    assert simulator.login_attempts == logins + 2
+    assert simulator.traffic.login_attempts == logins + 2
 
 
 # ---- 4. and 5. switchover ----------------------------------------------------------------
@@ -229,7 +231,7 @@ async def test_switchover_to_the_alternate_server(
 
     if how == "refusing":
         simulator.refuse_logins(alternates=[ALTERNATE_HOST])
-        simulator.end_session(reason="Switchover")
+        simulator.sessions.end(reason="Switchover")
     else:
         await simulator.stop()
 
@@ -238,10 +240,10 @@ async def test_switchover_to_the_alternate_server(
     assert server_station(alternate) == ALTERNATE_STATION
     assert not simulator.sessions
     assert coordinator.client.url.host == ALTERNATE_HOST
-    assert alternate.login_attempts == 1
+    assert alternate.traffic.login_attempts == 1
 
     # The partner's changes arrive too.
-    alternate.update_station("WS-114", extension="2115")
+    alternate.stations.change("WS-114", extension="2115")
     await wait_for_state(hass, EXTENSION, "2115")
 
 
@@ -257,9 +259,9 @@ async def test_switchover_to_a_partner_with_other_features(
     alternate.queues_version = 0  # no queue watch over there: no call state
 
     simulator.refuse_logins(alternates=[ALTERNATE_HOST])
-    simulator.end_session(reason="Switchover")
+    simulator.sessions.end(reason="Switchover")
 
-    await until(alternate, lambda: alternate.login_attempts == 2)
+    await until(alternate, lambda: alternate.traffic.login_attempts == 2)
     await wait_for_state(hass, EXTENSION, ALTERNATE_STATION.extension)
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.LOADED
@@ -268,7 +270,7 @@ async def test_switchover_to_a_partner_with_other_features(
     assert (state := hass.states.get(call_state))
     assert state.state == STATE_UNAVAILABLE
     assert state.attributes.get("restored") is True
-    assert alternate.live_sessions(USERNAME) == 1
+    assert alternate.sessions.count_of(USERNAME) == 1
     assert not simulator.sessions
 
 
@@ -280,18 +282,18 @@ async def test_alternates_all_refusing(
     backoff: BackoffSpy,
 ) -> None:
     """No server accepts: unavailable, retried with growing delays, then back on a partner."""
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     simulator.refuse_logins(alternates=[ALTERNATE_HOST])
     alternate.refuse_logins(alternates=["127.0.0.1"])
 
-    simulator.end_session(reason="Switchover")
+    simulator.sessions.end(reason="Switchover")
     await backoff.wait_for(5)  # four reconnects failed; the fifth waits
 
     assert shown(hass) == unavailable()
     assert_backoff_doubles(backoff, 5)
     # Each reconnect asked each server once: no server was asked twice in one attempt.
-    assert simulator.login_attempts == logins + 4
-    assert alternate.login_attempts == 4
+    assert simulator.traffic.login_attempts == logins + 4
+    assert alternate.traffic.login_attempts == 4
     assert _last_error(init_integration) == "IcwsConnectionError"
 
     alternate.accept_logins()
@@ -311,14 +313,14 @@ async def test_alternates_that_are_not_host_names(
     backoff: BackoffSpy,
 ) -> None:
     """A 503 naming alternates that are no host names: skipped, retried, then back."""
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     simulator.refuse_logins(alternates=BAD_ALTERNATES)
 
-    simulator.end_session(reason="Switchover")
+    simulator.sessions.end(reason="Switchover")
     await backoff.wait_for(3)
 
     assert shown(hass) == unavailable()
-    assert simulator.login_attempts == logins + 2
+    assert simulator.traffic.login_attempts == logins + 2
     assert _last_error(init_integration) == "IcwsConnectionError"
 
     simulator.accept_logins()
@@ -348,7 +350,7 @@ async def test_config_flow_alternates_that_are_not_host_names(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
 
 
 # ---- 6. connection refused and DNS failure -----------------------------------------------
@@ -427,7 +429,7 @@ async def test_running_entry_server_stopped(
 
     assert shown(hass) == unavailable()
     assert_backoff_doubles(backoff, 4)
-    simulator.update_station(
+    simulator.stations.change(
         "WS-114", extension="1406"
     )  # changed while the server was down
 
@@ -460,16 +462,16 @@ async def test_backoff_follows_what_failed(
     nothing and the entities come back soon after the network; a server that answers
     errors is given the growing delays.
     """
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     with patch("custom_components.icws_station.backoff.CANNOT_CONNECT_MAX", SHORT_CAP):
         if failure == "unreachable":
             await simulator.set_unreachable(True)
         else:
             simulator.refuse_logins()
-            simulator.end_session()
+            simulator.sessions.end()
         await backoff.wait_for(len(highs))
         assert shown(hass) == unavailable()
-        simulator.update_station("WS-114", extension="1410")
+        simulator.stations.change("WS-114", extension="1410")
 
         if failure == "unreachable":
             await simulator.set_unreachable(False)
@@ -480,7 +482,7 @@ async def test_backoff_follows_what_failed(
     assert [high for _, high in backoff.ranges[: len(highs)]] == pytest.approx(highs)
     assert shown(hass) == showing(server_station(simulator))
     # The network's break kept the session; the server's refusals were logins.
-    relogins = simulator.login_attempts - logins
+    relogins = simulator.traffic.login_attempts - logins
     assert relogins == 0 if failure == "unreachable" else relogins >= len(highs)
 
 
@@ -496,15 +498,15 @@ async def test_running_entry_alternate_name_does_not_resolve(
     The server's answer, not the partner's failure, decides the backoff: a server that
     answers is not tried again every few seconds.
     """
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     simulator.refuse_logins(alternates=["cic02.invalid"])
 
     with patch("custom_components.icws_station.backoff.CANNOT_CONNECT_MAX", 0.01):
-        simulator.end_session(reason="Switchover")
+        simulator.sessions.end(reason="Switchover")
         await backoff.wait_for(3)
 
     assert shown(hass) == unavailable()
-    assert simulator.login_attempts == logins + 2
+    assert simulator.traffic.login_attempts == logins + 2
     # The partner's name does not resolve: a connection error, retried like any other.
     assert _last_error(init_integration) == "IcwsConnectionError"
     coordinator = init_integration.runtime_data.session
@@ -513,7 +515,7 @@ async def test_running_entry_alternate_name_does_not_resolve(
     assert_backoff_doubles(backoff, 3)
 
     simulator.accept_logins()
-    simulator.update_station("WS-114", extension="1407")
+    simulator.stations.change("WS-114", extension="1407")
     await wait_for_state(hass, EXTENSION, "1407")
     assert shown(hass) == showing(server_station(simulator))
     assert coordinator.client.url.host == "127.0.0.1"
@@ -533,7 +535,9 @@ async def test_untrusted_certificate(
         "Cannot connect to the CIC server 127.0.0.1: "
         "Login failed: TLS error (ClientConnectorCertificateError)"
     )
-    assert https_simulator.login_attempts == 0  # nothing was sent to that server
+    assert (
+        https_simulator.traffic.login_attempts == 0
+    )  # nothing was sent to that server
 
     # Trusting the server (what the reconfigure flow stores) sets the entry up.
     hass.config_entries.async_update_entry(
@@ -563,7 +567,9 @@ async def test_https_to_a_plain_http_port(
         "Reconfigure the entry: start the address with http instead of https, "
         "or enter the server's HTTPS port (8019 by default)"
     )
-    assert simulator.login_attempts == 0  # the password never left the handshake
+    assert (
+        simulator.traffic.login_attempts == 0
+    )  # the password never left the handshake
 
     # The advice taken (what the reconfigure flow stores) sets the entry up.
     hass.config_entries.async_update_entry(
@@ -597,20 +603,22 @@ async def test_slow_server_at_setup(
             gave_up.set()
             raise
 
-    simulator.response_delay = 30.0
+    simulator.traffic.response_delay = 30.0
     with patch.object(IcwsClient, "_post_login", watching):
         setup = hass.async_create_task(set_up(hass, mock_config_entry))
         async with asyncio.timeout(WAIT):
             await gave_up.wait()
-        simulator.response_delay = 0.0  # the held login is answered now, too late
+        simulator.traffic.response_delay = (
+            0.0  # the held login is answered now, too late
+        )
         assert await setup is ConfigEntryState.SETUP_RETRY
 
     assert mock_config_entry.reason == (
         "Cannot connect to the CIC server 127.0.0.1: Login timed out"
     )
-    assert simulator.login_attempts == 1
-    assert simulator.abandoned_logins == 0
-    await until(simulator, lambda: simulator.in_flight == 0)
+    assert simulator.traffic.login_attempts == 1
+    assert simulator.traffic.abandoned_logins == 0
+    await until(simulator, lambda: simulator.traffic.in_flight == 0)
     assert not simulator.sessions
 
     assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
@@ -632,22 +640,22 @@ async def test_slow_server_while_running(
     """
     assert await set_up(hass, mock_config_entry) is ConfigEntryState.LOADED
     coordinator = mock_config_entry.runtime_data.session
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
 
-    simulator.response_delay = 2.0
-    simulator.end_session()
+    simulator.traffic.response_delay = 2.0
+    simulator.sessions.end()
     await backoff.wait_for(3)  # two attempts timed out
 
     assert shown(hass) == unavailable()
     assert [text for _, text in coordinator.errors][-2:] == ["IcwsTimeoutError"] * 2
-    await until(simulator, lambda: simulator.login_attempts == logins + 1)
+    await until(simulator, lambda: simulator.traffic.login_attempts == logins + 1)
 
-    simulator.response_delay = 0.0
-    simulator.update_station("WS-114", extension="1408")
+    simulator.traffic.response_delay = 0.0
+    simulator.stations.change("WS-114", extension="1408")
     await wait_for_state(hass, EXTENSION, "1408")
     assert shown(hass) == showing(server_station(simulator))
-    assert simulator.login_attempts == logins + 1
-    assert simulator.abandoned_logins == 0
+    assert simulator.traffic.login_attempts == logins + 1
+    assert simulator.traffic.abandoned_logins == 0
 
 
 # ---- 9. event stream cut mid-event -------------------------------------------------------
@@ -657,23 +665,23 @@ async def test_event_stream_dropped_mid_event(
     hass: HomeAssistant, simulator: IcwsSimulator, init_integration: MockConfigEntry
 ) -> None:
     """The change cut in half is not lost: the stream is reopened and resynchronised."""
-    logins, since = simulator.login_attempts, len(simulator.requests)
-    requested = list(simulator.station_requests)
+    logins, since = simulator.traffic.login_attempts, len(simulator.traffic.requests)
+    requested = list(simulator.traffic.station_requests)
     (session_id,) = simulator.sessions
     extension = StateRecorder(hass, EXTENSION)
     server = StateRecorder(hass, SERVER_CONNECTION)
 
     simulator.sse_chunk_size = 16
-    simulator.drop_sse_mid_event()
-    simulator.update_station("WS-114", extension="1409", can_be_dialed=False)
+    simulator.sessions.drop_sse_mid_event()
+    simulator.stations.change("WS-114", extension="1409", can_be_dialed=False)
 
     await wait_for_state(hass, EXTENSION, "1409")
     assert shown(hass) == showing(server_station(simulator))
     assert extension.states == ["1409"]  # never unavailable on the way
     assert server.states == []
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     assert list(simulator.sessions) == [session_id]  # the same session
     assert ("PUT", f"{session_id}/{SUBSCRIPTION}", 200) in calls(simulator, since)
     # The station was never logged off nor connected again.
     assert [call for call in calls(simulator, since) if call[0] == "DELETE"] == []
-    assert simulator.station_requests == requested
+    assert simulator.traffic.station_requests == requested

@@ -41,29 +41,29 @@ async def test_outage_keeps_the_session(
     mode: Outage,
 ) -> None:
     """Through the outage and after it: one session, the same one, station connected."""
-    (session_id,) = simulator.live_session_ids(USERNAME)
-    logins, since = simulator.login_attempts, len(simulator.requests)
-    requested = list(simulator.station_requests)
+    (session_id,) = simulator.sessions.ids_of(USERNAME)
+    logins, since = simulator.traffic.login_attempts, len(simulator.traffic.requests)
+    requested = list(simulator.traffic.station_requests)
     connected = StateRecorder(hass, STATION_CONNECTED)
 
     simulator.set_outage(mode)
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
-    simulator.update_station("WS-114", extension="7114")  # queued in the session
+    simulator.stations.change("WS-114", extension="7114")  # queued in the session
     await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)
     live_sessions.check(f"during the {mode} outage")
-    assert simulator.live_session_ids(USERNAME) == [session_id]
+    assert simulator.sessions.ids_of(USERNAME) == [session_id]
 
     simulator.set_outage(None)
     await wait_for_state(hass, EXTENSION, "7114")
     assert shown(hass) == showing(server_station(simulator))
     live_sessions.check(f"after the {mode} outage")
-    assert simulator.live_session_ids(USERNAME) == [session_id]
-    assert simulator.login_attempts == logins
+    assert simulator.sessions.ids_of(USERNAME) == [session_id]
+    assert simulator.traffic.login_attempts == logins
     # The station was never logged off nor connected again, on the server or on screen.
-    assert simulator.station_requests == requested
+    assert simulator.traffic.station_requests == requested
     assert not [
         call
-        for call in simulator.requests[since:]
+        for call in simulator.traffic.requests[since:]
         if call[0] == "DELETE" and call[1].endswith("/connection/station")
     ]
     assert STATE_OFF not in connected.states
@@ -84,30 +84,32 @@ async def test_stream_ended_by_the_server_keeps_the_session(
     comes back keeps the sessions of the server behind it. A second login would leave the
     first session behind, which the live-session guard sees.
     """
-    (session_id,) = simulator.live_session_ids(USERNAME)
-    logins, since = simulator.login_attempts, len(simulator.requests)
-    requested = list(simulator.station_requests)
+    (session_id,) = simulator.sessions.ids_of(USERNAME)
+    logins, since = simulator.traffic.login_attempts, len(simulator.traffic.requests)
+    requested = list(simulator.traffic.station_requests)
     extension = StateRecorder(hass, EXTENSION)
     connected = StateRecorder(hass, STATION_CONNECTED)
 
     if fault == "stream_closed":
-        simulator.close_streams()
-        simulator.update_station("WS-114", extension="7115")
+        simulator.sessions.close_streams()
+        simulator.stations.change("WS-114", extension="7115")
     else:
         await simulator.stop(keep_sessions=True)
         await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
         await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)
-        simulator.update_station("WS-114", extension="7115")
+        simulator.stations.change("WS-114", extension="7115")
         await simulator.start()
 
     await wait_for_state(hass, EXTENSION, "7115")
     assert shown(hass) == showing(server_station(simulator))
     live_sessions.check(f"after the {fault}")
-    assert simulator.live_session_ids(USERNAME) == [session_id]
-    assert simulator.login_attempts == logins
+    assert simulator.sessions.ids_of(USERNAME) == [session_id]
+    assert simulator.traffic.login_attempts == logins
     renewal = ("PUT", f"/icws/{session_id}/messaging/subscriptions/connection/station")
-    assert renewal in [(method, path) for method, path, _ in simulator.requests[since:]]
-    assert simulator.station_requests == requested
+    assert renewal in [
+        (method, path) for method, path, _ in simulator.traffic.requests[since:]
+    ]
+    assert simulator.traffic.station_requests == requested
     assert STATE_OFF not in connected.states
     if fault == "stream_closed":
         assert extension.states == ["7115"]  # never unavailable on the way
@@ -133,7 +135,7 @@ async def test_backoff_starts_over_after_a_recovery(
             doubling
         ), f"the {outage} outage"
         simulator.set_outage(None)
-        simulator.update_station("WS-114", extension=f"{outage}-back")
+        simulator.stations.change("WS-114", extension=f"{outage}-back")
         await wait_for_state(hass, EXTENSION, f"{outage}-back")
 
 
@@ -159,12 +161,12 @@ async def test_personal_data_changed_during_a_fault(
     """
     simulator.set_outage("refuse")
     if fault == "session_ended":
-        simulator.end_session(notify=False)
+        simulator.sessions.end(notify=False)
     await wait_for_state(hass, EXTENSION, STATE_UNAVAILABLE)
-    simulator.set_user_status(
+    simulator.status.set_user_status(
         USERNAME, "Available Forward", notes=NOTES, forward_number=FORWARD_NUMBER
     )
-    simulator.ring(USERNAME, *CALLER)
+    simulator.calls.ring(USERNAME, *CALLER)
     await backoff.wait_for(len(backoff.ranges) + FAILED_ATTEMPTS)
 
     simulator.set_outage(None)

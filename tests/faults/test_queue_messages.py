@@ -96,27 +96,27 @@ async def test_hostile_queue_messages(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Each hostile message is survived; the server's next full queue shows the truth."""
-    call = simulator.ring(USERNAME, "Ada Lovelace", "+1 555 0100")
-    simulator.answer(call)
+    call = simulator.calls.ring(USERNAME, "Ada Lovelace", "+1 555 0100")
+    simulator.calls.answer(call)
     await wait_for_state(hass, CALL_STATE, "connected")
     listener = init_integration.runtime_data.session._task
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     (session,) = simulator.sessions.values()
 
     # Another subscription's full queue is not ours: it replaces nothing.
     other = dict(HOSTILE)["other subscription"]
     assert isinstance(other, dict)
-    simulator.inject_message(other)
-    simulator.hold(call)
+    simulator.sessions.inject_message(other)
+    simulator.calls.hold(call)
     await wait_for_state(hass, CALL_STATE, "held")
     assert (state := hass.states.get(CALL_STATE))
     assert state.attributes["calls"] == 1
 
     for _, message in HOSTILE:
         if isinstance(message, str):
-            simulator.inject_raw(message)
+            simulator.sessions.inject_raw(message)
         else:
-            simulator.inject_message(message)
+            simulator.sessions.inject_message(message)
     # The server reports the queue in full again (as after a renewed watch), then a change.
     (watch,) = simulator.calls.subscriptions(session)
     simulator.calls.subscribe(
@@ -125,8 +125,8 @@ async def test_hostile_queue_messages(
         [(1, USERNAME)],
         watch.attribute_names,
     )
-    simulator.resume(call)
-    simulator.hold(call)
+    simulator.calls.resume(call)
+    simulator.calls.hold(call)
 
     await wait_for_state(
         hass,
@@ -153,6 +153,6 @@ async def test_hostile_queue_messages(
     assert errors == []
     assert listener is not None
     assert not listener.done()
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
     # The huge name never reached a log line.
     assert "N" * 1000 not in caplog.text

@@ -39,7 +39,7 @@ from custom_components.icws_station.icws.sse import SseDecoder
 from custom_components.icws_station.sensor import STATION_SENSORS
 from icws_simulator import IcwsSimulator, SimulatedStation
 from icws_simulator.sse import encode_event
-from icws_simulator.stations import station_delta, station_info
+from icws_simulator.station_data import station_delta, station_info
 from tests.conftest import make_stations
 from tests.helpers import wait_for_state
 
@@ -315,7 +315,7 @@ async def test_storm_through_the_integration(
     coordinator = init_integration.runtime_data.session
     listener = coordinator._task
     (session,) = simulator.sessions.values()
-    logins, since = simulator.login_attempts, len(simulator.requests)
+    logins, since = simulator.traffic.login_attempts, len(simulator.traffic.requests)
     server = server_station(simulator)
     recorders = {
         entity_id: Writes(
@@ -341,7 +341,7 @@ async def test_storm_through_the_integration(
         if "sip_password" in changes:
             secrets.add(changes["sip_password"])
         before = server
-        simulator.update_station("WS-114", **changes)
+        simulator.stations.change("WS-114", **changes)
         server = server_station(simulator)
         if _visible(server) != _visible(before):
             updates += 1
@@ -354,17 +354,19 @@ async def test_storm_through_the_integration(
             if isinstance(item, RealChange):
                 change(**item.changes)
             else:
-                simulator.inject_raw(item.render(station_info(server, VERSION)))
+                simulator.sessions.inject_raw(
+                    item.render(station_info(server, VERSION))
+                )
                 hostile += 1
         if polling:  # one poll answer for each batch
             await until(simulator, lambda: session.pending == 0)
     if not polling:  # the size limit is the event stream's
-        simulator.inject_raw(oversized.render(station_info(server, VERSION)))
+        simulator.sessions.inject_raw(oversized.render(station_info(server, VERSION)))
     # The server reports the station in full again: a clean repeat of what is shown, which
     # must cause no update (in its own poll answer when polling, so none drops it).
     if polling:
         await until(simulator, lambda: session.pending == 0)
-    simulator.subscribe(session)
+    simulator.stations.subscribe(session)
     if polling:
         await until(simulator, lambda: session.pending == 0)
     change(extension="end")  # the last message: once it shows, all were handled
@@ -387,7 +389,7 @@ async def test_storm_through_the_integration(
         assert len(published) - 1 <= updates
         resubscriptions = [
             call
-            for call in simulator.requests[since:]
+            for call in simulator.traffic.requests[since:]
             if call[0] == "PUT"
             and call[1].endswith("/messaging/subscriptions/connection/station")
         ]
@@ -399,7 +401,7 @@ async def test_storm_through_the_integration(
     assert not listener.done()
     assert init_integration.runtime_data.station.last_update_success
     assert list(simulator.sessions.values()) == [session]
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins
 
 
 async def test_odd_station_values_through_the_integration(
@@ -415,7 +417,7 @@ async def test_odd_station_values_through_the_integration(
     odd: list[Tolerated] = draw_examples(tolerated_messages, count=40)
     coordinator = init_integration.runtime_data.session
     listener = coordinator._task
-    logins = simulator.login_attempts
+    logins = simulator.traffic.login_attempts
     (session,) = simulator.sessions.values()
     states: list[str] = []
 
@@ -426,7 +428,7 @@ async def test_odd_station_values_through_the_integration(
 
     unsubscribe = async_track_state_change_event(hass, list(STATION_ENTITIES), record)
     for item in odd:
-        simulator.inject_message(item.message)
+        simulator.sessions.inject_message(item.message)
     # What the last odd message leaves, as the client parses it and the sensor shows it.
     station = parse_message(decode_json(full_message(server_station(simulator))))
     assert isinstance(station, StationMessage)
@@ -440,8 +442,10 @@ async def test_odd_station_values_through_the_integration(
     assert odd_id != "WS-114"
     await wait_for_state(hass, STATION, odd_id, within=30)
     odd_states = list(states)
-    simulator.subscribe(session)  # the server reports its station in full again
-    simulator.update_station("WS-114", extension="end")  # once shown, all were handled
+    simulator.stations.subscribe(
+        session
+    )  # the server reports its station in full again
+    simulator.stations.change("WS-114", extension="end")  # once shown, all were handled
 
     await wait_for_state(hass, EXTENSION, "end", within=30)
     unsubscribe()
@@ -460,4 +464,4 @@ async def test_odd_station_values_through_the_integration(
     assert not listener.done()
     assert (state := hass.states.get(SERVER_CONNECTION))
     assert state.state == "on"
-    assert simulator.login_attempts == logins
+    assert simulator.traffic.login_attempts == logins

@@ -63,7 +63,7 @@ async def test_answer_hold_mute_digits_and_hang_up(
     simulator: IcwsSimulator, client: IcwsClient, queue: Queue
 ) -> None:
     """Each action is accepted (200 or 204) and the queue watch shows what it did."""
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
     assert (await queue.next())[call].state is InteractionState.ALERTING
 
     await client.pickup_interaction(call)
@@ -95,7 +95,7 @@ async def test_answer_hold_mute_digits_and_hang_up(
 async def test_transfer_takes_the_call_off_the_queue(
     simulator: IcwsSimulator, client: IcwsClient, queue: Queue
 ) -> None:
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
     await queue.next()
 
     await client.transfer_interaction(call, "201")
@@ -128,7 +128,7 @@ async def test_refusals_carry_the_servers_message(
     assert gone.value.status == 404
     assert gone.value.server_message == "The interaction could not be found."
 
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
     with pytest.raises(IcwsInteractionError) as refused:
         await client.hold_interaction(call)
     assert not refused.value.not_found
@@ -143,7 +143,7 @@ async def test_a_stationless_session_is_refused_by_such_a_server(
 ) -> None:
     """The server decides (§14): this one needs a station; the client only reports it."""
     simulator.calls.refuse_stationless = True
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
 
     with pytest.raises(IcwsInteractionError) as refused:
         await client.pickup_interaction(call)
@@ -165,7 +165,7 @@ async def test_any_2xx_is_success(
     status: int,
 ) -> None:
     monkeypatch.setitem(interactions_http.ANSWERS, "disconnect", status)
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
 
     await client.disconnect_interaction(call)
 
@@ -180,7 +180,7 @@ async def test_server_error_is_a_connection_error(
 ) -> None:
     """A 5xx may have been carried out: a connection error, never an interaction error."""
     monkeypatch.setitem(interactions_http.ANSWERS, "pickup", 503)
-    call = simulator.ring(USERNAME, *CALLER)
+    call = simulator.calls.ring(USERNAME, *CALLER)
 
     with pytest.raises(IcwsConnectionError) as failed:
         await client.pickup_interaction(call)
@@ -192,12 +192,12 @@ async def test_server_error_is_a_connection_error(
 async def test_an_id_that_is_no_path_segment_is_never_sent(
     simulator: IcwsSimulator, client: IcwsClient, queue: Queue, interaction_id: str
 ) -> None:
-    sent = len(simulator.requests)
+    sent = len(simulator.traffic.requests)
 
     with pytest.raises(ValueError, match="interaction id"):
         await client.disconnect_interaction(interaction_id)
 
-    assert len(simulator.requests) == sent
+    assert len(simulator.traffic.requests) == sent
 
 
 async def test_not_logged_in(client: IcwsClient) -> None:

@@ -23,8 +23,8 @@ from custom_components.icws_station.icws import (
     IcwsTimeoutError,
 )
 from icws_simulator import IcwsSimulator
+from icws_simulator.connection_http import ConnectionApi
 from icws_simulator.protocol import server_version
-from icws_simulator.server import IcwsApi
 from tests.conftest import DISPLAY_NAME, PASSWORD, SERVER_NAME, USERNAME, make_stations
 
 from .conftest import APP
@@ -73,7 +73,7 @@ async def test_bad_password_is_not_retried(
     assert caught.value.status == 400
     assert caught.value.error_id == "error.request.connection.authenticationFailure"
     assert "wrong-password" not in str(caught.value)
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
     assert not client.logged_in
 
 
@@ -130,7 +130,7 @@ async def test_switchover_to_an_alternate_host(
 
     # The session's calls go to the host that answered.
     await client.subscribe_station()
-    assert any("subscriptions" in path for _, path, _ in alternate.requests)
+    assert any("subscriptions" in path for _, path, _ in alternate.traffic.requests)
 
 
 async def test_relogin_falls_back_to_a_known_alternate(
@@ -157,8 +157,8 @@ async def test_alternates_exhausted(
         await client.login()
 
     assert caught.value.status == 503
-    assert simulator.login_attempts == 1
-    assert alternate.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
+    assert alternate.traffic.login_attempts == 1
     assert not client.logged_in
 
 
@@ -171,7 +171,7 @@ async def test_unreachable_alternate(
     with pytest.raises(IcwsConnectionError) as caught:
         await client.login()
 
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
     # The server's own answer, not the unreachable alternate's: a server is there.
     assert caught.value.status == 503
 
@@ -205,7 +205,7 @@ async def test_switchover_hops_are_bounded(
             await client.login()
 
         # The first host and two hops: three attempts, one each, and no more.
-        assert [server.login_attempts for server in chain] == [1, 1, 1, 0, 0, 0]
+        assert [server.traffic.login_attempts for server in chain] == [1, 1, 1, 0, 0, 0]
         assert caught.value.status == 503
     finally:
         for server in chain[1:]:
@@ -233,7 +233,7 @@ async def test_connection_refused(
 async def test_slow_server_times_out(
     http_session: aiohttp.ClientSession, simulator: IcwsSimulator
 ) -> None:
-    simulator.response_delay = 2.0
+    simulator.traffic.response_delay = 2.0
     client = IcwsClient(
         http_session,
         URL(simulator.url),
@@ -257,7 +257,10 @@ async def test_logout_unsubscribes_then_ends_the_session(
 
     assert not client.logged_in
     assert not simulator.sessions
-    calls = [(method, path.split("/", 3)[-1]) for method, path, _ in simulator.requests]
+    calls = [
+        (method, path.split("/", 3)[-1])
+        for method, path, _ in simulator.traffic.requests
+    ]
     assert calls[-2:] == [
         ("DELETE", "messaging/subscriptions/connection/station"),
         ("DELETE", "connection"),
@@ -279,7 +282,7 @@ async def test_logout_is_bounded_when_the_server_hangs(
     )
     await client.login()
     await client.subscribe_station()
-    simulator.response_delay = 5.0
+    simulator.traffic.response_delay = 5.0
     loop = asyncio.get_running_loop()
     started = loop.time()
 
@@ -308,7 +311,7 @@ async def test_calls_after_the_session_ended_raise_session_lost(
     client: IcwsClient, simulator: IcwsSimulator
 ) -> None:
     await client.login()
-    simulator.end_session(notify=False)
+    simulator.sessions.end(notify=False)
 
     with pytest.raises(IcwsSessionLostError) as caught:
         await client.subscribe_station()
@@ -328,9 +331,9 @@ async def test_a_session_id_unfit_for_a_path_is_refused(
     session_id: str,
 ) -> None:
     # The server's id (body only, as headers cannot carry it) goes into every later path.
-    original = IcwsApi.login
+    original = ConnectionApi.login
 
-    async def login(api: IcwsApi, request: web.Request) -> web.StreamResponse:
+    async def login(api: ConnectionApi, request: web.Request) -> web.StreamResponse:
         answer = await original(api, request)
         assert isinstance(answer, web.Response)
         assert answer.body is not None
@@ -339,7 +342,7 @@ async def test_a_session_id_unfit_for_a_path_is_refused(
         del answer.headers["ININ-ICWS-Session-ID"]
         return answer
 
-    monkeypatch.setattr(IcwsApi, "login", login)
+    monkeypatch.setattr(ConnectionApi, "login", login)
     async with IcwsSimulator(users={USERNAME: PASSWORD}) as sim:
         client = IcwsClient(
             http_session, URL(sim.url), USERNAME, PASSWORD, application_name=APP
@@ -372,18 +375,18 @@ async def test_a_late_login_answer_is_taken_not_asked_again(
 ) -> None:
     """One login in flight: the next login waits for the late one and takes its session."""
     client = _impatient_client(http_session, simulator)
-    simulator.response_delay = 30.0
+    simulator.traffic.response_delay = 30.0
     with pytest.raises(IcwsTimeoutError, match="Login timed out"):
         await client.login()
     with pytest.raises(IcwsTimeoutError, match="has not answered the previous one"):
         await client.login()  # the first is still held: no second POST
 
-    simulator.response_delay = 0.0  # the held login is answered now
+    simulator.traffic.response_delay = 0.0  # the held login is answered now
     info = await client.login()
 
     assert info.user_id == USERNAME
     assert client.logged_in
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
     assert len(simulator.sessions) == 1
     await client.close()
     assert not simulator.sessions
@@ -394,18 +397,18 @@ async def test_logout_ends_the_session_of_a_late_login(
 ) -> None:
     """Closing while a timed-out login is still held logs out the session it brings."""
     client = _impatient_client(http_session, simulator)
-    simulator.response_delay = 30.0
+    simulator.traffic.response_delay = 30.0
     with pytest.raises(IcwsTimeoutError):
         await client.login()
 
     closing = asyncio.create_task(client.close())
     async with asyncio.timeout(5):
-        await simulator.wait_until(lambda: simulator.in_flight == 1)
-    simulator.response_delay = 0.0
+        await simulator.wait_until(lambda: simulator.traffic.in_flight == 1)
+    simulator.traffic.response_delay = 0.0
     async with asyncio.timeout(5):
         await closing
 
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
     assert not simulator.sessions
     assert not client.logged_in
 
@@ -415,11 +418,11 @@ async def test_a_late_refusal_of_the_password_is_not_retried(
 ) -> None:
     """A late answer that refuses the password ends the next login: no second try."""
     client = _impatient_client(http_session, simulator, password="wrong-password")
-    simulator.response_delay = 30.0
+    simulator.traffic.response_delay = 30.0
     with pytest.raises(IcwsTimeoutError):
         await client.login()
-    simulator.response_delay = 0.0
+    simulator.traffic.response_delay = 0.0
 
     with pytest.raises(IcwsAuthenticationError):
         await client.login()
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1

@@ -89,7 +89,7 @@ async def test_delta_merges_one_field(
 ) -> None:
     before = await initial_station(messages)
 
-    simulator.update_station("WS-114", **{field: value})
+    simulator.stations.change("WS-114", **{field: value})
     message = await next_station_message(messages)
     after = message.apply(before)
 
@@ -107,7 +107,7 @@ async def test_sip_password_change_is_merged_but_not_a_visible_change(
 ) -> None:
     before = await initial_station(messages)
 
-    simulator.update_station("WS-114", sip_password="sip-Rotated-114")
+    simulator.stations.change("WS-114", sip_password="sip-Rotated-114")
     after = (await next_station_message(messages)).apply(before)
 
     assert after is not None
@@ -121,7 +121,7 @@ async def test_unknown_media_type_numbers_are_kept(
 ) -> None:
     before = await initial_station(messages)
 
-    simulator.update_station("WS-114", allowed_media_types=(1, 42))
+    simulator.stations.change("WS-114", allowed_media_types=(1, 42))
     after = (await next_station_message(messages)).apply(before)
 
     assert after is not None
@@ -134,7 +134,7 @@ async def test_station_removed(
 ) -> None:
     before = await initial_station(messages)
 
-    simulator.remove_station()
+    simulator.stations.remove()
     message = await next_station_message(messages)
 
     assert message.apply(before) is None
@@ -143,10 +143,10 @@ async def test_station_removed(
 async def test_flat_shape_of_the_seed_text(
     simulator: IcwsSimulator, messages: AsyncIterator[Message]
 ) -> None:
-    simulator.flat_messages = True
+    simulator.stations.flat_messages = True
     before = await initial_station(messages)
 
-    simulator.update_station("WS-114", extension="777")
+    simulator.stations.change("WS-114", extension="777")
     after = (await next_station_message(messages)).apply(before)
 
     assert after is not None
@@ -159,10 +159,10 @@ async def test_unknown_message_types_are_ignored(
 ) -> None:
     before = await initial_station(messages)
 
-    simulator.inject_message(
+    simulator.sessions.inject_message(
         {"__type": "urn:inin.com:status:userStatusMessage", "isDelta": False}
     )
-    simulator.update_station("WS-114", extension="555")
+    simulator.stations.change("WS-114", extension="555")
 
     after = (await next_station_message(messages)).apply(before)
     assert after is not None
@@ -174,8 +174,8 @@ async def test_malformed_json_is_survived(
 ) -> None:
     station: Station | None = await initial_station(messages)
 
-    simulator.inject_raw('{"__type": "urn:inin.com:connection:stationConn')
-    simulator.update_station("WS-114", extension="556")
+    simulator.sessions.inject_raw('{"__type": "urn:inin.com:connection:stationConn')
+    simulator.stations.change("WS-114", extension="556")
 
     # Whatever the malformed message cost (a poll answer is one JSON array), the client
     # keeps going and ends up with the server's current station.
@@ -189,7 +189,7 @@ async def test_session_ended_by_the_server(
 ) -> None:
     await initial_station(messages)
 
-    simulator.end_session()
+    simulator.sessions.end()
 
     with pytest.raises(IcwsSessionLostError) as caught:
         await next_station_message(messages)
@@ -202,7 +202,7 @@ async def test_session_gone_without_notice(
 ) -> None:
     await initial_station(messages)
 
-    simulator.end_session(notify=False)
+    simulator.sessions.end(notify=False)
 
     with pytest.raises(IcwsSessionLostError):
         await next_station_message(messages)

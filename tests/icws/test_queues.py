@@ -54,7 +54,7 @@ async def test_a_call_rings_connects_is_held_and_ends(
     queue = first.apply({})
     assert queue == {}
 
-    call_id = simulator.ring(USERNAME, "Ada Lovelace", "3175550100")
+    call_id = simulator.calls.ring(USERNAME, "Ada Lovelace", "3175550100")
     queue = await follow(messages, queue)
     call = queue[call_id]
     assert call.state is InteractionState.ALERTING
@@ -64,17 +64,17 @@ async def test_a_call_rings_connects_is_held_and_ends(
     assert call.initiation_time is not None
     assert "Ada" not in repr(call)
 
-    simulator.answer(call_id)
+    simulator.calls.answer(call_id)
     queue = await follow(messages, queue)
     assert queue[call_id].state is InteractionState.CONNECTED
     assert queue[call_id].connect_time is not None
     assert queue[call_id].remote_name == "Ada Lovelace"  # kept through the delta
 
-    simulator.hold(call_id)
+    simulator.calls.hold(call_id)
     queue = await follow(messages, queue)
     assert queue[call_id].state is InteractionState.HELD
 
-    simulator.disconnect(call_id)
+    simulator.calls.disconnect(call_id)
     queue = await follow(messages, queue)
     assert queue[call_id].state is InteractionState.DISCONNECTED_EXTERNALLY
 
@@ -87,7 +87,7 @@ async def test_a_call_in_progress_comes_in_the_first_message(
     simulator: IcwsSimulator, client: IcwsClient
 ) -> None:
     await client.login()
-    call_id = simulator.place_call(USERNAME, "3175550199")
+    call_id = simulator.calls.place_call(USERNAME, "3175550199")
     await client.subscribe_queue()
 
     async with aclosing(client.messages(RetrievalMode.SSE)) as stream:
@@ -123,8 +123,8 @@ async def test_a_refused_renewal_is_a_message_and_does_not_stop_the_others(
         await next_station_message(stream)
 
         simulator.queues_version = 0  # the server no longer offers the queue watch
-        simulator.drop_sse_mid_event()
-        simulator.update_station("WS-114", extension="300")
+        simulator.sessions.drop_sse_mid_event()
+        simulator.stations.change("WS-114", extension="300")
 
         refused = await next_message(stream, SubscriptionRefusedMessage)
         station = (await next_station_message(stream)).apply(None)

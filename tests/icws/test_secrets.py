@@ -83,21 +83,21 @@ async def test_no_secret_escapes(
     async with aclosing(client.messages(RetrievalMode.SSE)) as messages:
         first = await next_station_message(messages)
         station = first.apply(None)
-        simulator.update_station("WS-114", sip_password=rotated)
+        simulator.stations.change("WS-114", sip_password=rotated)
         delta = await next_station_message(messages)
         station = delta.apply(station)
         assert station is not None
         seen += [repr(first), repr(delta), repr(station), str(station.as_dict())]
-        simulator.end_session()
+        simulator.sessions.end()
         await expect_error(next_station_message(messages))
 
     await client.login()
     secrets |= session_secrets(simulator)
     await expect_error(client.connect_station(WorkstationSettings("WS-404")))
-    simulator.response_delay = 2.0
+    simulator.traffic.response_delay = 2.0
     await expect_error(client.get_station())
-    simulator.response_delay = 0.0
-    simulator.end_session(notify=False)
+    simulator.traffic.response_delay = 0.0
+    simulator.sessions.end(notify=False)
     await expect_error(client.subscribe_station())
     await client.login()
     secrets |= session_secrets(simulator)

@@ -25,30 +25,31 @@ from custom_components.icws_station.icws import (
     WorkstationSettings,
 )
 from icws_simulator import IcwsSimulator
-from icws_simulator.server import IcwsApi
+from icws_simulator.connection_http import ConnectionApi
 from icws_simulator.sessions import SimSession
-from icws_simulator.state import StationSwitch
+from icws_simulator.stations import StationSwitch
+from icws_simulator.stations_http import StationsApi
 from tests.conftest import PASSWORD, USERNAME, make_stations
 
 from .conftest import APP, WAIT, next_station_message
 
-type Handler = Callable[
-    [IcwsApi, web.Request, SimSession], Awaitable[web.StreamResponse]
-]
+type Api = ConnectionApi | StationsApi
+type Handler = Callable[[Any, web.Request, SimSession], Awaitable[web.StreamResponse]]
+type Patch = Callable[[type[Api], str, Handler], Awaitable[IcwsSimulator]]
 
 
 @pytest.fixture
 async def patched(
     socket_enabled: None, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Callable[[str, Handler], Awaitable[IcwsSimulator]]]:
+) -> AsyncIterator[Patch]:
     """Start a simulator one of whose routes answers as a real server might instead.
 
     For answers the simulator does not give (the protocol notes mark them [guess]).
     """
     started: list[IcwsSimulator] = []
 
-    async def start(route: str, handler: Handler) -> IcwsSimulator:
-        monkeypatch.setattr(IcwsApi, route, handler)
+    async def start(api: type[Api], route: str, handler: Handler) -> IcwsSimulator:
+        monkeypatch.setattr(api, route, handler)
         sim = IcwsSimulator(
             users={USERNAME: PASSWORD}, stations=make_stations(), sse_retry_ms=100
         )
@@ -79,7 +80,7 @@ def calls(sim: IcwsSimulator, method: str, tail: str) -> int:
     """Count requests to one session path, e.g. ``("GET", "messaging/messages")``."""
     return sum(
         1
-        for sent, path, _ in sim.requests
+        for sent, path, _ in sim.traffic.requests
         if sent == method and path.split("/", 3)[-1] == tail
     )
 
@@ -99,7 +100,7 @@ async def test_check_session_after_the_session_ended(
     client: IcwsClient, simulator: IcwsSimulator
 ) -> None:
     await client.login()
-    simulator.end_session(notify=False)
+    simulator.sessions.end(notify=False)
 
     with pytest.raises(IcwsSessionLostError) as caught:
         await client.check_session()
@@ -113,7 +114,7 @@ async def test_check_session_reports_a_down_session(
 ) -> None:
     await client.login()
     # The server ends the session; its "down" message waits unread in the queue.
-    simulator.end_session(
+    simulator.sessions.end(
         should_reconnect=False, reason="Logged off by an administrator"
     )
 
@@ -142,7 +143,7 @@ async def test_switching_station_while_connected(
     deletes: int,
     puts: list[str],
 ) -> None:
-    simulator.station_switch = switch
+    simulator.stations.switch = switch
     await client.login()
     await client.connect_station(WorkstationSettings("WS-114"))
 
@@ -152,17 +153,19 @@ async def test_switching_station_while_connected(
     assert station is not None
     assert station.id == "WS-115"
     assert calls(simulator, "DELETE", "connection/station") == deletes
-    assert [body.get("workstation") for body in simulator.station_requests] == puts
+    assert [
+        body.get("workstation") for body in simulator.traffic.station_requests
+    ] == puts
 
 
 async def test_an_unknown_station_never_costs_the_current_one(
     http_session: aiohttp.ClientSession,
-    patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
+    patched: Patch,
 ) -> None:
-    original = IcwsApi.put_station
+    original = StationsApi.put_station
 
     async def refuse_while_connected(
-        api: IcwsApi, request: web.Request, session: SimSession
+        api: StationsApi, request: web.Request, session: SimSession
     ) -> web.StreamResponse:
         if session.station is not None:
             return web.json_response(
@@ -174,7 +177,7 @@ async def test_an_unknown_station_never_costs_the_current_one(
             )
         return await original(api, request, session)
 
-    sim = await patched("put_station", refuse_while_connected)
+    sim = await patched(StationsApi, "put_station", refuse_while_connected)
     client = make_client(http_session, sim)
     async with client:
         await client.login()
@@ -200,15 +203,15 @@ async def test_an_unknown_station_never_costs_the_current_one(
 )
 async def test_a_malformed_station_answer_is_an_error(
     http_session: aiohttp.ClientSession,
-    patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
+    patched: Patch,
     answer: object,
 ) -> None:
     async def malformed(
-        _api: IcwsApi, _request: web.Request, _session: SimSession
+        _api: object, _request: web.Request, _session: SimSession
     ) -> web.StreamResponse:
         return web.json_response(answer)
 
-    sim = await patched("get_station", malformed)
+    sim = await patched(StationsApi, "get_station", malformed)
     async with make_client(http_session, sim) as client:
         await client.login()
 
@@ -232,7 +235,7 @@ async def test_silent_stream_that_carried_keepalives_is_reopened(
     async with client, aclosing(await open_messages(client)) as messages:
         await next_station_message(messages)
         # One keep-alive, then silence with the connection open (the next ping is 60 s away).
-        (stream,) = simulator._streams
+        (stream,) = simulator.sessions._streams
         await stream.response.write(b":ping\r\n\r\n")
 
         message = await next_station_message(messages)
@@ -256,7 +259,7 @@ async def test_quiet_stream_without_keepalives_is_kept(
             await simulator.wait_until(
                 lambda: calls(simulator, "GET", "connection") >= 2
             )
-        simulator.update_station("WS-114", extension="204")
+        simulator.stations.change("WS-114", extension="204")
         message = await reader
 
         assert message.is_delta
@@ -268,16 +271,16 @@ async def test_quiet_stream_without_keepalives_is_kept(
 
 async def test_stream_that_keeps_ending_is_a_connection_error(
     http_session: aiohttp.ClientSession,
-    patched: Callable[[str, Handler], Awaitable[IcwsSimulator]],
+    patched: Patch,
 ) -> None:
     async def empty_stream(
-        _api: IcwsApi, _request: web.Request, _session: SimSession
+        _api: object, _request: web.Request, _session: SimSession
     ) -> web.StreamResponse:
         return web.Response(
             status=200, body=b"retry: 10\n\n", content_type="text/event-stream"
         )
 
-    sim = await patched("messages", empty_stream)
+    sim = await patched(ConnectionApi, "messages", empty_stream)
     client = make_client(http_session, sim)
     async with client:
         await client.login()
@@ -304,7 +307,7 @@ async def test_closing_the_messages_ends_the_stream_before_logout(
     # Closed at once, not later by the garbage collector's finaliser racing the logout.
     assert response.closed
     async with asyncio.timeout(WAIT):
-        await simulator.wait_until(lambda: simulator.open_streams == 0)
+        await simulator.wait_until(lambda: simulator.sessions.open_streams == 0)
     assert client.logged_in
     assert len(simulator.sessions) == 1
 
@@ -327,7 +330,7 @@ async def test_polling_through_an_outage_keeps_the_session(
         assert client.logged_in
 
         simulator.set_outage(None)
-        simulator.update_station("WS-114", extension="301")
+        simulator.stations.change("WS-114", extension="301")
         async with aclosing(client.messages(RetrievalMode.POLL, 0.05)) as messages:
             message = await next_station_message(messages)
 

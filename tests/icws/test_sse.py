@@ -41,7 +41,7 @@ async def test_auto_uses_events_when_offered(
 
     polls = [
         path
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
         if path.endswith("/messaging/messages")
     ]
     assert len(polls) == 1
@@ -53,14 +53,14 @@ async def test_auto_polls_when_events_are_not_offered(
 ) -> None:
     async with aclosing(await open_stream(client)) as messages:
         await next_station_message(messages)
-        simulator.update_station("WS-114", extension="200")
+        simulator.stations.change("WS-114", extension="200")
         await next_station_message(messages)
 
     assert client.login_info is not None
     assert not client.login_info.supports_sse
     polls = [
         path
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
         if path.endswith("/messaging/messages")
     ]
     assert len(polls) >= 2
@@ -72,7 +72,7 @@ async def test_events_split_across_chunks(
     simulator.sse_chunk_size = 7
     async with aclosing(await open_stream(client, RetrievalMode.SSE)) as messages:
         station = (await next_station_message(messages)).apply(None)
-        simulator.update_station("WS-114", extension="201")
+        simulator.stations.change("WS-114", extension="201")
         station = (await next_station_message(messages)).apply(station)
 
     assert station is not None
@@ -85,8 +85,8 @@ async def test_stream_dropped_mid_event_is_reopened_and_resynced(
     async with aclosing(await open_stream(client, RetrievalMode.SSE)) as messages:
         station = (await next_station_message(messages)).apply(None)
 
-        simulator.drop_sse_mid_event()
-        simulator.update_station("WS-114", extension="202")
+        simulator.sessions.drop_sse_mid_event()
+        simulator.stations.change("WS-114", extension="202")
 
         # The cut event is lost; reopening the stream resubscribes, and the full message
         # that follows carries the current station.
@@ -114,9 +114,11 @@ async def test_unreachable_server_is_a_connection_error_and_the_session_lives_on
         async with aclosing(await open_stream(client, RetrievalMode.SSE)) as messages:
             await next_station_message(messages)
             session_id = next(iter(simulator.sessions))
-            simulator.response_delay = 5.0  # the reopened stream never answers in time
-            simulator.drop_sse_mid_event()
-            simulator.update_station("WS-114", extension="203")
+            simulator.traffic.response_delay = (
+                5.0  # the reopened stream never answers in time
+            )
+            simulator.sessions.drop_sse_mid_event()
+            simulator.stations.change("WS-114", extension="203")
 
             with pytest.raises(IcwsConnectionError) as caught:
                 await next_station_message(messages)
@@ -125,7 +127,7 @@ async def test_unreachable_server_is_a_connection_error_and_the_session_lives_on
 
         # The server answers again: a new retrieval reopens the stream in the same
         # session and renews the subscription, so a full message brings the station.
-        simulator.response_delay = 0.0
+        simulator.traffic.response_delay = 0.0
         async with aclosing(client.messages(RetrievalMode.SSE)) as messages:
             message = await next_station_message(messages)
         station = message.apply(None)
@@ -134,10 +136,10 @@ async def test_unreachable_server_is_a_connection_error_and_the_session_lives_on
     assert not message.is_delta
     assert station is not None
     assert station.extension == "203"
-    assert simulator.login_attempts == 1
+    assert simulator.traffic.login_attempts == 1
     # The station stayed connected throughout.
     assert ("DELETE", f"/icws/{session_id}/connection/station") not in {
-        (method, path) for method, path, _ in simulator.requests
+        (method, path) for method, path, _ in simulator.traffic.requests
     }
 
 
@@ -162,10 +164,10 @@ async def test_silent_stream_is_checked_and_reopened(
                 await simulator.wait_until(
                     lambda: any(
                         method == "GET" and path.endswith("/connection")
-                        for method, path, _ in simulator.requests
+                        for method, path, _ in simulator.traffic.requests
                     )
                 )
-            simulator.update_station("WS-114", extension="204")
+            simulator.stations.change("WS-114", extension="204")
             station = (await reader).apply(station)
             while station is None or station.extension != "204":
                 station = (await next_station_message(messages)).apply(station)

@@ -77,7 +77,7 @@ async def test_remote_number(
     assert station is not None
     assert station.station_setting is StationSetting.REMOTE_NUMBER
     assert station.remote_number == "3175551234"
-    (sent,) = simulator.station_requests
+    (sent,) = simulator.traffic.station_requests
     assert sent["persistentConnection"] is persistent
 
 

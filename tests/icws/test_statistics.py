@@ -111,7 +111,7 @@ async def test_a_put_replaces_the_set_and_none_ends_it(
     await client.subscribe_statistics([])  # nothing to end: nothing is sent
     deletes = [
         path
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
         if method == "DELETE" and path.endswith("statistic-values")
     ]
     assert len(deletes) == 1

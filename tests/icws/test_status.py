@@ -58,7 +58,7 @@ async def test_statuses_full_then_deltas(
     assert statuses[id_key(USERNAME)].status_id == "Available"
 
     until = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
-    simulator.set_user_status(
+    simulator.status.set_user_status(
         USERNAME, "Out of the Office", notes="Dentist", until=Until(until)
     )
     message = await next_status(messages)
@@ -103,8 +103,8 @@ async def test_renewal_after_a_gap_sends_every_subscription_in_full(
         await next_message(stream, UserStatusMessage)
         await next_message(stream, StatusCatalogueMessage)
 
-        simulator.drop_sse_mid_event()
-        simulator.set_user_status(USERNAME, "At Lunch")
+        simulator.sessions.drop_sse_mid_event()
+        simulator.status.set_user_status(USERNAME, "At Lunch")
 
         # The delta is cut; the renewed subscriptions bring full messages again.
         status = await next_message(stream, UserStatusMessage)
@@ -114,7 +114,7 @@ async def test_renewal_after_a_gap_sends_every_subscription_in_full(
     assert catalogue.apply({})
     renewals = [
         path
-        for method, path, _ in simulator.requests
+        for method, path, _ in simulator.traffic.requests
         if method == "PUT" and "/messaging/subscriptions/" in path
     ]
     assert len(renewals) == 6  # three subscriptions, each renewed once

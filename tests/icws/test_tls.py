@@ -48,7 +48,9 @@ async def test_https_to_a_plain_http_port(
 
     assert isinstance(caught.value, IcwsSslError)  # callers that know only TLS errors
     assert "without TLS" in str(caught.value)
-    assert simulator.login_attempts == 0  # the password never left the handshake
+    assert (
+        simulator.traffic.login_attempts == 0
+    )  # the password never left the handshake
 
 
 async def test_an_untrusted_certificate_is_not_plain_http(

@@ -52,7 +52,9 @@ def simulator_options() -> dict[str, Any]:
 
 
 def list_requests(simulator: IcwsSimulator) -> list[tuple[str, str, int]]:
-    return [r for r in simulator.requests if r[1].endswith("/configuration/users")]
+    return [
+        r for r in simulator.traffic.requests if r[1].endswith("/configuration/users")
+    ]
 
 
 async def test_the_whole_list_comes_page_by_page(
@@ -184,7 +186,7 @@ async def test_one_subscription_watches_the_user_and_colleagues(
         assert not first.is_delta
         statuses = first.apply({})
         assert set(statuses) == {id_key(USERNAME), id_key(colleague)}
-        simulator.set_on_phone(colleague, True)
+        simulator.status.set_on_phone(colleague, True)
         delta = await next_message(messages, UserStatusMessage)
         own = {id_key(USERNAME): statuses[id_key(USERNAME)]}
         assert delta.apply(own, users={id_key(USERNAME)}) == own

@@ -66,7 +66,9 @@ async def test_a_server_that_does_not_offer_it_refuses_once(
     for _ in range(2):  # the second retrieval renews what the session holds
         async with aclosing(client.messages(RetrievalMode.POLL, 0.05)) as stream:
             await next_message(stream, StationMessage)
-    asked = [path for _, path, _ in simulator.requests if path.endswith(SUBSCRIPTION)]
+    asked = [
+        path for _, path, _ in simulator.traffic.requests if path.endswith(SUBSCRIPTION)
+    ]
     assert len(asked) == 1
 
 

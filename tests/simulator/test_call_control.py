@@ -104,7 +104,7 @@ async def test_pickup_connects_and_every_named_attribute_follows(
 ) -> None:
     """A to C on pickup (200); the state's words, text and capabilities change with it."""
     me = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada Lovelace", "+1 555 0100")
+    call = sim.calls.ring("jdoe", "Ada Lovelace", "+1 555 0100")
     [added] = await poll(http, me)
     attributes = added["interactionsAdded"][0]["attributes"]
     assert set(attributes) == set(WATCHED)
@@ -133,8 +133,8 @@ async def test_hold_and_resume(
 ) -> None:
     """Hold on: C to H; hold off: back to C; the spellings vendor samples send work too."""
     me = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada", "100")
-    sim.answer(call)
+    call = sim.calls.ring("jdoe", "Ada", "100")
+    sim.calls.answer(call)
     await poll(http, me)
 
     assert (await act(http, me, call, "hold", {"on": on}))[0] == 200
@@ -151,10 +151,10 @@ async def test_mute_shows_in_eic_muted(
 ) -> None:
     """Mute answers 204 and changes only Eic_Muted; a ringing call cannot be muted."""
     me = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     await poll(http, me)
     assert (await act(http, me, call, "mute", {"on": True}))[0] == 400
-    sim.answer(call)
+    sim.calls.answer(call)
     await poll(http, me)
 
     assert await act(http, me, call, "mute", {"on": True}) == (204, None)
@@ -169,7 +169,7 @@ async def test_disconnect_then_removed(
 ) -> None:
     """Disconnect (204, no body or ``{}``) ends the call here (I); later it leaves."""
     me = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     await poll(http, me)
 
     assert await act(http, me, call, "disconnect") == (204, None)
@@ -188,7 +188,10 @@ async def test_blind_transfer_takes_the_call_away(
 ) -> None:
     """A transferred call leaves the queue; the target is a text or a user queue."""
     me = await watching(http, sim)
-    first, second = sim.ring("jdoe", "Ada", "100"), sim.ring("jdoe", "Grace", "101")
+    first, second = (
+        sim.calls.ring("jdoe", "Ada", "100"),
+        sim.calls.ring("jdoe", "Grace", "101"),
+    )
     await poll(http, me)
 
     assert (await act(http, me, first, "blind-transfer", {"target": "201"}))[0] == 204
@@ -207,7 +210,7 @@ async def test_blind_transfer_needs_one_target(
     sim: IcwsSimulator, http: aiohttp.ClientSession, body: dict[str, Any]
 ) -> None:
     me = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     assert (await act(http, me, call, "blind-transfer", body))[0] == 400
     assert call in sim.calls.interactions
 
@@ -215,10 +218,10 @@ async def test_blind_transfer_needs_one_target(
 async def test_send_digits(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
     """Digits go on a connected call only, and only DTMF digits; the queue stays."""
     me = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     await poll(http, me)
     assert (await act(http, me, call, "send-digits", {"dtmfDigits": "1"}))[0] == 400
-    sim.answer(call)
+    sim.calls.answer(call)
     await poll(http, me)
 
     assert await act(http, me, call, "send-digits", {"dtmfDigits": "12#"}) == (
@@ -238,7 +241,7 @@ async def test_only_the_users_own_calls(
 ) -> None:
     """Another user's call, an unknown one and an unknown action: 404, nothing changes."""
     me = await watching(http, sim)
-    theirs = sim.ring("amy", "Ada", "100")
+    theirs = sim.calls.ring("amy", "Ada", "100")
     for interaction_id, action in (
         (theirs, "pickup"),
         ("1234567890", "pickup"),
@@ -265,7 +268,7 @@ async def test_new_call_dials_then_proceeds(
     assert status == 201
     call = body["interactionId"]
     await wait_for(sim, lambda: sim.calls.interactions[call].state == "R")
-    sim.answer(call)
+    sim.calls.answer(call)
     messages = await poll(http, me)
     [added] = [m["interactionsAdded"] for m in messages if m["interactionsAdded"]]
     assert added[0]["interactionId"] == call
@@ -302,7 +305,7 @@ async def test_stationless_control_refused_when_told(
     """With ``refuse_stationless`` a session without a station gets 400, with one 2xx."""
     sim.calls.refuse_stationless = True
     me = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
 
     status, body = await act(http, me, call, "pickup")
     assert status == 400
@@ -322,6 +325,6 @@ async def test_server_without_call_control(
     sim.interactions_version = 0
     me = await watching(http, sim)
     assert "interactions" not in {f["featureId"] for f in me.body["features"]}
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     assert (await act(http, me, call, "pickup"))[0] == 404
     assert (await create(http, me, {"__type": CREATE_CALL, "target": "1"}))[0] == 404

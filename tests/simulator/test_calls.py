@@ -165,10 +165,10 @@ async def test_first_message_lists_queue_now(
     sim: IcwsSimulator, http: aiohttp.ClientSession
 ) -> None:
     """The first message is isDelta false with every interaction on the queue now."""
-    first = sim.ring("jdoe", "Ada Lovelace", "+1 555 0100")
-    second = sim.place_call("jdoe", "+1 555 0101", "Grace Hopper")
-    sim.answer(first)
-    sim.ring("amy", "Alan Turing", "+1 555 0102")  # another user's queue
+    first = sim.calls.ring("jdoe", "Ada Lovelace", "+1 555 0100")
+    second = sim.calls.place_call("jdoe", "+1 555 0101", "Grace Hopper")
+    sim.calls.answer(first)
+    sim.calls.ring("amy", "Alan Turing", "+1 555 0102")  # another user's queue
     session, _ = await login(http, sim)
     assert await session.watch(attributes=[*ALL_ATTRIBUTES, "Eic_Unknown"]) == 200
     [message] = await session.poll()
@@ -212,7 +212,7 @@ async def test_put_again_replaces_and_sends_full_message(
 ) -> None:
     """A second PUT on the same id replaces the watch: a new full message, no doubles."""
     session = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     await session.poll()
     assert await session.watch(attributes=["Eic_State"]) == 200
     [message] = await session.poll()
@@ -220,7 +220,7 @@ async def test_put_again_replaces_and_sends_full_message(
     assert message["interactionsAdded"] == [
         {"interactionId": call, "attributes": {"Eic_State": "A"}}
     ]
-    sim.answer(call)
+    sim.calls.answer(call)
     assert changes(await session.poll()) == [
         ("changed", {"interactionId": call, "attributes": {"Eic_State": "C"}})
     ]
@@ -232,7 +232,7 @@ async def test_delete_stops_the_watch(
     """After DELETE nothing more comes; deleting again (or an unknown id) is fine."""
     session = await watching(http, sim)
     assert await session.unwatch() == 204
-    sim.ring("jdoe", "Ada", "100")
+    sim.calls.ring("jdoe", "Ada", "100")
     assert await session.poll() == []
     assert await session.unwatch() == 204
     assert await session.unwatch("never") == 204
@@ -245,7 +245,7 @@ async def test_two_watches_in_one_session(
     session = await watching(http, sim)
     assert await session.watch("states", attributes=["Eic_State"]) == 200
     await session.poll()
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     messages = await session.poll()
     assert {m["subscriptionId"] for m in messages} == {"calls", "states"}
     for message in messages:
@@ -307,11 +307,11 @@ async def test_other_queue_types_stay_empty(
         {"queueType": 3, "queueName": "WS-114"},
         {"queueType": 0, "queueName": "System"},
     ]
-    sim.ring("jdoe", "Ada", "100")
+    sim.calls.ring("jdoe", "Ada", "100")
     assert await session.watch(body={"queueIds": queues}) == 200
     [message] = await session.poll()
     assert message["interactionsAdded"] == []
-    sim.ring("jdoe", "Grace", "101")
+    sim.calls.ring("jdoe", "Grace", "101")
     assert await session.poll() == []
 
 
@@ -323,8 +323,8 @@ async def test_queue_name_ignores_case_and_users_are_apart(
     assert await jane.watch(queue="JDOE") == 200
     await jane.poll()
     amy = await watching(http, sim, "amy")
-    for_amy = sim.ring("amy", "Ada", "100")
-    for_jane = sim.ring("JDoe", "Grace", "101")
+    for_amy = sim.calls.ring("amy", "Ada", "100")
+    for_jane = sim.calls.ring("JDoe", "Grace", "101")
     assert [c[1]["interactionId"] for c in changes(await jane.poll())] == [for_jane]
     assert [c[1]["interactionId"] for c in changes(await amy.poll())] == [for_amy]
     assert sim.calls.interactions[for_jane].user_id == "jdoe"
@@ -336,10 +336,10 @@ async def test_watch_of_ended_session_is_forgotten(
     """A session that ends takes its watch with it; a new session starts afresh."""
     session = await watching(http, sim)
     sim_session = sim.sessions[session.session_id]
-    call = sim.ring("jdoe", "Ada", "100")
-    sim.end_session(notify=False)
+    call = sim.calls.ring("jdoe", "Ada", "100")
+    sim.sessions.end(notify=False)
     pending = sim_session.pending
-    sim.answer(call)
+    sim.calls.answer(call)
     assert sim_session.pending == pending
     again, _ = await login(http, sim)
     assert await again.watch() == 200
@@ -355,12 +355,12 @@ async def test_inbound_call_lifecycle(
 ) -> None:
     """Alerting, connected, held, connected, disconnected, removed: each a delta."""
     session = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada Lovelace", "+1 555 0100")
+    call = sim.calls.ring("jdoe", "Ada Lovelace", "+1 555 0100")
     [(kind, entry)] = changes(await session.poll())
     assert kind == "added"
     assert entry["attributes"]["Eic_State"] == "A"
 
-    sim.answer(call)
+    sim.calls.answer(call)
     [message] = await session.poll()
     assert message["isDelta"] is True
     [entry] = message["interactionsChanged"]
@@ -370,11 +370,11 @@ async def test_inbound_call_lifecycle(
     assert COMPACT_TIME.fullmatch(entry["attributes"]["Eic_ConnectTime"])
 
     steps = [
-        (sim.hold, "H"),
-        (sim.resume, "C"),
-        (sim.hold, "H"),
-        (sim.resume, "C"),
-        (sim.disconnect, "E"),
+        (sim.calls.hold, "H"),
+        (sim.calls.resume, "C"),
+        (sim.calls.hold, "H"),
+        (sim.calls.resume, "C"),
+        (sim.calls.disconnect, "E"),
     ]
     for action, letter in steps:
         action(call)
@@ -393,13 +393,13 @@ async def test_offering_then_alerting(
 ) -> None:
     """A call may be offered before it alerts; answering works from either."""
     session = await watching(http, sim, attributes=["Eic_State"])
-    call = sim.ring("jdoe", "Ada", "100", state="O")
+    call = sim.calls.ring("jdoe", "Ada", "100", state="O")
     sim.calls.set_state(call, "A")
-    sim.answer(call)
+    sim.calls.answer(call)
     states = [c[1]["attributes"]["Eic_State"] for c in changes(await session.poll())]
     assert states == ["O", "A", "C"]
     with pytest.raises(ValueError, match="offering or alerting"):
-        sim.ring("jdoe", "Ada", "100", state="C")
+        sim.calls.ring("jdoe", "Ada", "100", state="C")
 
 
 async def test_outbound_call_lifecycle(
@@ -407,14 +407,14 @@ async def test_outbound_call_lifecycle(
 ) -> None:
     """Dialing, proceeding, connected, disconnected by the user."""
     session = await watching(http, sim)
-    call = sim.place_call("jdoe", "+1 555 0199")
+    call = sim.calls.place_call("jdoe", "+1 555 0199")
     [(_, entry)] = changes(await session.poll())
     assert entry["attributes"]["Eic_State"] == "S"
     assert entry["attributes"]["Eic_CallDirection"] == "O"
     assert entry["attributes"]["Eic_RemoteName"] == ""
     sim.calls.proceed(call)
-    sim.answer(call)
-    sim.disconnect(call, by="local")
+    sim.calls.answer(call)
+    sim.calls.disconnect(call, by="local")
     states = [c[1]["attributes"]["Eic_State"] for c in changes(await session.poll())]
     assert states == ["R", "C", "I"]
 
@@ -422,8 +422,8 @@ async def test_outbound_call_lifecycle(
 async def test_missed_call(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
     """A call that rings and ends unanswered goes A -> E and was never answered."""
     session = await watching(http, sim)
-    call = sim.ring("jdoe", "Ada", "100")
-    sim.disconnect(call)
+    call = sim.calls.ring("jdoe", "Ada", "100")
+    sim.calls.disconnect(call)
     states = [
         c[1]["attributes"].get("Eic_State") for c in changes(await session.poll())
     ]
@@ -435,13 +435,13 @@ async def test_missed_call(sim: IcwsSimulator, http: aiohttp.ClientSession) -> N
 async def test_call_waiting(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
     """A second call rings while the first is connected; the user holds one, takes two."""
     session = await watching(http, sim, attributes=["Eic_State"])
-    first = sim.ring("jdoe", "Ada", "100")
-    sim.answer(first)
-    second = sim.ring("jdoe", "Grace", "101")
-    sim.hold(first)
-    sim.answer(second)
-    sim.disconnect(second, by="local")
-    sim.resume(first)
+    first = sim.calls.ring("jdoe", "Ada", "100")
+    sim.calls.answer(first)
+    second = sim.calls.ring("jdoe", "Grace", "101")
+    sim.calls.hold(first)
+    sim.calls.answer(second)
+    sim.calls.disconnect(second, by="local")
+    sim.calls.resume(first)
     assert [
         (k, e["interactionId"], e["attributes"])
         for k, e in changes(await session.poll())
@@ -460,9 +460,9 @@ async def test_call_waiting(sim: IcwsSimulator, http: aiohttp.ClientSession) -> 
 async def test_chat_and_email(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
     """Chats and e-mails are interactions with their own object type."""
     session = await watching(http, sim, attributes=["Eic_ObjectType", "Eic_State"])
-    chat = sim.start_chat("jdoe", "Ada", "ada@example.com")
-    email = sim.start_email("jdoe", "Grace", "grace@example.com")
-    sim.answer(chat)
+    chat = sim.calls.start_chat("jdoe", "Ada", "ada@example.com")
+    email = sim.calls.start_email("jdoe", "Grace", "grace@example.com")
+    sim.calls.answer(chat)
     assert changes(await session.poll()) == [
         (
             "added",
@@ -487,12 +487,12 @@ async def test_only_requested_attributes(
 ) -> None:
     """A change of attributes nobody asked for sends nothing."""
     session = await watching(http, sim, attributes=["Eic_RemoteName"])
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     assert changes(await session.poll()) == [
         ("added", {"interactionId": call, "attributes": {"Eic_RemoteName": "Ada"}})
     ]
-    sim.answer(call)
-    sim.hold(call)
+    sim.calls.answer(call)
+    sim.calls.hold(call)
     assert await session.poll() == []
 
 
@@ -501,7 +501,7 @@ async def test_unknown_state_letter_passes_through(
 ) -> None:
     """Tests may set any letter, known (parked) or not, to check clients' tolerance."""
     session = await watching(http, sim, attributes=["Eic_State"])
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     sim.calls.set_state(call, "P")
     sim.calls.set_state(call, "P")  # no change, no message
     sim.calls.set_state(call, "Z")
@@ -511,19 +511,19 @@ async def test_unknown_state_letter_passes_through(
 
 async def test_wrong_transitions_refused(sim: IcwsSimulator) -> None:
     """A transition the lifecycle does not allow raises and changes nothing."""
-    call = sim.ring("jdoe", "Ada", "100")
-    for action in (sim.hold, sim.resume, sim.calls.proceed):
+    call = sim.calls.ring("jdoe", "Ada", "100")
+    for action in (sim.calls.hold, sim.calls.resume, sim.calls.proceed):
         with pytest.raises(ValueError, match="state 'A'"):
             action(call)
-    sim.disconnect(call)
+    sim.calls.disconnect(call)
     with pytest.raises(ValueError, match="already disconnected"):
-        sim.disconnect(call)
+        sim.calls.disconnect(call)
     with pytest.raises(ValueError, match="remote"):
-        sim.disconnect(sim.ring("jdoe", "Ada", "100"), by="both")  # type: ignore[arg-type]
+        sim.calls.disconnect(sim.calls.ring("jdoe", "Ada", "100"), by="both")  # type: ignore[arg-type]
     with pytest.raises(KeyError):
-        sim.answer("404")
+        sim.calls.answer("404")
     with pytest.raises(KeyError):
-        sim.ring("nobody", "Ada", "100")
+        sim.calls.ring("nobody", "Ada", "100")
     assert sim.calls.interactions[call].state == "E"
 
 
@@ -533,8 +533,8 @@ async def test_disconnected_removed_after_a_moment(
     """With a removal delay, the server takes disconnected interactions away itself."""
     sim.calls.removal_delay = 0.01
     session = await watching(http, sim, attributes=["Eic_State"])
-    call = sim.ring("jdoe", "Ada", "100")
-    sim.disconnect(call)
+    call = sim.calls.ring("jdoe", "Ada", "100")
+    sim.calls.disconnect(call)
     await wait_for(sim, lambda: call not in sim.calls.interactions)
     assert [kind for kind, _ in changes(await session.poll())] == [
         "added",
@@ -542,8 +542,8 @@ async def test_disconnected_removed_after_a_moment(
         "removed",
     ]
     sim.calls.removal_delay = 10.0
-    early = sim.ring("jdoe", "Grace", "101")
-    sim.disconnect(early)
+    early = sim.calls.ring("jdoe", "Grace", "101")
+    sim.calls.disconnect(early)
     sim.calls.remove(early)  # removed before its time: the timer is cancelled
     assert early not in sim.calls.interactions
 
@@ -553,14 +553,14 @@ async def test_result_limit_exceeded(
 ) -> None:
     """Past the limit the watch says queueResultLimitExceeded and reports no more."""
     sim.calls.queue_result_limit = 2
-    calls = [sim.ring("jdoe", f"Caller {n}", f"10{n}") for n in range(3)]
+    calls = [sim.calls.ring("jdoe", f"Caller {n}", f"10{n}") for n in range(3)]
     session, _ = await login(http, sim)
     assert await session.watch(attributes=["Eic_State"]) == 200
     [first] = await session.poll()
     assert first["queueResultLimitExceeded"] is True
     assert [i["interactionId"] for i in first["interactionsAdded"]] == calls[:2]
-    sim.answer(calls[2])  # not shown: not reported
-    sim.ring("jdoe", "Caller 3", "103")
+    sim.calls.answer(calls[2])  # not shown: not reported
+    sim.calls.ring("jdoe", "Caller 3", "103")
     [message] = await session.poll()
     assert message["queueResultLimitExceeded"] is True
     assert message["interactionsAdded"] == []
@@ -568,7 +568,7 @@ async def test_result_limit_exceeded(
     [message] = await session.poll()
     assert message["interactionsRemoved"] == [calls[0]]
     assert message["queueResultLimitExceeded"] is False
-    fresh = sim.ring("jdoe", "Caller 4", "104")  # room again
+    fresh = sim.calls.ring("jdoe", "Caller 4", "104")  # room again
     [message] = await session.poll()
     assert message["interactionsAdded"] == [
         {"interactionId": fresh, "attributes": {"Eic_State": "A"}}
@@ -583,7 +583,7 @@ async def test_messages_come_over_event_stream(
     response = await open_stream(http, session.login)
     try:
         assert await session.watch(attributes=["Eic_State"]) == 200
-        sim.ring("jdoe", "Ada", "100")
+        sim.calls.ring("jdoe", "Ada", "100")
         seen = [await next_event(response), await next_event(response)]
         assert [m["isDelta"] for m in seen] == [False, True]
         assert seen[1]["interactionsAdded"][0]["attributes"] == {"Eic_State": "A"}
@@ -598,21 +598,21 @@ async def test_on_phone_follows_calls(sim: IcwsSimulator) -> None:
     """The onPhone flag: false while alerting, true connected or held or dialing, false after."""
     seen: list[tuple[str, bool]] = []
     sim.calls.on_phone_changed = lambda user, on: seen.append((user, on))
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     assert sim.calls.on_phone("jdoe") is False
-    sim.answer(call)
-    sim.hold(call)
+    sim.calls.answer(call)
+    sim.calls.hold(call)
     assert sim.calls.on_phone("JDOE") is True
-    sim.resume(call)
-    sim.disconnect(call)
+    sim.calls.resume(call)
+    sim.calls.disconnect(call)
     assert seen == [("jdoe", True), ("jdoe", False)]
     seen.clear()
-    dialed = sim.place_call("jdoe", "101")
+    dialed = sim.calls.place_call("jdoe", "101")
     sim.calls.remove(dialed)
     assert seen == [("jdoe", True), ("jdoe", False)]
     seen.clear()
-    chat = sim.start_chat("jdoe", "Ada", "ada@example.com")
-    sim.answer(chat)
+    chat = sim.calls.start_chat("jdoe", "Ada", "ada@example.com")
+    sim.calls.answer(chat)
     assert seen == []
     assert sim.calls.on_phone("jdoe") is False
 
@@ -621,13 +621,13 @@ async def test_on_phone_with_two_calls(sim: IcwsSimulator) -> None:
     """The user's onPhone stays true while any call is up, however they overlap."""
     seen: list[bool] = []
     sim.calls.on_phone_changed = lambda _user, on: seen.append(on)
-    first = sim.ring("jdoe", "Ada", "100")
-    sim.answer(first)
-    second = sim.ring("jdoe", "Grace", "101")
-    sim.hold(first)
-    sim.answer(second)
-    sim.disconnect(first)
-    sim.disconnect(second)
+    first = sim.calls.ring("jdoe", "Ada", "100")
+    sim.calls.answer(first)
+    second = sim.calls.ring("jdoe", "Grace", "101")
+    sim.calls.hold(first)
+    sim.calls.answer(second)
+    sim.calls.disconnect(first)
+    sim.calls.disconnect(second)
     assert seen == [True, False]
 
 
@@ -820,11 +820,11 @@ async def test_on_phone_reaches_status_watchers(
             for status in message["userStatusList"]
         ]
 
-    call = sim.ring("jdoe", "Ada", "100")
+    call = sim.calls.ring("jdoe", "Ada", "100")
     assert on_phone(await session.poll()) == []
-    sim.answer(call)
+    sim.calls.answer(call)
     assert on_phone(await session.poll()) == [True]
-    sim.hold(call)
+    sim.calls.hold(call)
     assert on_phone(await session.poll()) == []
-    sim.disconnect(call)
+    sim.calls.disconnect(call)
     assert on_phone(await session.poll()) == [False]

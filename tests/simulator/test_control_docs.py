@@ -7,8 +7,8 @@ import pytest
 
 from icws_simulator import IcwsSimulator
 from icws_simulator.__main__ import parse_args
+from icws_simulator.app import build_app
 from icws_simulator.control import PREFIX
-from icws_simulator.server import build_app
 
 README = Path(__file__).parents[2] / "README.md"
 # "GET  /_simulator/users/{user}/sessions": a method and a control path, any placeholder names.

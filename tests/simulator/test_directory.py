@@ -195,8 +195,8 @@ async def test_private_users_and_supervisors(
         assert response.status == 200
     (message,) = [m for m in await poll(http, session) if m["__type"] == USER_STATUS]
     assert {s["userId"] for s in message["userStatusList"]} == {"jdoe", colleague}
-    floor.set_user_status(private, "At Lunch")
-    floor.set_user_status(colleague, "At Lunch")
+    floor.status.set_user_status(private, "At Lunch")
+    floor.status.set_user_status(colleague, "At Lunch")
     (delta,) = [m for m in await poll(http, session) if m["__type"] == USER_STATUS]
     assert [s["userId"] for s in delta["userStatusList"]] == [colleague]
 

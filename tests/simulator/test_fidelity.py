@@ -106,7 +106,7 @@ async def test_cors_preflight(sim: IcwsSimulator, http: aiohttp.ClientSession) -
         assert response.status == 200
         assert "POST" in response.headers["Allow"]
         assert "Access-Control-Allow-Origin" not in response.headers
-    assert sim.login_attempts == 0
+    assert sim.traffic.login_attempts == 0
 
 
 async def test_cors_headers_on_answers(
@@ -205,7 +205,7 @@ async def test_station_requests_are_recorded(
     unknown = {"__type": WORKSTATION, "workstation": "WS-404"}
     assert (await put_station(http, me, persistent)).status == 200
     assert (await put_station(http, me, unknown)).status == 400
-    assert sim.station_requests == [persistent, unknown]
+    assert sim.traffic.station_requests == [persistent, unknown]
     async with http.get(f"{sim.url}/_simulator/state") as response:
         state = await response.json()
     assert state["stationRequests"][0]["persistentConnection"] is True
@@ -218,7 +218,9 @@ async def test_pings_never_split_an_event(
     async with IcwsSimulator(sse_ping_interval=0.001, sse_retry_ms=None) as sim:
         sim.sse_chunk_size = 1
         me = await login(http, sim.url)
-        sim.inject_message({"__type": "urn:x", "isDelta": False, "pad": "p" * 300})
+        sim.sessions.inject_message(
+            {"__type": "urn:x", "isDelta": False, "pad": "p" * 300}
+        )
         async with (
             await http.get(
                 me.url("messaging/messages"),

@@ -37,22 +37,22 @@ async def test_refuse_resets_before_the_server_sees_anything(
 ) -> None:
     """Requests are reset unprocessed; the session lives on and works afterwards."""
     me = await login(http, sim.url)
-    before = list(sim.requests)
+    before = list(sim.traffic.requests)
     sim.set_outage("refuse")
     with pytest.raises(aiohttp.ClientError):
         await try_login(http, sim)
     with pytest.raises(aiohttp.ClientError):
         async with http.get(me.url("connection"), headers=me.headers) as response:
             await response.read()
-    assert sim.login_attempts == 1  # the second login never reached the server
-    assert sim.requests == before
-    assert sim.live_sessions("jdoe") == 1
+    assert sim.traffic.login_attempts == 1  # the second login never reached the server
+    assert sim.traffic.requests == before
+    assert sim.sessions.count_of("jdoe") == 1
     async with http.get(f"{sim.url}/_simulator/state") as response:
         assert (await response.json())["outage"] == "refuse"  # control still works
     sim.set_outage(None)
     async with http.get(me.url("connection"), headers=me.headers) as response:
         assert response.status == 200
-    assert sim.live_session_ids("jdoe") == [me.session_id]
+    assert sim.sessions.ids_of("jdoe") == [me.session_id]
 
 
 async def test_cut_processes_requests_and_loses_answers(
@@ -70,18 +70,18 @@ async def test_cut_processes_requests_and_loses_answers(
             headers=me.headers,
         ) as response:
             await response.read()
-    assert sim.login_attempts == 2
-    assert sim.live_sessions("jdoe") == 2
-    orphan = next(i for i in sim.live_session_ids("jdoe") if i != me.session_id)
+    assert sim.traffic.login_attempts == 2
+    assert sim.sessions.count_of("jdoe") == 2
+    orphan = next(i for i in sim.sessions.ids_of("jdoe") if i != me.session_id)
     assert sim.sessions[orphan].user_id == "jdoe"
     station = sim.sessions[me.session_id].station
     assert station is not None
     assert station.remote_number == "3175550000"  # processed, though never answered
-    assert ("POST", "/icws/connection", 201) not in sim.requests[1:]
+    assert ("POST", "/icws/connection", 201) not in sim.traffic.requests[1:]
     sim.set_outage(None)
     assert await try_login(http, sim) == 201
-    assert sim.live_sessions("jdoe") == 3
-    assert sim.live_sessions("nobody") == 0
+    assert sim.sessions.count_of("jdoe") == 3
+    assert sim.sessions.count_of("nobody") == 0
 
 
 @pytest.mark.parametrize("mode", ["drop_streams", "cut", "refuse"])
@@ -93,13 +93,13 @@ async def test_outage_drops_streams_without_a_down_message(
     received = bytearray()
     async with await open_stream(http, me) as stream:
         await stream.content.readuntil(b"\r\n\r\n")
-        await wait_for(sim, lambda: sim.open_streams == 1)
+        await wait_for(sim, lambda: sim.sessions.open_streams == 1)
         sim.set_outage(mode)
         with pytest.raises(aiohttp.ClientError):
             await read_to_end(stream, received)
     assert b"connectionStateChange" not in received
-    await wait_for(sim, lambda: sim.open_streams == 0)
-    sim.inject_message({"__type": "urn:kept", "isDelta": False})
+    await wait_for(sim, lambda: sim.sessions.open_streams == 0)
+    sim.sessions.inject_message({"__type": "urn:kept", "isDelta": False})
     with pytest.raises(aiohttp.ClientError):  # a new stream is dropped as well
         async with await open_stream(http, me) as stream:
             await read_to_end(stream, bytearray())
@@ -107,7 +107,7 @@ async def test_outage_drops_streams_without_a_down_message(
     sim.set_outage(None)
     async with await open_stream(http, me) as stream:
         assert (await next_event(stream))["__type"] == "urn:kept"
-    assert sim.live_session_ids("jdoe") == [me.session_id]
+    assert sim.sessions.ids_of("jdoe") == [me.session_id]
 
 
 async def test_drop_streams_leaves_other_calls_working(
@@ -116,7 +116,7 @@ async def test_drop_streams_leaves_other_calls_working(
     """While streams drop, polls and other calls are answered."""
     me = await login(http, sim.url)
     sim.set_outage("drop_streams")
-    sim.inject_message({"__type": "urn:polled", "isDelta": False})
+    sim.sessions.inject_message({"__type": "urn:polled", "isDelta": False})
     assert [m["__type"] for m in await poll(http, me)] == ["urn:polled"]
     async with http.get(me.url("connection"), headers=me.headers) as response:
         assert response.status == 200
@@ -135,7 +135,7 @@ async def test_outage_over_http_control(
     assert sessions == {
         "userId": "jdoe",
         "liveSessions": 1,
-        "sessionIds": sim.live_session_ids("jdoe"),
+        "sessionIds": sim.sessions.ids_of("jdoe"),
     }
     assert (await control(http, sim, "outage", {"mode": "flood"}))[0] == 400
     assert (await control(http, sim, "outage", {}))[0] == 400
@@ -163,16 +163,16 @@ async def test_unreachable_refuses_connections_and_keeps_sessions(
     with pytest.raises(aiohttp.ClientConnectorError) as refused:
         await try_login(http, sim)
     assert isinstance(refused.value.os_error, ConnectionRefusedError)
-    await wait_for(sim, lambda: sim.open_streams == 0)
-    sim.inject_message({"__type": "urn:kept", "isDelta": False})
-    assert sim.login_attempts == 1
+    await wait_for(sim, lambda: sim.sessions.open_streams == 0)
+    sim.sessions.inject_message({"__type": "urn:kept", "isDelta": False})
+    assert sim.traffic.login_attempts == 1
     await sim.set_unreachable(True)  # already: nothing changes
 
     await sim.set_unreachable(False)
     assert (sim.port, sim.unreachable) == (port, False)
     async with await open_stream(http, me) as stream:
         assert (await next_event(stream))["__type"] == "urn:kept"
-    assert sim.live_session_ids("jdoe") == [me.session_id]
+    assert sim.sessions.ids_of("jdoe") == [me.session_id]
     await sim.stop()
     with pytest.raises(RuntimeError, match="not running"):
         await sim.set_unreachable(True)

@@ -92,8 +92,8 @@ async def test_login_created(sim: IcwsSimulator, http: aiohttp.ClientSession) ->
     assert features["messaging"] == 2
     assert body["version"]["productReleaseDisplayString"] == "2018 R5"
     assert sim.sessions[session_id].language == "en-us"
-    assert sim.login_attempts == 1
-    assert sim.requests == [("POST", "/icws/connection", 201)]
+    assert sim.traffic.login_attempts == 1
+    assert sim.traffic.requests == [("POST", "/icws/connection", 201)]
 
 
 async def test_login_without_include(
@@ -143,7 +143,7 @@ async def test_login_finds_the_user_in_any_case(
         assert body["userID"] == "JDoe"
         assert body["userDisplayName"] == "Jane Doe"
         assert body["defaultWorkstationId"] == "WS-114"
-        assert sim.live_session_ids("JDoe") == [body["sessionId"]]
+        assert sim.sessions.ids_of("JDoe") == [body["sessionId"]]
         async with http.post(
             f"{sim.url}/icws/connection",
             json=login_body("JDOE", "PW"),
@@ -166,7 +166,7 @@ async def test_login_bad_credentials(
     ) as response:
         assert response.status == 400
         assert await response.json(content_type=None) == AUTH_FAILURE
-    assert sim.login_attempts == 1
+    assert sim.traffic.login_attempts == 1
     assert not sim.sessions
 
 
@@ -252,7 +252,7 @@ async def test_refuse_and_accept_logins(
     }
     sim.accept_logins()
     await login(http, sim.url)
-    assert sim.login_attempts == 3
+    assert sim.traffic.login_attempts == 3
 
 
 async def test_set_password(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
@@ -339,7 +339,7 @@ async def test_unknown_routes_answer_error_bodies(
         assert "message" in await response.json(content_type=None)
     async with http.get(f"{sim.url}/elsewhere") as response:
         assert response.status == 404
-    assert ("GET", "/elsewhere", 404) not in sim.requests
+    assert ("GET", "/elsewhere", 404) not in sim.traffic.requests
 
 
 async def test_heartbeat_and_logout(
@@ -517,7 +517,9 @@ async def test_remote_and_stationless_settings(
     assert info["id"] == info["extension"] == info["remoteNumber"] == "3175550000"
     assert info["stationSetting"] == 3
     assert info["sipPassword"] == ""
-    sim.update_station("WS-115", extension="999")  # not this session's station any more
+    sim.stations.change(
+        "WS-115", extension="999"
+    )  # not this session's station any more
     assert await poll(http, me) == []
     await put_station(
         http, me, {"__type": "urn:inin.com:connection:stationlessSettings"}
@@ -554,7 +556,7 @@ async def test_update_station_delta_by_polling(
     await subscribe(http, other)
     await poll(http, me)
     await poll(http, other)
-    sim.update_station(
+    sim.stations.change(
         "WS-114", can_be_dialed=False, extension="115", ring_always=False
     )
     assert await poll(http, me) == [
@@ -573,12 +575,12 @@ async def test_update_station_delta_by_polling(
     ]
     assert await poll(http, other) == []  # not on that station
     assert sim.stations["WS-114"].extension == "115"
-    sim.update_station("WS-114", extension="115")  # no change: no message
+    sim.stations.change("WS-114", extension="115")  # no change: no message
     assert await poll(http, me) == []
     with pytest.raises(ValueError, match="not changeable"):
-        cast("Any", sim).update_station("WS-114", id="X")
+        cast("Any", sim.stations).change("WS-114", id="X")
     with pytest.raises(KeyError):
-        sim.update_station("WS-404", extension="1")
+        sim.stations.change("WS-404", extension="1")
 
 
 async def test_update_station_delta_by_stream(
@@ -591,7 +593,7 @@ async def test_update_station_delta_by_stream(
     async with await open_stream(http, me) as stream:
         initial = await next_event(stream)
         assert initial["isDelta"] is False
-        sim.update_station("WS-114", sip_password="changed")
+        sim.stations.change("WS-114", sip_password="changed")
         expected = json.dumps(
             {
                 "__type": TYPE_STATION_STATE,
@@ -610,7 +612,7 @@ async def test_update_station_delta_by_stream(
         async with asyncio.timeout(BOUND):
             raw = await stream.content.readuntil(b"\r\n\r\n")
         assert raw == f"data: {expected}\r\n\r\n".encode()
-        assert sim.open_streams == 1
+        assert sim.sessions.open_streams == 1
 
 
 async def test_stream_raw_start_and_pings(
@@ -624,7 +626,7 @@ async def test_stream_raw_start_and_pings(
             # Real servers send the comment without a space [seen].
             assert await stream.content.readuntil(b"\r\n\r\n") == b":ping\r\n\r\n"
         async with asyncio.timeout(BOUND):
-            await sim.wait_until(lambda: sim.open_streams == 0)
+            await sim.wait_until(lambda: sim.sessions.open_streams == 0)
 
 
 async def test_stream_split_into_chunks(
@@ -650,7 +652,7 @@ async def test_newer_stream_replaces_older(
     async with first, second:
         async with asyncio.timeout(BOUND):
             assert await first.content.read() == b"retry: 5000\r\n\r\n"
-        sim.inject_message({"__type": "urn:x", "isDelta": False})
+        sim.sessions.inject_message({"__type": "urn:x", "isDelta": False})
         assert (await next_event(second))["__type"] == "urn:x"
 
 
@@ -690,7 +692,7 @@ async def test_feature_versions_gate_fields(
         assert info["allowedMediaTypes"] == media
         assert ("managedIPPhone" in info) is phone_fields
         assert ("emergencyResponderLocationID" in info) is phone_fields
-        sim.update_station("WS-115", managed_ip_phone="MIP-9")
+        sim.stations.change("WS-115", managed_ip_phone="MIP-9")
         changed = [m["newStationInfo"]["managedIPPhone"] for m in await poll(http, me)]
         # A change this version cannot see sends nothing.
         assert changed == (["MIP-9"] if phone_fields else [])
@@ -702,24 +704,24 @@ async def test_flat_and_null_shapes(
     """The flat and the null "no station" shapes (docs/icws-protocol.md §5) are available."""
     me = await login(http, sim.url)
     await put_station(http, me, {"__type": WORKSTATION, "workstation": "WS-201"})
-    sim.flat_messages = True
+    sim.stations.flat_messages = True
     await subscribe(http, me)
     [flat] = await poll(http, me)
     assert flat["id"] == "WS-201"
     assert flat["isDelta"] is False
     assert "newStationInfo" not in flat
-    sim.update_station("WS-201", ring_always=True)
+    sim.stations.change("WS-201", ring_always=True)
     [delta] = await poll(http, me)
     assert delta["ringAlways"] is True
     assert delta["isDelta"] is True
-    sim.flat_messages = False
-    sim.no_station_as_null = True
-    sim.remove_station(me.session_id)
+    sim.stations.flat_messages = False
+    sim.stations.no_station_as_null = True
+    sim.stations.remove(me.session_id)
     [removed] = await poll(http, me)
     assert removed["newStationInfo"] is None
     assert removed["previousStationInfo"]["id"] == "WS-201"
     with pytest.raises(KeyError):
-        sim.remove_station("000")
+        sim.stations.remove("000")
 
 
 # ---- ending sessions ---------------------------------------------------------------------
@@ -730,8 +732,8 @@ async def test_end_session_by_polling(
 ) -> None:
     """The ending message comes in a poll; every call after it answers 401."""
     me = await login(http, sim.url)
-    sim.end_session(me.session_id, reason="Another logon", states_as_strings=True)
-    sim.end_session(me.session_id)  # already ending: nothing more
+    sim.sessions.end(me.session_id, reason="Another logon", states_as_strings=True)
+    sim.sessions.end(me.session_id)  # already ending: nothing more
     async with http.get(me.url("connection"), headers=me.headers) as response:
         assert response.status == 200  # not delivered yet
     assert await poll(http, me) == [
@@ -756,7 +758,7 @@ async def test_end_session_by_stream(
     """On a stream the ending message is written, then the stream ends."""
     me = await login(http, sim.url)
     async with await open_stream(http, me) as stream:
-        sim.end_session()
+        sim.sessions.end()
         message = await next_event(stream)
         assert message["newConnectionState"] == 2
         assert message["previousConnectionState"] == 1
@@ -772,19 +774,19 @@ async def test_end_session_grace_and_silent(
     """Unread, the ending message expires with the session; notify=False is at once."""
     async with IcwsSimulator(end_session_grace=0.05) as sim:
         unread = await login(http, sim.url)
-        sim.end_session(unread.session_id)
+        sim.sessions.end(unread.session_id)
         await wait_for(sim, lambda: unread.session_id not in sim.sessions)
         async with http.get(
             unread.url("messaging/messages"), headers=unread.headers
         ) as r:
             assert r.status == 401
         silent = await login(http, sim.url)
-        sim.end_session(silent.session_id, notify=False)
+        sim.sessions.end(silent.session_id, notify=False)
         assert not sim.sessions
         async with http.get(silent.url("connection"), headers=silent.headers) as r:
             assert r.status == 401
         with pytest.raises(KeyError):
-            sim.end_session("123")
+            sim.sessions.end("123")
 
 
 async def test_restart_forgets_sessions(
@@ -816,7 +818,7 @@ async def test_restart_keeping_sessions(
     async with await open_stream(http, me) as stream:
         await next_event(stream)
         await sim.stop(keep_sessions=True)
-        sim.update_station("WS-114", extension="1999")  # while nothing listens
+        sim.stations.change("WS-114", extension="1999")  # while nothing listens
         async with asyncio.timeout(BOUND):
             rest = await stream.content.read()  # the end of a chunked body: clean
         assert b"1999" not in rest
@@ -838,11 +840,11 @@ async def test_closed_streams_leave_the_session(
     await subscribe(http, me)
     async with await open_stream(http, me) as stream:
         await next_event(stream)
-        sim.close_streams()
+        sim.sessions.close_streams()
         async with asyncio.timeout(BOUND):
             await stream.content.read()
-    assert sim.open_streams == 0
-    sim.update_station("WS-114", extension="1998")
+    assert sim.sessions.open_streams == 0
+    sim.stations.change("WS-114", extension="1998")
     async with await open_stream(http, me) as stream:
         assert (await next_event(stream))["newStationInfo"]["extension"] == "1998"
     assert list(sim.sessions) == [me.session_id]
@@ -855,7 +857,7 @@ async def test_a_login_whose_client_left_is_finished(
 
     Nobody holds that session's credentials: it is marked ``login_abandoned``.
     """
-    sim.response_delay = 30.0
+    sim.traffic.response_delay = 30.0
     with pytest.raises(TimeoutError):
         async with http.post(
             f"{sim.url}/icws/connection",
@@ -864,22 +866,24 @@ async def test_a_login_whose_client_left_is_finished(
             timeout=aiohttp.ClientTimeout(total=0.2),
         ):
             pass
-    await wait_for(sim, lambda: sim.abandoned_logins == 1)
-    assert sim.in_flight == 1  # still being processed
-    sim.response_delay = 0.0  # a held request waits for the new delay, not the old
-    await wait_for(sim, lambda: sim.in_flight == 0)
+    await wait_for(sim, lambda: sim.traffic.abandoned_logins == 1)
+    assert sim.traffic.in_flight == 1  # still being processed
+    sim.traffic.response_delay = (
+        0.0  # a held request waits for the new delay, not the old
+    )
+    await wait_for(sim, lambda: sim.traffic.in_flight == 0)
     (session,) = sim.sessions.values()
     assert session.login_abandoned
     me = await login(http, sim.url)
     assert not sim.sessions[me.session_id].login_abandoned
-    assert sim.live_sessions("jdoe") == 2
+    assert sim.sessions.count_of("jdoe") == 2
 
 
 async def test_a_login_held_when_the_server_stops_is_dropped(
     sim: IcwsSimulator, http: aiohttp.ClientSession
 ) -> None:
     """Stopping drops the logins the server has not processed yet, kept sessions or not."""
-    sim.response_delay = 30.0
+    sim.traffic.response_delay = 30.0
     request = asyncio.create_task(
         http.post(
             f"{sim.url}/icws/connection",
@@ -887,11 +891,11 @@ async def test_a_login_held_when_the_server_stops_is_dropped(
             headers={"Accept-Language": "en-US"},
         )
     )
-    await wait_for(sim, lambda: sim.in_flight == 1)
+    await wait_for(sim, lambda: sim.traffic.in_flight == 1)
     await sim.stop(keep_sessions=True)
-    assert sim.in_flight == 0
+    assert sim.traffic.in_flight == 0
     assert not sim.sessions
-    assert sim.login_attempts == 0
+    assert sim.traffic.login_attempts == 0
     with contextlib.suppress(aiohttp.ClientError):
         async with asyncio.timeout(BOUND):
             (await request).release()
@@ -901,9 +905,9 @@ async def test_stop_is_quick_with_delayed_requests(
     sim: IcwsSimulator, http: aiohttp.ClientSession
 ) -> None:
     """A response delay does not hold up stopping."""
-    sim.response_delay = 30.0
+    sim.traffic.response_delay = 30.0
     request = asyncio.create_task(http.get(f"{sim.url}/icws/connection/version"))
-    await wait_for(sim, lambda: sim.in_flight == 1)
+    await wait_for(sim, lambda: sim.traffic.in_flight == 1)
     loop = asyncio.get_running_loop()
     started = loop.time()
     await sim.stop()
@@ -916,7 +920,7 @@ async def test_stop_is_quick_with_delayed_requests(
         pass  # or the connection closed: both are what a stopping server does
     await sim.stop()  # stopping twice is harmless
     assert not sim.running
-    assert sim.in_flight == 0
+    assert sim.traffic.in_flight == 0
 
 
 # ---- misbehaviour on purpose -------------------------------------------------------------
@@ -924,7 +928,7 @@ async def test_stop_is_quick_with_delayed_requests(
 
 async def test_response_delay(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
     """response_delay holds every /icws answer, enough for a client timeout."""
-    sim.response_delay = 0.3
+    sim.traffic.response_delay = 0.3
     loop = asyncio.get_running_loop()
     started = loop.time()
     async with http.get(f"{sim.url}/icws/connection/features") as response:
@@ -948,16 +952,18 @@ async def test_drop_sse_mid_event(
     stream = await open_stream(http, me)
     async with stream:
         assert await stream.content.readuntil(b"\r\n\r\n") == b"retry: 5000\r\n\r\n"
-        await wait_for(sim, lambda: sim.open_streams == 1)
-        sim.drop_sse_mid_event()
-        sim.inject_message({"__type": "urn:x", "isDelta": False, "pad": "x" * 40})
-        sim.inject_message({"__type": "urn:y", "isDelta": False})
+        await wait_for(sim, lambda: sim.sessions.open_streams == 1)
+        sim.sessions.drop_sse_mid_event()
+        sim.sessions.inject_message(
+            {"__type": "urn:x", "isDelta": False, "pad": "x" * 40}
+        )
+        sim.sessions.inject_message({"__type": "urn:y", "isDelta": False})
         received = bytearray()
         with pytest.raises(aiohttp.ClientPayloadError):
             await read_to_end(stream, received)
     assert received.startswith(b"data: {")
     assert not received.endswith(b"\r\n\r\n")
-    await wait_for(sim, lambda: sim.open_streams == 0)
+    await wait_for(sim, lambda: sim.sessions.open_streams == 0)
     assert [m["__type"] for m in await poll(http, me)] == ["urn:y"]
 
 
@@ -967,8 +973,8 @@ async def test_inject_raw_and_message(
     """Injected text reaches polls and streams as is; broken text breaks a poll body."""
     polled = await login(http, sim.url)
     streamed = await login(http, sim.url)
-    sim.inject_message({"__type": "urn:inin.com:unknown", "isDelta": True})
-    sim.inject_raw('{"__type": broken')
+    sim.sessions.inject_message({"__type": "urn:inin.com:unknown", "isDelta": True})
+    sim.sessions.inject_raw('{"__type": broken')
     async with http.get(
         polled.url("messaging/messages"), headers={"Cookie": polled.cookie}
     ) as response:
@@ -1074,7 +1080,11 @@ async def test_control_routes(sim: IcwsSimulator, http: aiohttp.ClientSession) -
         "settings",
         {"response_delay": 0, "sse_chunk_size": 3, "flat_messages": True},
     )
-    assert (sim.response_delay, sim.sse_chunk_size, sim.flat_messages) == (0.0, 3, True)
+    assert (
+        sim.traffic.response_delay,
+        sim.sse_chunk_size,
+        sim.stations.flat_messages,
+    ) == (0.0, 3, True)
     await control(http, sim, "settings", {"sse_chunk_size": None})
     assert sim.sse_chunk_size is None
     assert (await control(http, sim, "settings", {"response_delay": True}))[0] == 400

@@ -6,11 +6,11 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from icws_simulator import IcwsSimulator, SimSession, server
+from icws_simulator import IcwsSimulator, SimSession, app
 from icws_simulator.__main__ import parse_args
 from icws_simulator.control import ControlApi
 from icws_simulator.protocol import TYPE_CONNECTION_STATE
-from icws_simulator.server import IcwsRoutes
+from icws_simulator.routing import IcwsRoutes
 from icws_simulator.state import SimulatorState
 
 from .helpers import control, login, next_event, open_stream, poll, wait_for
@@ -25,7 +25,7 @@ async def test_end_session_without_reconnect(
     streamed = await login(http, sim.url)
     polled = await login(http, sim.url)
     async with await open_stream(http, streamed) as stream:
-        sim.end_session(user="jdoe", should_reconnect=False, reason="Ended by admin")
+        sim.sessions.end(user="jdoe", should_reconnect=False, reason="Ended by admin")
         message = await next_event(stream)
     assert message == {
         "__type": TYPE_CONNECTION_STATE,
@@ -46,9 +46,9 @@ async def test_end_session_without_reconnect(
     for me in (streamed, polled):
         async with http.get(me.url("connection"), headers=me.headers) as response:
             assert response.status == 401
-    assert sim.live_sessions("jdoe") == 0
+    assert sim.sessions.count_of("jdoe") == 0
     with pytest.raises(KeyError):
-        sim.end_session(user="nobody")
+        sim.sessions.end(user="nobody")
 
 
 async def test_end_session_by_user_over_http(
@@ -67,9 +67,9 @@ async def test_end_session_by_user_over_http(
     assert status == 200
     ending = {s["userId"]: s["ending"] for s in state["sessions"]}
     assert ending == {"amy": False, "jdoe": True}
-    [jdoe] = sim.sessions_of("jdoe")
+    [jdoe] = sim.sessions.of("jdoe")
     assert (jdoe.end_reason, jdoe.end_should_reconnect) == ("bye", False)
-    assert sim.sessions_of("amy")[0].session_id == amy.session_id
+    assert sim.sessions.of("amy")[0].session_id == amy.session_id
     assert (await control(http, sim, "sessions/end", {"user": "x"}))[0] == 404
 
 
@@ -89,25 +89,25 @@ async def test_idle_sessions_expire(
                 assert r.status == 401
         # Without its stream the session expires too.
         await wait_for(sim, lambda: streaming.session_id not in sim.sessions)
-        assert sim.live_sessions("jdoe") == 0
+        assert sim.sessions.count_of("jdoe") == 0
 
 
 async def test_idle_timeout_can_change(
     sim: IcwsSimulator, http: aiohttp.ClientSession
 ) -> None:
     """Setting a timeout later applies to sessions already there; None turns it off."""
-    assert sim.session_idle_timeout is None
+    assert sim.sessions.idle_timeout is None
     me = await login(http, sim.url)
     status, state = await control(http, sim, "settings", {"session_idle_timeout": 0.1})
     assert (status, state["sessionIdleTimeout"]) == (200, 0.1)
     await wait_for(sim, lambda: me.session_id not in sim.sessions)
     await control(http, sim, "settings", {"session_idle_timeout": None})
-    assert sim.session_idle_timeout is None
+    assert sim.sessions.idle_timeout is None
     assert (await control(http, sim, "settings", {"session_idle_timeout": "1"}))[
         0
     ] == 400
     with pytest.raises(ValueError, match="positive"):
-        sim.session_idle_timeout = 0
+        sim.sessions.idle_timeout = 0
 
 
 def test_cli_idle_timeout() -> None:
@@ -127,27 +127,32 @@ async def test_fan_out_and_session_hooks(
     """Other API parts find a user's sessions, reach subscribers, and see sessions come and go."""
     started: list[SimSession] = []
     ended: list[SimSession] = []
-    sim.on_session_start.append(started.append)
-    sim.on_session_end.append(ended.append)
+    sim.sessions.on_start.append(started.append)
+    sim.sessions.on_end.append(ended.append)
     watching = await login(http, sim.url)
     other = await login(http, sim.url)
     assert [s.session_id for s in started] == [watching.session_id, other.session_id]
-    assert [s.session_id for s in sim.sessions_of("jdoe")] == [
+    assert [s.session_id for s in sim.sessions.of("jdoe")] == [
         watching.session_id,
         other.session_id,
     ]
     sim.sessions[watching.session_id].subscriptions["example/things"] = {"ids": [1]}
-    assert sim.subscribers("example/things") == [sim.sessions[watching.session_id]]
-    sim.publish(
-        {"__type": "urn:example", "isDelta": True}, sim.subscribers("example/things")
+    assert sim.sessions.subscribers("example/things") == [
+        sim.sessions[watching.session_id]
+    ]
+    sim.sessions.publish(
+        {"__type": "urn:example", "isDelta": True},
+        sim.sessions.subscribers("example/things"),
     )
     assert await poll(http, watching) == [{"__type": "urn:example", "isDelta": True}]
     assert await poll(http, other) == []
     async with http.get(f"{sim.url}/_simulator/state") as response:
         snapshot = await response.json()
     assert snapshot["sessions"][0]["subscriptions"] == ["example/things"]
-    sim.end_session(watching.session_id)
-    assert sim.subscribers("example/things") == []  # an ending session is told nothing
+    sim.sessions.end(watching.session_id)
+    assert (
+        sim.sessions.subscribers("example/things") == []
+    )  # an ending session is told nothing
     async with http.delete(other.url("connection"), headers=other.headers) as response:
         assert response.status == 200
     assert [s.session_id for s in ended] == [other.session_id]
@@ -177,20 +182,19 @@ class ExampleApi:
 
     async def poke(self, _request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         """Tell every subscriber."""
-        self.state.publish(
+        self.state.sessions.publish(
             {"__type": "urn:example", "isDelta": True, **body},
-            self.state.subscribers("example/things"),
+            self.state.sessions.subscribers("example/things"),
         )
-        return {"subscribers": len(self.state.subscribers("example/things"))}
+        return {"subscribers": len(self.state.sessions.subscribers("example/things"))}
 
 
 async def test_extra_api_registers_routes(
     http: aiohttp.ClientSession, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An API part listed in APIS gets session-checked routes and control routes."""
-    monkeypatch.setattr(server, "APIS", (*server.APIS, ExampleApi))
+    monkeypatch.setattr(app, "APIS", (*app.APIS, ExampleApi))
     async with IcwsSimulator() as sim:
-        assert sim.state is sim
         me = await login(http, sim.url)
         async with http.put(me.url("example/things"), headers=me.headers) as response:
             assert response.status == 200

@@ -75,7 +75,7 @@ async def test_switch_needing_a_disconnect_first(
 async def test_take_station(sim: IcwsSimulator, http: aiohttp.ClientSession) -> None:
     """Another logon takes the station: "no station" with the reason, no fight."""
     me = await on_station(http, sim)
-    assert sim.take_station("jdoe", reason="Logged on at WS-200") == 1
+    assert sim.stations.take("jdoe", reason="Logged on at WS-200") == 1
     [message] = await poll(http, me)
     assert message["reason"] == "Logged on at WS-200"
     assert message["previousStationInfo"]["id"] == "WS-114"
@@ -88,14 +88,14 @@ async def test_take_station(sim: IcwsSimulator, http: aiohttp.ClientSession) -> 
         }
     async with http.get(me.url("connection/station"), headers=me.headers) as r:
         assert r.status == 400
-    assert sim.live_sessions("jdoe") == 1  # the session stays
-    assert sim.take_station("jdoe") == 0  # nothing left to take
+    assert sim.sessions.count_of("jdoe") == 1  # the session stays
+    assert sim.stations.take("jdoe") == 0  # nothing left to take
     # A new logon clears the reason.
     await put_station(http, me, {"__type": REMOTE_NUMBER, "remoteNumber": "555"})
     async with http.get(me.url("connection"), headers=me.headers) as response:
         assert (await response.json(content_type=None))["reason"] == ""
     with pytest.raises(KeyError):
-        sim.take_station("nobody")
+        sim.stations.take("nobody")
 
 
 async def test_take_station_over_http(
@@ -135,20 +135,20 @@ async def test_station_logoffs_name_their_cause(
     async with http.delete(me.url("connection/station"), headers=me.headers) as r:
         assert r.status == 200
     await put_station(http, me, WS_114)
-    sim.take_station("jdoe")
+    sim.stations.take("jdoe")
     await put_station(http, me, WS_114)
-    sim.remove_station()
+    sim.stations.remove()
     await put_station(http, me, WS_114)
     second = await login(http, sim.url)
     await put_station(http, second, WS_115)
-    sim.end_session(second.session_id, notify=False)
+    sim.sessions.end(second.session_id, notify=False)
     await put_station(http, me, WS_114)
     async with http.delete(me.url("connection"), headers=me.headers) as r:
         assert r.status == 200
 
     assert [
         (logoff.session_id == me.session_id, logoff.station_id, logoff.cause)
-        for logoff in sim.station_logoffs
+        for logoff in sim.stations.logoffs
     ] == [
         (True, "WS-114", "switched"),
         (True, "WS-115", "disconnected"),
@@ -158,4 +158,4 @@ async def test_station_logoffs_name_their_cause(
         (False, "WS-115", "ended"),
         (True, "WS-114", "logged_out"),
     ]
-    assert {logoff.user_id for logoff in sim.station_logoffs} == {"jdoe"}
+    assert {logoff.user_id for logoff in sim.stations.logoffs} == {"jdoe"}

@@ -427,7 +427,7 @@ async def test_delta_clears_fields_that_were_dropped(
 ) -> None:
     """Notes and until that a change drops come as "" and null, so merges keep nothing."""
     me = await login(http, sim)
-    sim.set_user_status(
+    sim.status.set_user_status(
         "jdoe",
         "In a Meeting",
         notes="Board",
@@ -551,13 +551,13 @@ async def test_change_by_another_client_reaches_watchers(
     """The ACD may set a status nobody can pick; watchers see it like any other change."""
     me = await login(http, sim)
     await me.watch("jdoe")
-    sim.set_user_status("jdoe", "AcdAgentNotAnswering")
+    sim.status.set_user_status("jdoe", "AcdAgentNotAnswering")
     [message] = await me.poll()
     assert message["userStatusList"][0]["statusId"] == "AcdAgentNotAnswering"
     with pytest.raises(ValueError, match="unknown status"):
-        sim.set_user_status("jdoe", "Lounging")
+        sim.status.set_user_status("jdoe", "Lounging")
     with pytest.raises(KeyError):
-        sim.set_user_status("nobody", "Available")
+        sim.status.set_user_status("nobody", "Available")
 
 
 async def test_properties_limit_what_is_sent(
@@ -569,9 +569,9 @@ async def test_properties_limit_what_is_sent(
     assert initial["userStatusList"] == [
         {"userId": "jdoe", "statusId": "Available", "notes": ""}
     ]
-    sim.set_on_phone("jdoe", on_phone=True)  # not asked for: nothing to send
+    sim.status.set_on_phone("jdoe", on_phone=True)  # not asked for: nothing to send
     assert await me.poll() == []
-    sim.set_user_status("jdoe", "At Lunch", notes="Soup")
+    sim.status.set_user_status("jdoe", "At Lunch", notes="Soup")
     [message] = await me.poll()
     assert message["userStatusList"] == [
         {"userId": "jdoe", "statusId": "At Lunch", "notes": "Soup"}
@@ -584,8 +584,8 @@ async def test_on_phone_logged_in_and_stations(
     """onPhone, loggedIn and stations changes come as deltas; repeats send nothing."""
     colleague = await login(http, sim, "asmith")
     await colleague.watch("jdoe")
-    sim.set_on_phone("jdoe", on_phone=True)
-    sim.set_on_phone("jdoe", on_phone=True)
+    sim.status.set_on_phone("jdoe", on_phone=True)
+    sim.status.set_on_phone("jdoe", on_phone=True)
     sim.status.set_logged_in("jdoe", logged_in=False)
     sim.status.set_logged_in("jdoe", logged_in=False)
     on_phone, logged_out = await colleague.poll()
@@ -626,11 +626,11 @@ async def test_unsubscribe_and_resubscribe(
     await me.watch("jdoe")
     status, _ = await me.call("DELETE", "messaging/subscriptions/status/user-statuses")
     assert status == 204
-    sim.set_user_status("jdoe", "Gone Home")
+    sim.status.set_user_status("jdoe", "Gone Home")
     assert await me.poll() == []
     again = await me.watch("asmith")
     assert [s["userId"] for s in again["userStatusList"]] == ["asmith"]
-    sim.set_user_status("jdoe", "Available")
+    sim.status.set_user_status("jdoe", "Available")
     assert await me.poll() == []
     assert sim.status.watchers("asmith") == [me.session_id]
 
@@ -641,8 +641,8 @@ async def test_watches_of_ended_sessions_are_dropped(
     """A session that ends stops counting as a watcher."""
     me = await login(http, sim)
     await me.watch("jdoe")
-    sim.end_session(me.session_id, notify=False)
-    sim.set_user_status("jdoe", "Gone Home")
+    sim.sessions.end(me.session_id, notify=False)
+    sim.status.set_user_status("jdoe", "Gone Home")
     assert sim.status.watchers("jdoe") == []
 
 
@@ -658,7 +658,7 @@ async def test_delta_arrives_on_the_event_stream(
         timeout=aiohttp.ClientTimeout(total=None, sock_read=BOUND),
     )
     try:
-        sim.set_user_status("jdoe", "Do Not Disturb")
+        sim.status.set_user_status("jdoe", "Do Not Disturb")
         message = await next_event(response)
         assert message["userStatusList"][0]["statusId"] == "Do Not Disturb"
     finally:

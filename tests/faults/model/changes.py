@@ -41,7 +41,9 @@ class UpdateStation(Rule):
     @classmethod
     @override
     async def run(cls, world: World, args: dict[str, Any]) -> None:
-        world.servers[args["server"]].update_station(args["station"], **args["changes"])
+        world.servers[args["server"]].stations.change(
+            args["station"], **args["changes"]
+        )
 
 
 @rule
@@ -63,7 +65,9 @@ class SetUserStatus(Rule):
     @classmethod
     @override
     async def run(cls, world: World, args: dict[str, Any]) -> None:
-        world.servers[args["server"]].set_user_status(args["user"], args["status"])
+        world.servers[args["server"]].status.set_user_status(
+            args["user"], args["status"]
+        )
 
 
 @rule
@@ -150,9 +154,9 @@ class Ring(Rule):
         number = args["number"]
         name = f"Caller {number[-4:]}"
         if args["outbound"]:
-            interaction = server.place_call(model.user.user_id, number, name)
+            interaction = server.calls.place_call(model.user.user_id, number, name)
         else:
-            interaction = server.ring(model.user.user_id, name, number)
+            interaction = server.calls.ring(model.user.user_id, name, number)
         world.calls[number] = CallModel(
             number,
             model.index,
@@ -211,17 +215,17 @@ class CallChange(Rule):
         server = world.servers[call.server]
         match args["move"]:
             case "answer":
-                server.answer(call.interaction_id)
+                server.calls.answer(call.interaction_id)
             case "proceed":
                 server.calls.proceed(call.interaction_id)
             case "hold":
-                server.hold(call.interaction_id)
+                server.calls.hold(call.interaction_id)
             case "resume":
-                server.resume(call.interaction_id)
+                server.calls.resume(call.interaction_id)
             case "disconnect":
-                server.disconnect(call.interaction_id, by=args["by"])
+                server.calls.disconnect(call.interaction_id, by=args["by"])
             case "vanish":
-                server.disconnect(call.interaction_id)
+                server.calls.disconnect(call.interaction_id)
                 server.calls.remove(call.interaction_id)
             case _:
                 server.calls.remove(call.interaction_id)

@@ -154,8 +154,8 @@ class StreamCut(Rule):
     @override
     async def run(cls, world: World, args: dict[str, Any]) -> None:
         server = world.servers[args["server"]]
-        server.drop_sse_mid_event()
-        server.inject_message(
+        server.sessions.drop_sse_mid_event()
+        server.sessions.inject_message(
             {"__type": "urn:example:unknownMessage", "isDelta": False}
         )
 
@@ -195,9 +195,9 @@ class EndSession(Rule):
     async def run(cls, world: World, args: dict[str, Any]) -> None:
         model = world.entries[args["entry"]]
         server = world.server_of(model)
-        if not server.sessions_of(model.user.user_id):
+        if not server.sessions.of(model.user.user_id):
             return
-        server.end_session(
+        server.sessions.end(
             user=model.user.user_id,
             notify=args["notify"] or not args["reconnect"],
             should_reconnect=args["reconnect"],
@@ -206,12 +206,12 @@ class EndSession(Rule):
         if args["reconnect"]:
             return
         user = model.user.user_id
-        before = {session.session_id for session in server.sessions_of(user)}
+        before = {session.session_id for session in server.sessions.of(user)}
         issue_id = f"session_{model.entry.entry_id}"
         issues = ir.async_get(world.hass)
 
         def relogged() -> bool:
-            return any(s.session_id not in before for s in server.sessions_of(user))
+            return any(s.session_id not in before for s in server.sessions.of(user))
 
         await world.until(
             lambda: issues.async_get_issue(DOMAIN, issue_id) is not None or relogged(),
@@ -254,7 +254,7 @@ class Switchover(Rule):
         server, other = world.servers[name], world.servers[world.other(name)]
         other.accept_logins()
         server.refuse_logins(alternates=[other.host])
-        server.end_session(reason="Switchover")
+        server.sessions.end(reason="Switchover")
         for model in world.entries:
             if model.server == name and not model.stopped:
                 model.server = world.other(name)
@@ -337,7 +337,7 @@ class TakeStation(Rule):
     async def run(cls, world: World, args: dict[str, Any]) -> None:
         model = world.entries[args["entry"]]
         reason = "Logged on at WS-200"
-        if not world.server_of(model).take_station(model.user.user_id, reason=reason):
+        if not world.server_of(model).stations.take(model.user.user_id, reason=reason):
             return
         model.taken = True
         # The entry reads the reason with a session check of its own; shown, it is done.

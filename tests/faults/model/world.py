@@ -39,7 +39,8 @@ from custom_components.icws_station.const import (
 )
 from custom_components.icws_station.icws import RetrievalMode
 from icws_simulator import IcwsSimulator, SimulatedStation
-from icws_simulator.state import CLIENT_LOGOFF_CAUSES, SimulatorState
+from icws_simulator.state import SimulatorState
+from icws_simulator.stations import CLIENT_LOGOFF_CAUSES
 from icws_testing.entries import config_entry
 from tests.conftest import PASSWORD, SERVER_NAME, make_stations
 from tests.faults.conftest import SERVER_LOGGERS, LiveSessions, Secrets
@@ -410,7 +411,7 @@ class World:
             users = set()
         for server in self.servers.values():
             seen = self._logoffs[server.server_name]
-            for logoff in server.station_logoffs[seen:]:
+            for logoff in server.stations.logoffs[seen:]:
                 if logoff.cause not in CLIENT_LOGOFF_CAUSES or (
                     logoff.cause in rule_class.logoffs and logoff.user_id in users
                 ):
@@ -420,7 +421,7 @@ class World:
                     f"{logoff.user_id} lost {logoff.station_id} on "
                     f"{server.server_name} ({logoff.cause}) during {step}",
                 )
-            self._logoffs[server.server_name] = len(server.station_logoffs)
+            self._logoffs[server.server_name] = len(server.stations.logoffs)
 
     # ---- settling and the truth ----------------------------------------------------------
 
@@ -475,7 +476,7 @@ class World:
         if model.entry.state is not ConfigEntryState.LOADED:
             return [f"{name}: entry {model.entry.state}"]
         sessions = {
-            key: server.sessions_of(name) for key, server in self.servers.items()
+            key: server.sessions.of(name) for key, server in self.servers.items()
         }
         shown = self._shown(model)
         if model.stopped:

@@ -6,18 +6,16 @@ the demo and the system tests, which run the simulator as a process.
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from .calls import CALL, SimInteraction, wire_time
+from .control import ControlApi
 from .protocol import bad_request, read_json_object
+from .routing import IcwsRoutes
 from .sessions import SimSession
-
-if TYPE_CHECKING:
-    from .control import ControlApi
-    from .server import IcwsRoutes
-    from .state import SimulatorState
+from .state import SimulatorState
 
 
 def _queue_ids(body: dict[str, Any]) -> list[tuple[int, str]]:
