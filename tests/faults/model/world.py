@@ -651,17 +651,19 @@ class World:
         message = server.status.find_status_message(status.status_id)
         for key, shown in status_truth(status, message).items():
             truth["sensor" if key == "status" else "binary_sensor", key] = shown
-        options = [
+        # The select offers what the user may pick, and shows the current status even
+        # when they may not pick it (one the ACD set), by its text (README, "Presence").
+        options = {
             found.text("en")
             for status_id in server.status.access(user)
             if (found := server.status.find_status_message(status_id)) is not None
             and found.is_selectable
-        ]
-        current = (
-            message.text("en")
-            if message is not None and server.status.may_pick(user, message.status_id)
-            else STATE_UNKNOWN
-        )
+        }
+        current = str(truth["sensor", "status"])
+        if not server.status.may_pick(user, status.status_id):
+            if current in options:
+                current = f"{current} ({status.status_id})"
+            options.add(current)
         truth["select", "status"] = json.dumps([current, sorted(options)])
         truth |= call_truth(
             (interaction.state, interaction.remote_number, interaction.muted)
