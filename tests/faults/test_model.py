@@ -146,6 +146,7 @@ async def test_soak(
         "calls": stats.calls,
         "call_events": stats.events,
         "violations": 0 if failure is None else 1,
+        "outcomes": dict(sorted(stats.outcomes.items())),
         "rules": dict(sorted(stats.rules.items())),
     }
     SCRATCH.mkdir(exist_ok=True)

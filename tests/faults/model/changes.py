@@ -28,6 +28,9 @@ from .world import (
 )
 
 SERVERS: Final = (PRIMARY, PRIMARY, PARTNER)  # mostly where the entries are
+# Calls up at once: enough for two of one user (which call an action means), few enough
+# that quiet moments (for a switchover) come.
+MAX_CALLS: Final = 3
 
 
 @rule
@@ -179,7 +182,7 @@ class Ring(Rule):
     @override
     def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
         # Few calls at a time, so that quiet moments (for a switchover) come.
-        if len(world.live_calls()) >= 2:
+        if len(world.live_calls()) >= MAX_CALLS:
             return None
         world.numbers += 1
         return {

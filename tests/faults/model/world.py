@@ -152,6 +152,9 @@ class Stats:
     calls: int = 0
     events: int = 0
     rules: Counter[str] = field(default_factory=Counter)
+    # Call actions by what the model expected: worked, refused, nothing (no session),
+    # unknown (a fault ran); subentry flows by what they did.
+    outcomes: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
