@@ -26,7 +26,7 @@ from .model.walks import Failure, attempt, explore, shrink, steps_from_json
 from .model.world import PARTNER_HOST, Stats, World
 
 SEEDS = (1, 2, 3, 4)
-STEPS = 75  # per walk in CI
+STEPS = 120  # per walk in CI
 SOAK_STEPS = 80  # per walk in a soak
 SHRINK_BUDGET = 60.0  # seconds to shrink a failure in CI (a soak takes 10 minutes)
 SCRATCH = Path(__file__).parents[2] / ".scratch"

@@ -243,6 +243,10 @@ class World:
         """Start both servers, add and set up the entries, and settle."""
         secrets = self.secrets
         secrets.add(*SECRETS)
+        # Colleagues' names and ids are personal data (colleagues.py).
+        secrets.add_personal(
+            *(value for user in OTHERS for value in (user.name, user.user_id))
+        )
         # Both add HTTP views, which the test client's first request freezes.
         for component in ("diagnostics", "repairs"):
             assert await async_setup_component(self.hass, component, {})
@@ -568,7 +572,7 @@ class World:
                 "not settled", f"after {within:.0f} s: " + "; ".join(problems)
             ) from None
         self.check_events()
-        self.check_texts(self.state_texts())
+        self.check_texts(self.state_texts(), personal=True)
 
     def differences(self) -> list[str]:
         """What differs between the entities, the sessions and the truth (empty: settled)."""
@@ -773,12 +777,17 @@ class World:
             for state in self.hass.states.async_all()
         ]
 
-    def check_texts(self, texts: Iterable[str]) -> None:
-        """No secret in these texts, nor in the log lines since the last check."""
+    def check_texts(self, texts: Iterable[str], *, personal: bool = False) -> None:
+        """No secret in these texts, nor in the log lines since the last check.
+
+        No personal data either (callers, numbers, colleagues) in a log line above debug,
+        nor in these texts unless they may show it (``personal``: states).
+        """
         self.stats.checks += 1
         records = self.caplog.records
         formatter = logging.Formatter()
         lines = list(texts)
+        private = [] if personal else list(lines)
         for record in records[self._log_index :]:
             if record.name.startswith(SERVER_LOGGERS):
                 continue
@@ -786,6 +795,8 @@ class World:
             if record.exc_info:
                 text += formatter.formatException(record.exc_info)
             lines.append(text)
+            if record.levelno > logging.DEBUG:
+                private.append(text)
         if self.clear_logs:
             self.caplog.clear()
             self._log_index = 0
@@ -793,6 +804,8 @@ class World:
             self._log_index = len(records)
         if leaks := self.secrets.leaks(lines):
             raise InvariantError("secret leaked", str(leaks))
+        if leaks := self.secrets.personal_leaks(private):
+            raise InvariantError("personal data leaked", str(leaks))
 
     def log_lines(self) -> list[str]:
         """The log since the last check, as a person reads it (for a failure's report)."""
