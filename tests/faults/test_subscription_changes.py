@@ -33,7 +33,7 @@ STATISTICS_PATH = "/messaging/subscriptions/statistics/statistic-values"
 SALES_WAITING = "sensor.sales_calls_waiting"
 # Long enough that the renewal of every subscription takes a while; the statistics are
 # the last the session made, so the last renewed.
-DELAY = 0.1
+DELAY = 0.2
 
 
 @pytest.fixture

@@ -379,7 +379,7 @@ async def _renewing(client: IcwsClient, simulator: IcwsSimulator) -> int:
     await client.subscribe_statistics([SUPPORT_WAITING])
     await client.subscribe_user_activations()
     mark = len(simulator.requests)
-    simulator.response_delay = 0.1
+    simulator.response_delay = 0.2
     simulator.drop_sse_mid_event()
     simulator.inject_message({"__type": "urn:example:unknownMessage", "isDelta": False})
     async with asyncio.timeout(WAIT):
@@ -406,6 +406,7 @@ async def test_a_subscription_replaced_during_renewal_is_renewed_as_replaced(
             await simulator.wait_until(
                 lambda: puts_since(simulator, mark, STATISTICS) >= 2
             )
+        simulator.response_delay = 0
         reader.cancel()
         with suppress(asyncio.CancelledError):
             await reader
@@ -427,6 +428,7 @@ async def test_a_subscription_ended_during_renewal_is_not_renewed(
             await simulator.wait_until(
                 lambda: puts_since(simulator, mark, ACTIVATIONS) >= 1
             )
+        simulator.response_delay = 0
         reader.cancel()
         with suppress(asyncio.CancelledError):
             await reader
