@@ -229,9 +229,11 @@ def _watching_servers(watched: Secrets) -> Iterator[None]:
         watched.add_personal(name, number)
         return ring(calls, user_id, name, number, **kwargs)
 
-    def placing(calls: CallCenter, user_id: str, number: str, name: str = "") -> str:
+    def placing(
+        calls: CallCenter, user_id: str, number: str, name: str = "", **kwargs: Any
+    ) -> str:
         watched.add_personal(name, number)
-        return place_call(calls, user_id, number, name)
+        return place_call(calls, user_id, number, name, **kwargs)
 
     with (
         patch.object(SessionTable, "create", creating),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from typing import Any
 
 import aiohttp
@@ -22,6 +22,7 @@ from custom_components.icws_station.icws import (
     Message,
     RetrievalMode,
     SessionState,
+    StatisticKey,
     WorkstationSettings,
 )
 from icws_simulator import IcwsSimulator
@@ -348,3 +349,94 @@ async def test_stream_refused_by_a_server_without_events(
         with pytest.raises(IcwsConnectionError, match="not an event stream"):
             await next_station_message(messages)
     assert client.logged_in
+
+
+SUPPORT_WAITING = StatisticKey.workgroup(
+    "inin.workgroup:InteractionsWaiting", "Support"
+)
+SALES_WAITING = StatisticKey.workgroup("inin.workgroup:InteractionsWaiting", "Sales")
+STATISTICS = "messaging/subscriptions/statistics/statistic-values"
+ACTIVATIONS = "messaging/subscriptions/activations/users/"
+
+
+def puts_since(sim: IcwsSimulator, mark: int, tail: str = "") -> int:
+    """PUTs of subscriptions answered since ``mark`` (those whose path has ``tail``)."""
+    return sum(
+        1
+        for method, path, _ in sim.traffic.requests[mark:]
+        if method == "PUT" and "/messaging/subscriptions/" in path and tail in path
+    )
+
+
+async def _renewing(client: IcwsClient, simulator: IcwsSimulator) -> int:
+    """Subscribe to much, the statistics second to last; cut the stream; return the mark.
+
+    Returns once the renewal after the cut is under way: every answer is held a moment,
+    so the subscriptions before the statistics take a while to renew.
+    """
+    await client.subscribe_user_statuses()
+    await client.subscribe_status_catalogue()
+    await client.subscribe_user_status_access()
+    await client.subscribe_queue()
+    await client.subscribe_messages_waiting()
+    await client.subscribe_statistics([SUPPORT_WAITING])
+    await client.subscribe_user_activations()
+    mark = len(simulator.traffic.requests)
+    simulator.traffic.response_delay = 0.2
+    simulator.sessions.drop_sse_mid_event()
+    simulator.sessions.inject_message(
+        {"__type": "urn:example:unknownMessage", "isDelta": False}
+    )
+    async with asyncio.timeout(WAIT):
+        await simulator.wait_until(lambda: puts_since(simulator, mark) >= 1)
+    return mark
+
+
+async def _read(messages: AsyncIterator[Message]) -> None:
+    async for _ in messages:
+        pass
+
+
+async def test_a_subscription_replaced_during_renewal_is_renewed_as_replaced(
+    client: IcwsClient, simulator: IcwsSimulator
+) -> None:
+    """A workgroup added while the session renews after a gap stays watched."""
+    async with aclosing(await open_messages(client)) as messages:
+        reader = asyncio.create_task(_read(messages))
+        mark = await _renewing(client, simulator)
+
+        await client.subscribe_statistics([SUPPORT_WAITING, SALES_WAITING])
+        async with asyncio.timeout(WAIT):
+            # The new set's PUT, then the renewal's.
+            await simulator.wait_until(
+                lambda: puts_since(simulator, mark, STATISTICS) >= 2
+            )
+        simulator.traffic.response_delay = 0
+        reader.cancel()
+        with suppress(asyncio.CancelledError):
+            await reader
+
+    assert list(simulator.statistics.snapshot()["subscriptions"].values()) == [2]
+
+
+async def test_a_subscription_ended_during_renewal_is_not_renewed(
+    client: IcwsClient, simulator: IcwsSimulator
+) -> None:
+    """The last workgroup removed while the session renews after a gap stays removed."""
+    async with aclosing(await open_messages(client)) as messages:
+        reader = asyncio.create_task(_read(messages))
+        mark = await _renewing(client, simulator)
+
+        await client.subscribe_statistics([])
+        async with asyncio.timeout(WAIT):
+            # The activations, renewed after the statistics' turn.
+            await simulator.wait_until(
+                lambda: puts_since(simulator, mark, ACTIVATIONS) >= 1
+            )
+        simulator.traffic.response_delay = 0
+        reader.cancel()
+        with suppress(asyncio.CancelledError):
+            await reader
+
+    assert puts_since(simulator, mark, STATISTICS) == 0
+    assert simulator.statistics.snapshot()["subscriptions"] == {}

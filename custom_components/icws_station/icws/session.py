@@ -196,18 +196,36 @@ class Session:
         """Start (or replace) a subscription and keep it, to renew it after a gap.
 
         Any 2xx grants it: the documented codes are 200 and 204, and one subscription's
-        code is not documented at all (``docs/icws-protocol.md`` §18).
+        code is not documented at all (``docs/icws-protocol.md`` §18). It is kept before
+        it is asked for, so that a renewal running meanwhile renews the new body instead
+        of putting the replaced one back after it; a refusal restores what was kept.
         """
-        await self.call("PUT", path, what=what, body=body, expected=_SUCCESS)
-        self._subscriptions[path] = Subscription(kind, path, body)
+        previous = self._subscriptions.get(path)
+        subscription = self._subscriptions[path] = Subscription(kind, path, body)
+        try:
+            await self.call("PUT", path, what=what, body=body, expected=_SUCCESS)
+        except BaseException:
+            if self._subscriptions.get(path) is subscription:
+                if previous is None:
+                    del self._subscriptions[path]
+                else:
+                    self._subscriptions[path] = previous
+            raise
 
     async def renew(self, subscription: Subscription) -> None:
-        """Ask again for a subscription, so that a full message follows."""
+        """Ask again for a subscription, so that a full message follows.
+
+        As it is kept now: replaced while the others were renewed (a colleague or a
+        wallboard workgroup added), it is renewed with its new body; ended, not at all.
+        """
+        current = self._subscriptions.get(subscription.path)
+        if current is None and self.live:
+            return
         await self.call(
             "PUT",
             subscription.path,
             what="Subscription renewal",
-            body=subscription.body,
+            body=(current or subscription).body,
             expected=_SUCCESS,
         )
 

@@ -27,6 +27,10 @@ from custom_components.icws_station.const import (
 from .steps import InvariantError, Rule, pick_entry, rule
 from .world import STATUS_IDS, EntryModel, World
 
+SWITCH: Final = (
+    "workgroup_activation_"  # an activation switch's key, before the workgroup
+)
+
 
 class Action(Rule):
     """An action of the integration on one entry; a failure is an answer, not an error.
@@ -154,6 +158,61 @@ class SelectStatus(Action):
     @override
     def target(cls, world: World, model: EntryModel) -> dict[str, Any]:
         return {ATTR_ENTITY_ID: model.entities["select", "status"]}
+
+
+@rule
+class ToggleActivation(Rule):
+    """An activation switch turned on or off: the server's activation follows.
+
+    In a settled world the switch of every workgroup the user is in is there; switching
+    it on a live session must work and change that activation on the server, and on a
+    session the server ended for good it is unavailable and changes nothing.
+    """
+
+    name = "toggle_activation"
+
+    @classmethod
+    @override
+    def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
+        index = pick_entry(world, rng)
+        model = world.entries[index]
+        member_of = sorted(
+            world.server_of(model).workgroups.activations(model.user.user_id)
+        )
+        if not member_of:
+            return None
+        return {
+            "entry": index,
+            "workgroup": rng.choice(member_of),
+            "on": rng.random() < 0.5,
+        }
+
+    @classmethod
+    @override
+    async def run(cls, world: World, args: dict[str, Any]) -> None:
+        model = world.entries[args["entry"]]
+        workgroup, on = args["workgroup"], args["on"]
+        entity_id = model.entities.get(("switch", SWITCH + workgroup.casefold()))
+        settled = not world.faulty
+        if entity_id is None:
+            if settled:
+                raise InvariantError("switch", f"{model.user.user_id}: no {workgroup}")
+            return
+        workgroups = world.server_of(model).workgroups
+        before = workgroups.activations(model.user.user_id)
+        worked = await world.call_service(
+            "switch", "turn_on" if on else "turn_off", {ATTR_ENTITY_ID: entity_id}
+        )
+        if not settled:
+            return
+        after = workgroups.activations(model.user.user_id)
+        wanted = before if model.stopped else {**before, workgroup: on}
+        if not worked or after != wanted:
+            raise InvariantError(
+                "switch",
+                f"{model.user.user_id} switched {workgroup} {'on' if on else 'off'}: "
+                f"{before} -> {after} ({'worked' if worked else 'failed'})",
+            )
 
 
 def _reloaded(world: World, model: EntryModel) -> None:

@@ -1,14 +1,36 @@
-"""Rules of what changes on the servers: stations, statuses, access lists and calls."""
+"""Rules of what changes on the servers: stations, statuses, calls, queues, voicemail.
+
+Statuses and access lists of the users and their colleagues, calls, the workgroups' queues
+and statistics, activations, voicemail counts. They act on the simulators' concerns
+(``server.calls``, ``server.status``, ...) directly.
+"""
 
 from __future__ import annotations
 
 import random
 from typing import Any, Final, override
 
+from icws_simulator.voicemail import STATE_FAULTED, STATE_NORMAL, STATE_SUSPENDED
 from tests.conftest import SIP_PASSWORDS
 
 from .steps import Rule, pick_entry, rule
-from .world import PARTNER, PRIMARY, STATUS_IDS, USERS, CallModel, World
+from .truth import WALLBOARD
+from .world import (
+    DIRECTORY,
+    OTHERS,
+    PARTNER,
+    PRIMARY,
+    STATUS_IDS,
+    USERS,
+    WORKGROUPS,
+    CallModel,
+    World,
+)
+
+SERVERS: Final = (PRIMARY, PRIMARY, PARTNER)  # mostly where the entries are
+# Calls up at once: enough for two of one user (which call an action means), few enough
+# that quiet moments (for a switchover) come.
+MAX_CALLS: Final = 3
 
 
 @rule
@@ -48,17 +70,20 @@ class UpdateStation(Rule):
 
 @rule
 class SetUserStatus(Rule):
-    """The user's status changes elsewhere (the desktop client, the ACD)."""
+    """A user's status changes elsewhere (the desktop client, the ACD).
+
+    An entry's user (maybe the other entry's colleague), or a colleague who never logs in.
+    """
 
     name = "server_status"
-    weight = 4
+    weight = 5
 
     @classmethod
     @override
     def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
         return {
-            "server": rng.choice((PRIMARY, PRIMARY, PARTNER)),
-            "user": rng.choice(USERS).user_id,
+            "server": rng.choice(SERVERS),
+            "user": rng.choice(DIRECTORY).user_id,
             "status": rng.choice(STATUS_IDS),
         }
 
@@ -67,6 +92,33 @@ class SetUserStatus(Rule):
     async def run(cls, world: World, args: dict[str, Any]) -> None:
         world.servers[args["server"]].status.set_user_status(
             args["user"], args["status"]
+        )
+
+
+@rule
+class OnPhone(Rule):
+    """A colleague who never logs in here picks up the phone, or puts it down.
+
+    The entries' users are on the phone by their calls alone.
+    """
+
+    name = "colleague_phone"
+    weight = 1
+
+    @classmethod
+    @override
+    def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
+        return {
+            "server": rng.choice(SERVERS),
+            "user": rng.choice(OTHERS).user_id,
+            "on_phone": rng.random() < 0.5,
+        }
+
+    @classmethod
+    @override
+    async def run(cls, world: World, args: dict[str, Any]) -> None:
+        world.servers[args["server"]].status.set_on_phone(
+            args["user"], args["on_phone"]
         )
 
 
@@ -82,7 +134,7 @@ class LoggedIn(Rule):
     def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
         return {
             "server": rng.choice((PRIMARY, PARTNER)),
-            "user": rng.choice(USERS).user_id,
+            "user": rng.choice(DIRECTORY).user_id,
             "logged_in": rng.random() < 0.6,
         }
 
@@ -132,7 +184,7 @@ class Ring(Rule):
     @override
     def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
         # Few calls at a time, so that quiet moments (for a switchover) come.
-        if len(world.live_calls()) >= 2:
+        if len(world.live_calls()) >= MAX_CALLS:
             return None
         world.numbers += 1
         return {
@@ -212,20 +264,149 @@ class CallChange(Rule):
     @override
     async def run(cls, world: World, args: dict[str, Any]) -> None:
         call = world.calls[args["number"]]
-        server = world.servers[call.server]
+        calls = world.servers[call.server].calls
         match args["move"]:
             case "answer":
-                server.calls.answer(call.interaction_id)
+                calls.answer(call.interaction_id)
             case "proceed":
-                server.calls.proceed(call.interaction_id)
+                calls.proceed(call.interaction_id)
             case "hold":
-                server.calls.hold(call.interaction_id)
+                calls.hold(call.interaction_id)
             case "resume":
-                server.calls.resume(call.interaction_id)
+                calls.resume(call.interaction_id)
             case "disconnect":
-                server.calls.disconnect(call.interaction_id, by=args["by"])
+                calls.disconnect(call.interaction_id, by=args["by"])
             case "vanish":
-                server.calls.disconnect(call.interaction_id)
-                server.calls.remove(call.interaction_id)
+                calls.disconnect(call.interaction_id)
+                calls.remove(call.interaction_id)
             case _:
-                server.calls.remove(call.interaction_id)
+                calls.remove(call.interaction_id)
+
+
+_QUEUE_MOVES: Final = ("arrive", "answer", "abandon", "hold", "resume", "complete")
+_ERRORS: Final = (2, 3, 99)  # unknown key, too busy, other
+
+
+@rule
+class StatisticMove(Rule):
+    """A workgroup's queue moves (callers, agents), or a statistic fails or recovers."""
+
+    name = "statistic"
+    weight = 3
+
+    @classmethod
+    @override
+    def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
+        args: dict[str, Any] = {
+            "server": rng.choice(SERVERS),
+            "workgroup": rng.choice(WORKGROUPS),
+        }
+        kind = rng.choices(("calls", "agents", "error", "reset"), (6, 2, 1, 1))[0]
+        args["kind"] = kind
+        if kind == "calls":
+            args["move"] = rng.choice(_QUEUE_MOVES)
+            args["count"] = rng.randint(1, 2)
+        elif kind == "agents":
+            logged_in = rng.randint(0, 6)
+            args["agents"] = {
+                "agents_logged_in": logged_in,
+                "agents_available": rng.randint(0, logged_in),
+                "agents_activated": rng.randint(0, logged_in),
+            }
+        elif kind == "error":
+            statistic = WALLBOARD[rng.choice(sorted(WALLBOARD))]
+            args["statistic"] = f"inin.workgroup:{statistic.identifier}"
+            args["code"] = rng.choice(_ERRORS)
+        return args
+
+    @classmethod
+    @override
+    async def run(cls, world: World, args: dict[str, Any]) -> None:
+        statistics = world.servers[args["server"]].statistics
+        workgroup = args["workgroup"]
+        match args["kind"]:
+            case "calls":
+                statistics.calls(workgroup, args["move"], args["count"])
+            case "agents":
+                statistics.change(workgroup, **args["agents"])
+            case "error":
+                statistics.set_error(workgroup, args["statistic"], args["code"])
+            case _:
+                statistics.reset(workgroup)
+
+
+@rule
+class ActivationFlip(Rule):
+    """A supervisor activates a member in a workgroup, or deactivates them."""
+
+    name = "activation"
+    weight = 2
+
+    @classmethod
+    @override
+    def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
+        server = rng.choice(SERVERS)
+        user = rng.choice(DIRECTORY).user_id
+        member_of = sorted(world.servers[server].workgroups.activations(user))
+        if not member_of:
+            return None
+        return {
+            "server": server,
+            "user": user,
+            "workgroup": rng.choice(member_of),
+            "activated": rng.random() < 0.5,
+        }
+
+    @classmethod
+    @override
+    async def run(cls, world: World, args: dict[str, Any]) -> None:
+        world.servers[args["server"]].workgroups.set_member(
+            args["workgroup"], args["user"], args["activated"]
+        )
+
+
+@rule
+class VoicemailCount(Rule):
+    """A caller leaves a voicemail, or the user listens to some."""
+
+    name = "voicemail"
+    weight = 2
+
+    @classmethod
+    @override
+    def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
+        return {
+            "server": rng.choice(SERVERS),
+            "user": rng.choice(USERS).user_id,
+            "count": rng.choice((0, 0, 1, 2, 5)),
+        }
+
+    @classmethod
+    @override
+    async def run(cls, world: World, args: dict[str, Any]) -> None:
+        world.servers[args["server"]].voicemail.set_count(args["user"], args["count"])
+
+
+@rule
+class VoicemailState(Rule):
+    """The message store stops counting for a while (suspended, faulted), or counts again."""
+
+    name = "voicemail_state"
+    weight = 1
+
+    @classmethod
+    @override
+    def draw(cls, world: World, rng: random.Random) -> dict[str, Any] | None:
+        server = rng.choice(SERVERS)
+        normal = world.servers[server].voicemail.state == STATE_NORMAL
+        return {
+            "server": server,
+            "state": rng.choice((STATE_SUSPENDED, STATE_FAULTED))
+            if normal
+            else STATE_NORMAL,
+        }
+
+    @classmethod
+    @override
+    async def run(cls, world: World, args: dict[str, Any]) -> None:
+        world.servers[args["server"]].voicemail.set_state(args["state"])

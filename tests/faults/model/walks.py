@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 # The rules register themselves as their modules load.
-from . import actions, changes  # noqa: F401
+from . import actions, call_actions, changes, subentries  # noqa: F401
 from .faults import wind_down
 from .steps import RULES, InvariantError, Step
 from .world import World

@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.const import (
     EVENT_STATE_CHANGED,
     STATE_OFF,
@@ -20,7 +20,13 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    ServiceResponse,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -32,28 +38,40 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.icws_station.colleagues import CONF_USER_ID, SUBENTRY_COLLEAGUE
 from custom_components.icws_station.const import (
     CONF_STATION_TYPE,
+    CONF_WORKGROUP,
     CONF_WORKSTATION,
     DOMAIN,
 )
 from custom_components.icws_station.icws import RetrievalMode
+from custom_components.icws_station.wallboard import WORKGROUP_SUBENTRY
 from icws_simulator import IcwsSimulator, SimulatedStation
 from icws_simulator.state import SimulatorState
 from icws_simulator.stations import CLIENT_LOGOFF_CAUSES
+from icws_simulator.statistics import parse_keys
+from icws_simulator.voicemail import STATE_NORMAL
 from icws_testing.entries import config_entry
 from tests.conftest import PASSWORD, SERVER_NAME, make_stations
 from tests.faults.conftest import SERVER_LOGGERS, LiveSessions, Secrets
 
 from .steps import RULES, InvariantError, Rule, Step
 from .truth import (
+    WALLBOARD,
+    Truth,
+    activation_truth,
     call_state_view,
     call_truth,
+    colleague_truth,
     diff,
-    flag,
     is_choice,
     select_view,
     station_truth,
+    statistic_key,
+    statistic_shown,
+    status_truth,
+    voicemail_truth,
 )
 
 PRIMARY: Final = "primary"
@@ -78,10 +96,36 @@ USERS: Final = (
     User("jdoe", PASSWORD, "Jane Doe", "WS-114"),
     User("asmith", "pw-As7-secret", "Adam Smith", "WS-115"),
 )
+# Users of both servers who never log in here: colleagues to watch, and nothing else.
+OTHERS: Final = (
+    User("bwayne", "pw-Bw3-secret", "Bruce Wayne", ""),
+    User("dprince", "pw-Dp4-secret", "Diana Prince", ""),
+)
+DIRECTORY: Final = (*USERS, *OTHERS)
 PARTNER_SIP_PASSWORDS: Final = {"WS-114": "sip-Alt-2114", "WS-115": "sip-Alt-2115"}
 SECRETS: Final = (
-    *(user.password for user in USERS),
+    *(user.password for user in DIRECTORY),
     *PARTNER_SIP_PASSWORDS.values(),
+)
+# The servers' workgroups: the two every user is in, and one only the others are in (on
+# the wallboard, never a switch of the entries' users).
+WORKGROUPS: Final = ("Support", "Sales", "Billing")
+BILLING_MEMBERS: Final = {"bwayne": True, "dprince": False}
+# Entities that show a moment (a press, an event): only their availability is the truth's.
+MOMENTS: Final = frozenset({"event", "button"})
+FIRST_SUBENTRIES: Final = (
+    ConfigSubentryData(
+        data={CONF_USER_ID: OTHERS[0].user_id},
+        subentry_type=SUBENTRY_COLLEAGUE,
+        title=OTHERS[0].name,
+        unique_id=OTHERS[0].user_id,
+    ),
+    ConfigSubentryData(
+        data={CONF_WORKGROUP: WORKGROUPS[0]},
+        subentry_type=WORKGROUP_SUBENTRY,
+        title=WORKGROUPS[0],
+        unique_id=WORKGROUPS[0].casefold(),
+    ),
 )
 RETRIEVAL: Final = (RetrievalMode.AUTO, RetrievalMode.POLL)
 
@@ -109,6 +153,9 @@ class Stats:
     calls: int = 0
     events: int = 0
     rules: Counter[str] = field(default_factory=Counter)
+    # Call actions by what the model expected: worked, refused, nothing (no session),
+    # unknown (a fault ran); subentry flows by what they did.
+    outcomes: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -122,6 +169,7 @@ class CallModel:
     outbound: bool
     made_at: int  # the step that made it
     seen_live_epoch: int | None = None
+    seen_answered: bool = False  # seen connected or held by its entry
 
 
 @dataclass
@@ -140,6 +188,7 @@ class EntryModel:
     epoch_began: float = 0.0  # the step after which the current load watched its queue
     runtime: object = None  # the runtime data of the load the model knows
     entities: dict[tuple[str, str], str] = field(default_factory=dict)
+    own: set[str] = field(default_factory=set)  # entity ids of no subentry
 
     @property
     def streams(self) -> bool:
@@ -185,6 +234,7 @@ class World:
         self._log_index = 0
         self._violations = len(guard.violations)
         self._logoffs: dict[str, int] = {}
+        self.writes: Counter[str] = Counter()  # state writes by entity id
         self._unlisten = hass.bus.async_listen(EVENT_STATE_CHANGED, self._state_changed)
         self._pulses: list[asyncio.Task[None]] = []
 
@@ -194,12 +244,16 @@ class World:
         """Start both servers, add and set up the entries, and settle."""
         secrets = self.secrets
         secrets.add(*SECRETS)
+        # Colleagues' names and ids are personal data (colleagues.py).
+        secrets.add_personal(
+            *(value for user in OTHERS for value in (user.name, user.user_id))
+        )
         # Both add HTTP views, which the test client's first request freezes.
         for component in ("diagnostics", "repairs"):
             assert await async_setup_component(self.hass, component, {})
         primary = IcwsSimulator(
-            users={user.user_id: user.password for user in USERS},
-            display_names={user.user_id: user.name for user in USERS},
+            users={user.user_id: user.password for user in DIRECTORY},
+            display_names={user.user_id: user.name for user in DIRECTORY},
             server_name=SERVER_NAME,
             stations=make_stations(),
             sse_ping_interval=0.5,
@@ -209,8 +263,8 @@ class World:
         partner = IcwsSimulator(
             host=PARTNER_HOST,
             port=primary.port,
-            users={user.user_id: user.password for user in USERS},
-            display_names={user.user_id: user.name for user in USERS},
+            users={user.user_id: user.password for user in DIRECTORY},
+            display_names={user.user_id: user.name for user in DIRECTORY},
             server_name="CIC02",
             stations=[
                 SimulatedStation(
@@ -231,8 +285,10 @@ class World:
         await partner.start()
         self.servers = {PRIMARY: primary, PARTNER: partner}
         for server in self.servers.values():
-            # Calls leave the queue when the model says so, not on a timer.
+            # Calls leave the queue, and placed calls ring, when the model says so.
             server.calls.removal_delay = None
+            server.calls.proceed_delay = None
+            server.workgroups.add_workgroup(WORKGROUPS[2], BILLING_MEMBERS)
             self._logoffs[server.server_name] = 0
             self._pulses.append(asyncio.create_task(self._watch(server)))
         for index, user in enumerate(USERS):
@@ -247,6 +303,8 @@ class World:
                 title=f"{user.name} ({SERVER_NAME})",
                 station=station,
                 retrieval_mode=RETRIEVAL[index % len(RETRIEVAL)],
+                # The first starts with a colleague and a workgroup, as after a restart.
+                subentries=() if index else FIRST_SUBENTRIES,
             )
             entry.add_to_hass(self.hass)
             model = EntryModel(
@@ -290,6 +348,7 @@ class World:
     def _state_changed(self, event: Event[EventStateChangedData]) -> None:
         self._changed.set()
         entity_id = event.data["entity_id"]
+        self.writes[entity_id] += 1
         if (index := self._event_entities.get(entity_id)) is None:
             return
         new = event.data["new_state"]
@@ -327,10 +386,22 @@ class World:
         model.epoch += 1
         model.epoch_began = self.step + 0.5
         model.runtime = model.entry.runtime_data
+        self.look_up(model)
+
+    def look_up(self, model: EntryModel) -> None:
+        """Find the entry's entities as they are now (subentries and workgroups come and go).
+
+        Each is keyed by its unique ID after the entry's: ``status``, a colleague's
+        ``colleague_<user>_status``, a wallboard's ``<subentry id>_longest_wait``.
+        """
         registry = er.async_get(self.hass)
+        model.entities.clear()
+        model.own.clear()
         for entity in er.async_entries_for_config_entry(registry, model.entry.entry_id):
             key = entity.unique_id.removeprefix(f"{model.entry.unique_id}_")
             model.entities[entity.domain, key] = entity.entity_id
+            if entity.config_subentry_id is None:
+                model.own.add(entity.entity_id)
             if (entity.domain, key) == ("event", "call"):
                 self._event_entities[entity.entity_id] = model.index
 
@@ -368,6 +439,45 @@ class World:
         )
         return None if interaction is None else interaction.state
 
+    def adopt_calls(self) -> None:
+        """Take in calls the integration placed: the model follows them as its own.
+
+        Also those whose answer a fault lost: the server placed them all the same.
+        """
+        known = {(call.server, call.interaction_id) for call in self.calls.values()}
+        users = {model.user.user_id.casefold(): model.index for model in self.entries}
+        for name, server in self.servers.items():
+            for interaction in server.calls.interactions.values():
+                if (name, interaction.interaction_id) in known:
+                    continue
+                self.calls[interaction.remote_number] = CallModel(
+                    interaction.remote_number,
+                    users[interaction.user_id.casefold()],
+                    name,
+                    interaction.interaction_id,
+                    interaction.direction == "O",
+                    self.step,
+                )
+                self.stats.calls += 1
+
+    def mark(self) -> dict[str, int]:
+        """Where each server's request log stands now (for :meth:`call_requests`)."""
+        return {
+            name: len(server.traffic.requests) for name, server in self.servers.items()
+        }
+
+    def call_requests(self, mark: dict[str, int]) -> list[str]:
+        """Call control and dial requests either server answered since ``mark``.
+
+        Shown from ``/interactions`` on: the path's session id is a secret.
+        """
+        return [
+            f"{name}: {method} {path[path.index('/interactions') :]} ({status})"
+            for name, server in self.servers.items()
+            for method, path, status in server.traffic.requests[mark[name] :]
+            if "/interactions" in path
+        ]
+
     # ---- performing steps ----------------------------------------------------------------
 
     async def perform(self, step: Step) -> None:
@@ -381,6 +491,7 @@ class World:
         faulty_before = self.faulty
         async with asyncio.timeout(STEP_WITHIN + SETTLE_WITHIN):
             await rule_class.run(self, step.args)
+        self.adopt_calls()
         if faulty_before and self.fault_began is not None:
             self.fault_time += time.monotonic() - self.fault_began
         self.fault_began = time.monotonic() if self.faulty else None
@@ -452,6 +563,8 @@ class World:
                             and model.entry.runtime_data is not model.runtime
                         ):
                             self._loaded(model)
+                        else:
+                            self.look_up(model)
                     self.check_sessions("while settling")
                     problems = self.differences()
                     if not problems:
@@ -462,7 +575,7 @@ class World:
                 "not settled", f"after {within:.0f} s: " + "; ".join(problems)
             ) from None
         self.check_events()
-        self.check_texts(self.state_texts())
+        self.check_texts(self.state_texts(), personal=True)
 
     def differences(self) -> list[str]:
         """What differs between the entities, the sessions and the truth (empty: settled)."""
@@ -517,8 +630,8 @@ class World:
         shown: dict[tuple[str, str], str] = {}
         for key, entity_id in model.entities.items():
             state = self.hass.states.get(entity_id)
-            if key == ("event", "call"):
-                # The event entity shows its last event; only its availability is the truth's.
+            if key[0] in MOMENTS:
+                # The moment of the last event or press: only its availability is the truth's.
                 shown[key] = (
                     STATE_UNAVAILABLE
                     if state is None or state.state == STATE_UNAVAILABLE
@@ -537,43 +650,80 @@ class World:
         model: EntryModel,
         server: IcwsSimulator,
         station: SimulatedStation | None,
-    ) -> dict[tuple[str, str], str]:
+    ) -> Truth:
         user = model.user.user_id
-        truth: dict[tuple[str, str], str] = {
+        truth: Truth = {
             ("binary_sensor", "server_connection"): STATE_ON,
             ("event", "call"): "available",
         }
         truth |= station_truth(station)
         status = server.status.user_status(user)
         message = server.status.find_status_message(status.status_id)
-        truth["sensor", "status"] = message.text("en") if message else status.status_id
-        truth["binary_sensor", "do_not_disturb"] = (
-            flag(message.is_do_not_disturb) if message else STATE_UNKNOWN
-        )
-        truth["binary_sensor", "logged_in"] = flag(status.logged_in)
-        options = [
+        for key, shown in status_truth(status, message).items():
+            truth["sensor" if key == "status" else "binary_sensor", key] = shown
+        # The select offers what the user may pick, and shows the current status even
+        # when they may not pick it (one the ACD set), by its text (README, "Presence").
+        options = {
             found.text("en")
             for status_id in server.status.access(user)
             if (found := server.status.find_status_message(status_id)) is not None
             and found.is_selectable
-        ]
-        current = (
-            message.text("en")
-            if message is not None and server.status.may_pick(user, message.status_id)
-            else STATE_UNKNOWN
-        )
+        }
+        current = str(truth["sensor", "status"])
+        if not server.status.may_pick(user, status.status_id):
+            if current in options:
+                current = f"{current} ({status.status_id})"
+            options.add(current)
         truth["select", "status"] = json.dumps([current, sorted(options)])
         truth |= call_truth(
-            (interaction.state, interaction.remote_number)
+            (interaction.state, interaction.remote_number, interaction.muted)
             for interaction in server.calls.queue(user)
             if interaction.object_type == "Call"
         )
-        return {key: value for key, value in truth.items() if key in model.entities}
+        truth = {key: value for key, value in truth.items() if key in model.entities}
+        # The server offers all of these: each entity must be there, and show the truth.
+        truth |= dict.fromkeys(
+            (("button", "answer_call"), ("button", "end_call")), "available"
+        )
+        truth |= voicemail_truth(
+            server.voicemail.count(user),
+            normal=server.voicemail.state == STATE_NORMAL,
+        )
+        truth |= activation_truth(server.workgroups.activations(user))
+        return truth | self._subentry_truth(model, server)
+
+    @staticmethod
+    def _subentry_truth(model: EntryModel, server: IcwsSimulator) -> Truth:
+        """What the entities of the entry's colleagues and wallboard workgroups show."""
+        truth: Truth = {}
+        now = dt_util.utcnow()
+        user_key = model.user.user_id.casefold()
+        for subentry_id, subentry in model.entry.subentries.items():
+            if subentry.subentry_type == SUBENTRY_COLLEAGUE:
+                colleague = subentry.data[CONF_USER_ID]
+                status = server.status.user_status(colleague)
+                message = server.status.find_status_message(status.status_id)
+                prefix = f"{SUBENTRY_COLLEAGUE}_{colleague.casefold()}_"
+                truth |= {
+                    (domain, prefix + key): shown
+                    for (domain, key), shown in colleague_truth(status, message).items()
+                }
+            elif subentry.subentry_type == WORKGROUP_SUBENTRY:
+                workgroup = subentry.data[CONF_WORKGROUP]
+                for key, statistic in WALLBOARD.items():
+                    (wire,) = parse_keys([statistic_key(statistic, workgroup)])
+                    truth["sensor", f"{subentry_id}_{key}"] = statistic_shown(
+                        statistic, server.statistics.value(wire, user_key), now
+                    )
+        return truth
 
     # ---- call events ---------------------------------------------------------------------
 
     def check_events(self) -> None:
-        """Per call: one ringing at most, one terminal at most, in order; none missing."""
+        """Per call: one ringing at most, one terminal at most, in order; none missing.
+
+        A call placed, or one its entry saw answered, ends ``ended``, never ``missed``.
+        """
         self.stats.checks += 1
         for call in self.calls.values():
             model = self.entries[call.entry]
@@ -589,6 +739,12 @@ class World:
                 raise InvariantError("call events", f"{where}: an event after the end")
             if ringing and (call.outbound or ringing[0] != 0):
                 raise InvariantError("call events", f"{where}: ringing out of place")
+            if (
+                terminal
+                and events[terminal[0]] == "missed"
+                and (call.outbound or call.seen_answered)
+            ):
+                raise InvariantError("call events", f"{where}: answered, yet missed")
             watching = (
                 not model.stopped
                 and model.server == call.server
@@ -599,6 +755,7 @@ class World:
             state = self.call_state(call)
             if state is not None and state in CALLS:
                 call.seen_live_epoch = model.epoch
+                call.seen_answered = call.seen_answered or state in "CH"
                 if (
                     state in "AO"
                     and not call.outbound
@@ -623,12 +780,17 @@ class World:
             for state in self.hass.states.async_all()
         ]
 
-    def check_texts(self, texts: Iterable[str]) -> None:
-        """No secret in these texts, nor in the log lines since the last check."""
+    def check_texts(self, texts: Iterable[str], *, personal: bool = False) -> None:
+        """No secret in these texts, nor in the log lines since the last check.
+
+        No personal data either (callers, numbers, colleagues) in a log line above debug,
+        nor in these texts unless they may show it (``personal``: states).
+        """
         self.stats.checks += 1
         records = self.caplog.records
         formatter = logging.Formatter()
         lines = list(texts)
+        private = [] if personal else list(lines)
         for record in records[self._log_index :]:
             if record.name.startswith(SERVER_LOGGERS):
                 continue
@@ -636,6 +798,8 @@ class World:
             if record.exc_info:
                 text += formatter.formatException(record.exc_info)
             lines.append(text)
+            if record.levelno > logging.DEBUG:
+                private.append(text)
         if self.clear_logs:
             self.caplog.clear()
             self._log_index = 0
@@ -643,6 +807,8 @@ class World:
             self._log_index = len(records)
         if leaks := self.secrets.leaks(lines):
             raise InvariantError("secret leaked", str(leaks))
+        if leaks := self.secrets.personal_leaks(private):
+            raise InvariantError("personal data leaked", str(leaks))
 
     def log_lines(self) -> list[str]:
         """The log since the last check, as a person reads it (for a failure's report)."""
@@ -684,8 +850,29 @@ class World:
         self, domain: str, service: str, data: dict[str, Any]
     ) -> bool:
         """Call an action as a user would; return whether it worked (errors are answers)."""
+        return (await self.answer(domain, service, data)).error is None
+
+    async def answer(
+        self,
+        domain: str,
+        service: str,
+        data: dict[str, Any],
+        *,
+        response: bool = False,
+    ) -> Answer:
+        """Call an action as a user would; return its response, or the error it raised."""
         try:
-            await self.hass.services.async_call(domain, service, data, blocking=True)
-        except HomeAssistantError:
-            return False
-        return True
+            found = await self.hass.services.async_call(
+                domain, service, data, blocking=True, return_response=response
+            )
+        except HomeAssistantError as err:
+            return Answer(error=err)
+        return Answer(response=found)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an action answered: its response (if it gives one), or the error it raised."""
+
+    response: ServiceResponse = None
+    error: HomeAssistantError | None = None
