@@ -56,6 +56,8 @@ class StatusOptions:
     catalogue: Mapping[str, StatusDefinition] = field(default_factory=dict)
     access: frozenset[str] = frozenset()
     choices: Mapping[str, StatusDefinition] = field(default_factory=dict)
+    # Each choice's option text by its status's key: the select asks for it at every write.
+    texts: Mapping[str, str] = field(default_factory=dict)
 
 
 def status_options(
@@ -83,7 +85,12 @@ def status_options(
         for message in pickable
     }
     return StatusOptions(
-        MappingProxyType(dict(catalogue)), keys, MappingProxyType(choices)
+        MappingProxyType(dict(catalogue)),
+        keys,
+        MappingProxyType(choices),
+        MappingProxyType(
+            {id_key(message.status_id): text for text, message in choices.items()}
+        ),
     )
 
 
@@ -122,10 +129,10 @@ class StatusData:
         Its option text when the user may pick it; otherwise (a status the ACD or an
         administrator set) its text, told apart from a choice of the same text by its id.
         """
-        current = self.message
-        for text, message in self.choices.items():
-            if message == current:
-                return text
+        if (
+            choice := self.choosable.texts.get(id_key(self.status.status_id))
+        ) is not None:
+            return choice
         text = self.text
         return f"{text} ({self.status.status_id})" if text in self.choices else text
 
