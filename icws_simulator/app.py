@@ -102,20 +102,27 @@ def _activity_middleware(
         state.traffic.request_started()
         if not _is_login(request):
             return await answer(request, handler)
+        # In progress until this returns: the answer is then written without a pause.
+        state.traffic.login_started()
         try:
-            await request.read()  # received whole, so the body outlives the connection
-        except BaseException:
-            state.traffic.request_finished()
-            raise
-        login = asyncio.ensure_future(answer(request, handler))
-        unanswered.add(login)
-        login.add_done_callback(_finished(unanswered))
-        try:
-            return await asyncio.shield(login)
-        except asyncio.CancelledError:
-            request[ABANDONED_KEY] = True
-            state.traffic.count_abandoned_login()
-            raise
+            try:
+                await (
+                    request.read()
+                )  # received whole, so the body outlives the connection
+            except BaseException:
+                state.traffic.request_finished()
+                raise
+            login = asyncio.ensure_future(answer(request, handler))
+            unanswered.add(login)
+            login.add_done_callback(_finished(unanswered))
+            try:
+                return await asyncio.shield(login)
+            except asyncio.CancelledError:
+                request[ABANDONED_KEY] = True
+                state.traffic.count_abandoned_login()
+                raise
+        finally:
+            state.traffic.login_finished()
 
     return delay
 

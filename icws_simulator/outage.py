@@ -43,8 +43,13 @@ def outage_middleware(state: SimulatorState) -> Middleware:
             return await handler(request)
         mode = state.outage
         # An event stream is lost in every mode before it takes a message, so queued
-        # messages wait for the next reader.
-        if mode == "refuse" or (mode is not None and _wants_stream(request)):
+        # messages wait for the next reader. While the server is unreachable, a request
+        # received just before the network reset its connection is lost with it.
+        if (
+            mode == "refuse"
+            or (mode is not None and _wants_stream(request))
+            or state.unreachable
+        ):
             return _lose(request)
         response = await handler(request)
         if state.outage in {"refuse", "cut"} and not response.prepared:

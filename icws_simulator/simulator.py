@@ -83,7 +83,6 @@ class IcwsSimulator(SimulatorState):
         self._port = port
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
-        self._unreachable = False
 
     @property
     def port(self) -> int:
@@ -101,11 +100,6 @@ class IcwsSimulator(SimulatorState):
     def running(self) -> bool:
         """Return whether the server listens."""
         return self._runner is not None
-
-    @property
-    def unreachable(self) -> bool:
-        """Return whether connections are refused (see :meth:`set_unreachable`)."""
-        return self._unreachable
 
     async def start(self) -> None:
         """Listen on the configured port."""

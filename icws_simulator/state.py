@@ -109,6 +109,7 @@ class SimulatorState:
         self.default_workstations: dict[str, str] = {}
         self.stopping = asyncio.Event()  # set while the server stops
         self._outage: Outage | None = None
+        self._unreachable = False
         self._changed = asyncio.Event()
         # What reached the server, and how long each request waits for its answer.
         self.traffic = Traffic(self)
@@ -163,6 +164,11 @@ class SimulatorState:
     def outage(self) -> Outage | None:
         """Return the current outage mode (None: the network works)."""
         return self._outage
+
+    @property
+    def unreachable(self) -> bool:
+        """Return whether connections are refused (``IcwsSimulator.set_unreachable``)."""
+        return self._unreachable
 
     def set_outage(self, mode: Outage | None) -> None:
         """Make the network in front of the server fail, or (None) work again.

@@ -38,6 +38,7 @@ class Traffic:
         self._host = host
         self._response_delay = 0.0
         self._in_flight = 0
+        self._logins_in_progress = 0
         self._login_attempts = 0
         self._abandoned_logins = 0
         self._requests: list[tuple[str, str, int]] = []
@@ -54,6 +55,15 @@ class Traffic:
     def in_flight(self) -> int:
         """Return how many /icws requests are being answered (event streams included)."""
         return self._in_flight
+
+    @property
+    def logins_in_progress(self) -> int:
+        """Return how many logins were received and are not yet answered or abandoned.
+
+        A network that fails in that window loses an answer whose session the server
+        keeps: tests that must not leave such a session wait for none to be in progress.
+        """
+        return self._logins_in_progress
 
     @property
     def login_attempts(self) -> int:
@@ -112,6 +122,15 @@ class Traffic:
     def record_station_request(self, body: dict[str, Any]) -> None:
         """Note the body of a station PUT."""
         self._station_requests.append(body)
+
+    def login_started(self) -> None:
+        """Note that a login request arrived."""
+        self._logins_in_progress += 1
+
+    def login_finished(self) -> None:
+        """Note that a login was answered (its answer is written) or abandoned."""
+        self._logins_in_progress -= 1
+        self._host.pulse()
 
     def count_login(self) -> None:
         """Count one login request."""

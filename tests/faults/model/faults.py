@@ -24,7 +24,9 @@ class OutageStart(Rule):
 
     A login whose answer the network loses leaves a session the client never learns of
     (see the README's known limitations), so answers are cut only while no entry can be
-    logging in, and no step that logs in runs while they are.
+    logging in, and no step that logs in runs while they are. For the same reason any
+    outage begins between logins: one that began while the server was answering a login
+    (connections reset, answers lost) would lose that answer.
     """
 
     name = "outage_start"
@@ -52,6 +54,11 @@ class OutageStart(Rule):
     async def run(cls, world: World, args: dict[str, Any]) -> None:
         name, mode = args["server"], args["mode"]
         server = world.servers[name]
+        if mode != "drop_streams":
+            await world.until(
+                lambda: not server.traffic.logins_in_progress,
+                f"{name} answering its logins before the {mode} outage",
+            )
         world.outages[name] = mode
         if mode == "unreachable":
             await server.set_unreachable(True)
