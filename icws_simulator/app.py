@@ -106,9 +106,8 @@ def _activity_middleware(
         state.traffic.login_started()
         try:
             try:
-                await (
-                    request.read()
-                )  # received whole, so the body outlives the connection
+                # Received whole, so that the body outlives the connection.
+                await request.read()
             except BaseException:
                 state.traffic.request_finished()
                 raise
