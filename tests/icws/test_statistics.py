@@ -244,6 +244,7 @@ def test_each_value_is_read_by_its_type(
         _value(3, 1),
         _value(5, "not a date"),
         _value(6, None),
+        _value(6, 1e20),  # more seconds than a duration holds
         _value(8, "10"),
         _value(12, "busy"),
         _value(2, None),

@@ -97,6 +97,8 @@ async def test_a_refused_renewal_names_voicemail(
         ({"__type": MWI, "isDelta": False, "messagesWaiting": -1}, None),
         ({"__type": MWI, "isDelta": False, "messagesWaiting": True}, None),
         ({"__type": MWI, "isDelta": False, "messagesWaiting": "many"}, None),
+        # A digit that is no decimal digit: malformed, not the end of the message stream.
+        ({"__type": MWI, "isDelta": False, "messagesWaiting": "\u00b2"}, None),
         ({"__type": MWI, "isDelta": False}, None),
     ],
 )

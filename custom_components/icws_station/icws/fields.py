@@ -96,6 +96,17 @@ def folded(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {key.casefold(): value for key, value in raw.items() if isinstance(key, str)}
 
 
+def digits(value: str, limit: int) -> int | None:
+    """Read decimal digits (at most ``limit`` of them, spaces around ignored); else None.
+
+    ASCII only: ``str.isdigit`` also takes "²" and other digits that ``int`` refuses.
+    """
+    text = value.strip()
+    if len(text) > limit or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def timestamp(value: object) -> datetime:
     """Read a date in the compact ISO form (``20210706T193229Z``) or the extended one.
 

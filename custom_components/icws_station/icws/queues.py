@@ -14,7 +14,15 @@ import logging
 from typing import Any, Final, Self
 
 from .enums import TolerantStrEnum
-from .fields import InvalidFieldError, folded, is_delta, object_list, strings, timestamp
+from .fields import (
+    InvalidFieldError,
+    digits,
+    folded,
+    is_delta,
+    object_list,
+    strings,
+    timestamp,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -136,10 +144,7 @@ def _number(value: str | None) -> int | None:
 
     Bounded in length: a bitmask never needs more, and a huge one is no number to trust.
     """
-    text = (value or "").strip()
-    if len(text) > _MAX_DIGITS or not (text.isascii() and text.isdigit()):
-        return None
-    return int(text)
+    return digits(value or "", _MAX_DIGITS)
 
 
 def _time(value: str | None) -> datetime | None:

@@ -243,7 +243,10 @@ def _number(value: object) -> float:
 
 
 def _seconds(value: object) -> timedelta:
-    return timedelta(seconds=_number(value))
+    try:
+        return timedelta(seconds=_number(value))
+    except OverflowError as err:  # more days than a timedelta holds
+        raise InvalidFieldError from err
 
 
 def _finite_duration(value: object) -> FiniteDuration:

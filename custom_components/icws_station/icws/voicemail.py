@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .enums import TolerantIntEnum
-from .fields import InvalidFieldError, folded, is_delta, text
+from .fields import InvalidFieldError, digits, folded, is_delta, text
 
 MWI_MESSAGE: Final = "urn:inin.com:unifiedMessaging:mwiMessage"
 MWI_STATE_MESSAGE: Final = "urn:inin.com:unifiedMessaging:mwiSubscriptionStateMessage"
@@ -55,8 +55,8 @@ class MessagesWaitingStateMessage:
 
 def _count(value: object) -> int:
     """Read the count: a whole number, or one written as digits; never negative."""
-    if isinstance(value, str) and value.strip().isdigit() and len(value) < 10:
-        value = int(value)
+    if isinstance(value, str):
+        value = digits(value, 9)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidFieldError
     return value
