@@ -709,6 +709,38 @@ async def test_no_colleagues_without_the_status_feature(
     assert simulator.traffic.requests[since:] == []
 
 
+@pytest.mark.parametrize("user_id", ["..", "ada/../jdoe", "ada\tx"])
+async def test_a_user_id_that_names_another_path_sends_nothing(
+    hass: HomeAssistant,
+    simulator: IcwsSimulator,
+    init_integration: MockConfigEntry,
+    user_id: str,
+) -> None:
+    """Typed in the flow or given to set_status: refused before any request."""
+    form = await start(hass, init_integration)
+    sent = len(simulator.traffic.requests)
+    result = await hass.config_entries.subentries.async_configure(
+        form["flow_id"], {CONF_USER_ID: user_id}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_USER_ID: "unknown_user"}
+
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_status",
+            {
+                ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
+                "status": "At Lunch",
+                "user_id": user_id,
+            },
+            blocking=True,
+        )
+    assert refused.value.translation_key == "invalid_user_id"
+    assert simulator.traffic.requests[sent:] == []
+    assert simulator.status.user_status(USERNAME).status_id == "Available"
+
+
 async def test_set_a_colleagues_status_as_a_supervisor(
     hass: HomeAssistant,
     simulator: IcwsSimulator,

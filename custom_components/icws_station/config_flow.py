@@ -602,6 +602,8 @@ class ColleagueSubentryFlow(ConfigSubentryFlow):
                 return self.async_abort(reason="already_configured")
             try:
                 status = await client.get_user_status(user_id)
+            except ValueError:  # no user id ("..", a "/"): nothing was sent
+                errors[CONF_USER_ID] = "unknown_user"
             except IcwsResponseError as err:
                 errors[CONF_USER_ID] = (
                     "not_allowed" if err.status == 403 else "unknown_user"

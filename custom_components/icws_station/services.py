@@ -193,14 +193,21 @@ async def _async_set_status(call: ServiceCall) -> None:
         status=call.data[ATTR_STATUS],
         user=user_id or "",
     ):
-        await status.async_set_status(
-            call.data[ATTR_STATUS],
-            notes=call.data.get(ATTR_NOTES),
-            forward_number=call.data.get(ATTR_FORWARD_NUMBER),
-            # A time without zone is Home Assistant's local time.
-            until=dt_util.as_utc(until) if until is not None else None,
-            user_id=user_id,
-        )
+        try:
+            await status.async_set_status(
+                call.data[ATTR_STATUS],
+                notes=call.data.get(ATTR_NOTES),
+                forward_number=call.data.get(ATTR_FORWARD_NUMBER),
+                # A time without zone is Home Assistant's local time.
+                until=dt_util.as_utc(until) if until is not None else None,
+                user_id=user_id,
+            )
+        except ValueError as err:  # a user_id that is no user id: nothing was sent
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_user_id",
+                translation_placeholders={"user": user_id or ""},
+            ) from err
 
 
 def _call_refusal(err: IcwsResponseError) -> str:

@@ -194,7 +194,7 @@ async def test_an_id_that_is_no_path_segment_is_never_sent(
 ) -> None:
     sent = len(simulator.traffic.requests)
 
-    with pytest.raises(ValueError, match="interaction id"):
+    with pytest.raises(ValueError, match="not one path segment"):
         await client.disconnect_interaction(interaction_id)
 
     assert len(simulator.traffic.requests) == sent

@@ -188,3 +188,18 @@ async def test_server_without_the_status_feature(client: IcwsClient) -> None:
     info = await client.login()
 
     assert not info.supports_status
+
+
+@pytest.mark.parametrize("user_id", [".", "..", "ada/../jdoe", "ada\nx"])
+async def test_a_user_id_that_is_no_path_segment_is_never_sent(
+    client: IcwsClient, simulator: IcwsSimulator, user_id: str
+) -> None:
+    await client.login()
+    sent = len(simulator.traffic.requests)
+
+    with pytest.raises(ValueError, match="not one path segment"):
+        await client.set_user_status("At Lunch", user_id=user_id)
+    with pytest.raises(ValueError, match="not one path segment"):
+        await client.get_user_status(user_id)
+
+    assert simulator.traffic.requests[sent:] == []

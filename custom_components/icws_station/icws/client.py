@@ -484,7 +484,10 @@ class IcwsClient:
         return frozenset(nonempty_strings(items))
 
     async def get_user_status(self, user_id: str | None = None) -> UserStatus:
-        """Return a user's status now (``None``: the session's user)."""
+        """Return a user's status now (``None``: the session's user).
+
+        Raises ``ValueError`` for a ``user_id`` that is no path segment (nothing is sent).
+        """
         what = "User status query"
         response = await self._live(what).call(
             "GET",
@@ -553,7 +556,8 @@ class IcwsClient:
 
         Another user's status needs the right to change it (a supervisor's).
         Raises :class:`IcwsStatusError` with ``reason`` ``unknown_status`` (400) or
-        ``not_allowed`` (403).
+        ``not_allowed`` (403), and ``ValueError`` for a ``user_id`` that is no path
+        segment (nothing is sent).
         """
         what = "Status change"
         body: dict[str, Any] = {"statusId": status_id}

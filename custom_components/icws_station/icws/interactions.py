@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from .errors import IcwsError, IcwsInteractionError, IcwsResponseError
-from .session import Session
+from .session import Session, is_path_segment
 from .transport import Response, error_for
 
 CREATE_CALL_TYPE: Final = "urn:inin.com:interactions:createCallParameters"
@@ -41,22 +41,6 @@ _WHAT: Final = {
     InteractionAction.BLIND_TRANSFER: "Call transfer",
     InteractionAction.SEND_DIGITS: "Sending digits",
 }
-
-
-def path_segment(interaction_id: str) -> str:
-    """Return an interaction id checked to be one path segment.
-
-    Raises ``ValueError`` for one that could name another path ("", "..", a "/"), or that
-    is not printable text: nothing is sent for it.
-    """
-    if (
-        not interaction_id
-        or interaction_id in {".", ".."}
-        or "/" in interaction_id
-        or not interaction_id.isprintable()
-    ):
-        raise ValueError("Not an interaction id")
-    return interaction_id
 
 
 def refusal(what: str, response: Response) -> IcwsError:
@@ -86,7 +70,7 @@ async def act(
     what = _WHAT[action]
     response = await session.send(
         "POST",
-        ("interactions", path_segment(interaction_id), action.value),
+        ("interactions", interaction_id, action.value),
         what=what,
         body=body,
     )
@@ -118,9 +102,8 @@ async def create_call(
         raise IcwsResponseError(
             f"{what} failed: the answer names no interaction", status=response.status
         )
-    try:
-        return path_segment(created)
-    except ValueError:
+    if not is_path_segment(created):
         raise IcwsResponseError(
             f"{what} failed: the answer names no interaction", status=response.status
-        ) from None
+        )
+    return created

@@ -39,6 +39,15 @@ class _Credentials:
         return "<ICWS session credentials>"
 
 
+def is_path_segment(value: str) -> bool:
+    """Whether ``value`` names one path segment and nothing else.
+
+    An id that could name another path ("", "..", a "/") or holds a control character
+    would send the request elsewhere, or make it fail outside :class:`IcwsError`.
+    """
+    return value not in {"", ".", ".."} and "/" not in value and value.isprintable()
+
+
 def _credentials(response: Response) -> _Credentials:
     """Read the credentials of a successful login's answer (headers, else body)."""
     body = response.body if isinstance(response.body, dict) else {}
@@ -57,9 +66,7 @@ def _credentials(response: Response) -> _Credentials:
     # IcwsError.
     if (
         not isinstance(session_id, str)
-        or not session_id.isprintable()
-        or session_id in {"", ".", ".."}
-        or "/" in session_id
+        or not is_path_segment(session_id)
         or not isinstance(csrf_token, str)
         or not csrf_token.isprintable()
         or not cookie
@@ -140,7 +147,11 @@ class Session:
         """Send a call inside the session and return any answer but a 401, which ends it.
 
         ``headers`` and ``query`` are the call's own (a ``Range`` for a page, a filter).
+        Raises ``ValueError``, sending nothing, when a segment of a tuple ``path`` (an id
+        given by the caller) is not one path segment.
         """
+        if isinstance(path, tuple) and not all(map(is_path_segment, path)):
+            raise ValueError(f"{what}: an id is not one path segment")
         credentials = self._require(what)
         sent = {**(headers or {}), "Cookie": credentials.cookie}
         if csrf:
