@@ -17,7 +17,7 @@ from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.home_assistant import Writes, add_entry, entity_of, set_up, stop
+from bench.home_assistant import Writes, add_entry, entity_of, pause, set_up, stop
 from bench.registry import Context, figure
 from bench.results import Figure, percentile, spread
 from bench.settings import ARRIVAL_LIMIT
@@ -31,11 +31,6 @@ ANSWER_P99 = 0.050
 DIAL_P50 = 0.020  # seconds: dial -> call_state dialing
 VOICEMAIL_P99 = 0.010  # seconds: count changed on the server -> sensor
 CALLER = ("Bench Caller", "+1 555 0100")
-
-
-async def _pause(rng: random.Random) -> None:
-    """Wait a random gap (exponential, mean 4 ms, at most 50 ms) between steps."""
-    await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
 
 
 async def _when(sim: IcwsSimulator, predicate: Callable[[], bool]) -> float:
@@ -84,7 +79,7 @@ async def answer_latencies(
         shown: list[float] = []
         try:
             for _ in range(calls):
-                await _pause(rng)
+                await pause(rng)
                 mark = writes.mark()
                 call = sim.calls.ring(user_name(index), *CALLER)
                 await writes.until(call_state, "ringing", mark)
@@ -144,7 +139,7 @@ async def dial_latencies(
         shown: list[float] = []
         try:
             for _ in range(calls):
-                await _pause(rng)
+                await pause(rng)
                 mark = writes.mark()
                 begin = time.perf_counter()
                 response = await hass.services.async_call(
@@ -208,7 +203,7 @@ async def voicemail_latencies(
         found: list[float] = []
         try:
             for number in range(changes):
-                await _pause(rng)
+                await pause(rng)
                 count = number % 9 + 1  # never the count before
                 mark = writes.mark()
                 begin = time.perf_counter()

@@ -14,7 +14,7 @@ import time
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.home_assistant import Writes, add_entry, entity_of, set_up, stop
+from bench.home_assistant import Writes, add_entry, entity_of, pause, set_up, stop
 from bench.registry import Context, figure
 from bench.results import Figure, ms, percentile, spread
 from bench.settings import ARRIVAL_LIMIT
@@ -60,7 +60,7 @@ async def ringing_latencies(
         events: list[float] = []
         try:
             for _ in range(calls):
-                await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
+                await pause(rng)
                 mark = writes.mark()
                 begin = time.perf_counter()
                 call = sim.calls.ring(user_name(index), "Bench Caller", "+1 555 0100")

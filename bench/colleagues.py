@@ -25,7 +25,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.home_assistant import Writes, add_entry, set_up, stop
+from bench.home_assistant import Writes, add_entry, pause, set_up, stop
 from bench.registry import Context, figure
 from bench.results import Figure, ms, percentile, spread
 from bench.settings import PHASE_LIMIT
@@ -273,7 +273,7 @@ async def colleague_state(ctx: Context, fig: Figure) -> None:
         try:
             await asyncio.sleep(0.2)
             for _ in range(sizes.colleague_changes):
-                await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
+                await pause(rng)
                 user_id = rng.choice(floor)
                 status = CYCLE[(CYCLE.index(current[user_id]) + 1) % len(CYCLE)]
                 current[user_id] = status

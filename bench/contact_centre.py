@@ -24,7 +24,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
-from bench.home_assistant import Writes, add_entry, set_up, stop
+from bench.home_assistant import Writes, add_entry, pause, set_up, stop
 from bench.registry import Context, figure
 from bench.results import Figure, judge_round_trip, percentile, spread
 from bench.simulator import make_simulator, running, user_name
@@ -61,7 +61,7 @@ async def _round_trips(
     confirmed: list[float] = []
     try:
         for number in range(changes):
-            await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
+            await pause(rng)
             activated = number % 2 == 0
             mark = writes.mark()
             begin = time.perf_counter()
@@ -164,7 +164,7 @@ async def _wallboard(
         await hass.async_block_till_done()
         writes.reset()
         for _ in range(changes):
-            await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
+            await pause(rng)
             name = rng.choice(list(waiting))
             counts[name] += 1
             sensor = waiting[name]

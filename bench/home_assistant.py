@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 import contextlib
 from dataclasses import dataclass, field
+import random
 import time
 from typing import Any
 from unittest.mock import patch
@@ -32,6 +33,11 @@ from custom_components.icws_station.const import (
     DOMAIN,
 )
 from icws_testing.entries import config_entry
+
+
+async def pause(rng: random.Random) -> None:
+    """Wait a random gap between changes (exponential, mean 4 ms, at most 50 ms)."""
+    await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
 
 
 def add_entry(hass: HomeAssistant, url: str, index: int) -> MockConfigEntry:

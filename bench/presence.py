@@ -29,6 +29,7 @@ from bench.home_assistant import (
     add_entry,
     entity_of,
     extension_entity,
+    pause,
     set_up,
     stop,
 )
@@ -76,7 +77,7 @@ async def _status_latencies(
         found: list[float] = []
         try:
             for number in range(changes):
-                await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
+                await pause(rng)
                 status = CYCLE[number % len(CYCLE)]
                 mark = writes.mark()
                 begin = time.perf_counter()
@@ -121,7 +122,7 @@ async def _round_trips(
     confirmed: list[float] = []
     try:
         for number in range(changes):
-            await asyncio.sleep(min(rng.expovariate(1 / 0.004), 0.05))
+            await pause(rng)
             option = CYCLE[number % len(CYCLE)]
             mark = writes.mark()
             begin = time.perf_counter()
