@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 import logging
@@ -494,12 +494,7 @@ class IcwsClient:
             ("status", "user-statuses", user_id or self._own_user()),
             what=what,
         )
-        try:
-            return user_status(response.body)
-        except InvalidFieldError:
-            raise IcwsResponseError(
-                f"{what} failed: malformed answer", status=200
-            ) from None
+        return _read(what, response, user_status)
 
     async def get_users(
         self,
@@ -530,12 +525,7 @@ class IcwsClient:
                 headers=range_header(first, count),
                 expected=(200, 206),
             )
-            try:
-                page = directory_users(response.body)
-            except InvalidFieldError:
-                raise IcwsResponseError(
-                    f"{what} failed: malformed answer", status=response.status
-                ) from None
+            page = _read(what, response, directory_users)
             users.extend(page)
             after = next_page(response.headers.get("Content-Range"))
             # A page that is empty or does not move on ends the list: a server that
@@ -603,12 +593,7 @@ class IcwsClient:
             query={"filter": ",".join(workgroups)} if workgroups else None,
         )
         _raise_unless(what, response, 200)
-        try:
-            return user_activations(response.body)
-        except InvalidFieldError:
-            raise IcwsResponseError(
-                f"{what} failed: malformed answer", status=200
-            ) from None
+        return _read(what, response, user_activations)
 
     async def set_user_activations(
         self, activations: Mapping[str, bool], user_id: str | None = None
@@ -699,12 +684,7 @@ class IcwsClient:
             body=body,
         )
         _raise_unless(what, response, 200)
-        try:
-            return parameter_values(response.body)
-        except InvalidFieldError:
-            raise IcwsResponseError(
-                f"{what} failed: malformed answer", status=200
-            ) from None
+        return _read(what, response, parameter_values)
 
     def messages(
         self, mode: RetrievalMode = RetrievalMode.AUTO, poll_interval: float = 1.0
@@ -870,6 +850,16 @@ def _refuses_credentials(response: Response) -> bool:
 def _authentication_error(response: Response) -> IcwsAuthenticationError:
     error = error_for("Login", response)
     return IcwsAuthenticationError(str(error), status=400, error_id=error.error_id)
+
+
+def _read[T](what: str, response: Response, reader: Callable[[Any], T]) -> T:
+    """Read an answer's body with ``reader``; a malformed one fails as the server's."""
+    try:
+        return reader(response.body)
+    except InvalidFieldError:
+        raise IcwsResponseError(
+            f"{what} failed: malformed answer", status=response.status
+        ) from None
 
 
 def _raise_unless(what: str, response: Response, *expected: int) -> None:
