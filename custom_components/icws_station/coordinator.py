@@ -196,7 +196,7 @@ class IcwsSubentryCoordinator[DataT](IcwsCoordinator[DataT]):
 
     @callback
     def async_update_key_listeners(self, key: object) -> None:
-        """Tell the listeners of one thing (a colleague) that it changed, and no other."""
+        """Tell the listeners of one thing (a colleague, a statistic) that it changed alone."""
         for update_callback in list(self._key_listeners.get(key, ())):
             update_callback()
 

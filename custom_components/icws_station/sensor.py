@@ -489,6 +489,8 @@ class IcwsWallboardSensor(IcwsEntity[WallboardCoordinator], SensorEntity):
         """Describe the statistic on the device of the subentry's workgroup."""
         super().__init__(coordinator, description)
         self._subentry_id = subentry.subentry_id
+        # Told of this statistic's changes alone (the coordinator's key listeners).
+        self.coordinator_context = (subentry.subentry_id, description.key)
         self._attr_unique_id = (
             f"{coordinator.config_entry.unique_id}_{subentry.subentry_id}_"
             f"{description.key}"
@@ -526,23 +528,13 @@ class IcwsWallboardSensor(IcwsEntity[WallboardCoordinator], SensorEntity):
         return round(number, 1)
 
     async def async_added_to_hass(self) -> None:
-        """Listen to this statistic's changes alone."""
+        """Follow a running duration from the start."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            self.coordinator.async_add_value_listener(
-                self._subentry_id, self.entity_description.key, self._value_changed
-            )
-        )
         self.async_on_remove(self._stop_ticking)
         self._follow_ticking()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        self._follow_ticking()
-        super()._handle_coordinator_update()
-
-    @callback
-    def _value_changed(self) -> None:
         self._follow_ticking()
         super()._handle_coordinator_update()
 

@@ -127,7 +127,6 @@ class WallboardCoordinator(IcwsSubentryCoordinator[Values]):
         self.data = self._values
         self._targets: dict[StatisticKey, Target] = {}
         self._keys: dict[Target, StatisticKey] = {}
-        self._value_listeners: dict[Target, CALLBACK_TYPE] = {}
         self._errors: dict[StatisticKey, StatisticError] = {}
         self._retry: CALLBACK_TYPE | None = None
         # The key set changed and the session has not taken it yet.
@@ -229,21 +228,6 @@ class WallboardCoordinator(IcwsSubentryCoordinator[Values]):
             self._retry()
             self._retry = None
 
-    @callback
-    def async_add_value_listener(
-        self, subentry_id: str, sensor: str, listener: CALLBACK_TYPE
-    ) -> CALLBACK_TYPE:
-        """Call ``listener`` when that workgroup's statistic changes; return the remover."""
-        target = (subentry_id, sensor)
-        self._value_listeners[target] = listener
-
-        @callback
-        def remove() -> None:
-            if self._value_listeners.get(target) is listener:
-                del self._value_listeners[target]
-
-        return remove
-
     def reading(self, subentry_id: str, sensor: str) -> Reading | None:
         """Return the reading of a workgroup's statistic (None: none reported yet)."""
         key = self._keys.get((subentry_id, sensor))
@@ -272,8 +256,7 @@ class WallboardCoordinator(IcwsSubentryCoordinator[Values]):
             self.async_set_updated_data(self._values)
             return
         for target in changed:
-            if (listener := self._value_listeners.get(target)) is not None:
-                listener()
+            self.async_update_key_listeners(target)
 
     def _note_error(self, key: StatisticKey, value: StatisticValue | None) -> None:
         """Log once when a statistic turns into an error value, and when it is back."""
