@@ -17,14 +17,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .call_tracking import CallSummary
 from .calls import CallsCoordinator, CallSource
-from .colleagues import ColleaguesCoordinator, colleague_entities
-from .entity import (
-    IcwsEntity,
-    IcwsEntityDescription,
-    IcwsSubentryEntity,
-    add_subentry_entities,
-    supported,
-)
+from .colleagues import ColleaguesCoordinator, add_colleague_entities
+from .entity import IcwsEntity, IcwsEntityDescription, IcwsSubentryEntity, supported
 from .icws import Station
 from .models import IcwsStationConfigEntry
 from .station import StationCoordinator
@@ -224,16 +218,13 @@ async def async_setup_entry(
             ),
         ]
     )
-    colleagues = data.colleagues
-    if descriptions := supported(colleagues, COLLEAGUE_BINARY_SENSORS):
-        add_subentry_entities(
-            entry,
-            colleagues,
-            async_add_entities,
-            lambda subentry: colleague_entities(
-                colleagues, subentry, IcwsColleagueBinarySensor, descriptions
-            ),
-        )
+    add_colleague_entities(
+        entry,
+        data.colleagues,
+        async_add_entities,
+        IcwsColleagueBinarySensor,
+        COLLEAGUE_BINARY_SENSORS,
+    )
 
 
 class IcwsServerConnectionBinarySensor(

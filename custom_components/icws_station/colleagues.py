@@ -19,10 +19,17 @@ from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import LOGGER
 from .coordinator import IcwsSubentryCoordinator
-from .entity import subentry_device_info
+from .entity import (
+    IcwsEntityDescription,
+    add_subentry_entities,
+    subentry_device_info,
+    supported,
+)
 from .icws import (
     IcwsClient,
     IcwsConnectionError,
@@ -48,18 +55,29 @@ def colleague_key(subentry: ConfigSubentry) -> str:
     return id_key(subentry.data[CONF_USER_ID])
 
 
-def colleague_entities[EntityT, DescriptionT](
+def add_colleague_entities[DescriptionT: IcwsEntityDescription[Any]](
+    entry: ConfigEntry,
     coordinator: ColleaguesCoordinator,
-    subentry: ConfigSubentry,
-    entity: Callable[..., EntityT],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity: Callable[..., Entity],
     descriptions: Iterable[DescriptionT],
-) -> list[EntityT]:
-    """Return a colleague's entities of a platform, sharing their key and device."""
-    shared = {
-        "key": colleague_key(subentry),
-        "device_info": subentry_device_info(coordinator, subentry, COLLEAGUE_MODEL),
-    }
-    return [entity(coordinator, description, **shared) for description in descriptions]
+) -> None:
+    """Add a platform's entities to each colleague the server can watch, now and later.
+
+    A colleague's entities share their key and their device.
+    """
+    offered = supported(coordinator, descriptions)
+    if not offered:
+        return
+
+    def entities(subentry: ConfigSubentry) -> list[Entity]:
+        shared = {
+            "key": colleague_key(subentry),
+            "device_info": subentry_device_info(coordinator, subentry, COLLEAGUE_MODEL),
+        }
+        return [entity(coordinator, description, **shared) for description in offered]
+
+    add_subentry_entities(entry, coordinator, async_add_entities, entities)
 
 
 class ColleaguesCoordinator(IcwsSubentryCoordinator[Mapping[str, UserStatus]]):

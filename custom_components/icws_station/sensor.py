@@ -28,7 +28,7 @@ from homeassistant.util import dt as dt_util
 
 from .call_tracking import CallState, CallSummary
 from .calls import CallsCoordinator, CallSource
-from .colleagues import ColleaguesCoordinator, colleague_entities
+from .colleagues import ColleaguesCoordinator, add_colleague_entities
 from .entity import (
     IcwsEntity,
     IcwsEntityDescription,
@@ -356,16 +356,13 @@ async def async_setup_entry(
             ),
         ]
     )
-    colleagues = data.colleagues
-    if descriptions := supported(colleagues, COLLEAGUE_SENSORS):
-        add_subentry_entities(
-            entry,
-            colleagues,
-            async_add_entities,
-            lambda subentry: colleague_entities(
-                colleagues, subentry, IcwsColleagueSensor, descriptions
-            ),
-        )
+    add_colleague_entities(
+        entry,
+        data.colleagues,
+        async_add_entities,
+        IcwsColleagueSensor,
+        COLLEAGUE_SENSORS,
+    )
     wallboard = data.wallboard
     if statistics := supported(wallboard, WALLBOARD_SENSORS):
         add_subentry_entities(
