@@ -368,14 +368,17 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
         client = self.session.live_client()
         if (current := self.data) is None:
             raise IcwsConnectionError("No status known yet")
-        if user_id is not None and id_key(user_id) != self._user_key:
-            message = current.find(name)
-            if message is None:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="unknown_status",
-                    translation_placeholders={"status": name},
-                )
+        colleague = user_id is not None and id_key(user_id) != self._user_key
+        if not colleague and name == current.option and name not in current.choices:
+            return
+        message = current.find(name)
+        if message is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_status",
+                translation_placeholders={"status": name},
+            )
+        if colleague:
             # The colleague's identity and notes are personal: debug level only.
             LOGGER.debug("Setting the status of %s to %s", user_id, message.status_id)
             await client.set_user_status(
@@ -386,15 +389,6 @@ class StatusCoordinator(IcwsCoordinator[StatusData | None]):
                 user_id=user_id,
             )
             return
-        if name == current.option and current.option not in current.choices:
-            return
-        message = current.find(name)
-        if message is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_status",
-                translation_placeholders={"status": name},
-            )
         if message not in current.choices.values():
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
