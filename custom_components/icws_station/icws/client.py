@@ -759,9 +759,7 @@ class IcwsClient:
         if session is None:
             return
         try:
-            await session.call(
-                "DELETE", "connection", what="Logout", expected=range(200, 300)
-            )
+            await session.logout()
         except IcwsConnectionError:
             _LOGGER.debug("The logout did not reach the server; kept for later")
             return

@@ -260,9 +260,7 @@ class Session:
         )
         if state.state is ConnectionState.DOWN:
             with suppress(IcwsError):
-                await self.call(
-                    "DELETE", "connection", what="Logout", expected=range(200, 300)
-                )
+                await self.logout()
             self.end()
             raise IcwsSessionLostError(
                 f"{what}: the server ended the session: "
@@ -271,6 +269,10 @@ class Session:
                 should_reconnect=state.should_reconnect,
             )
         return state
+
+    async def logout(self) -> None:
+        """Ask the server to end the session (any 2xx); what a failure means is the caller's."""
+        await self.call("DELETE", "connection", what="Logout", expected=range(200, 300))
 
     @asynccontextmanager
     async def stream(self, what: str) -> AsyncIterator[aiohttp.ClientResponse]:
