@@ -90,7 +90,9 @@ class SimulatorState:
             raise ValueError("sse_ping_interval must be positive")
         self._users = dict(DEFAULT_USERS if users is None else users)
         # Users by case-folded id: a floor of many users is looked up at every status.
-        self._user_keys = {user_id.casefold(): user_id for user_id in self._users}
+        self._user_keys: dict[str, str] = {}
+        for user_id in self._users:
+            self._user_keys.setdefault(user_id.casefold(), user_id)
         names = DEFAULT_DISPLAY_NAMES if users is None and display_names is None else {}
         self._display_names = dict(display_names or names)
         self.messaging_version = messaging_version
@@ -196,10 +198,7 @@ class SimulatorState:
         CIC's directory compares user ids without case, as Windows accounts do; the
         login answer names the user as the directory spells it (docs/icws-protocol.md §1).
         """
-        if user_id in self._users:
-            return user_id
-        folded = user_id.casefold()
-        return next((user for user in self._users if user.casefold() == folded), None)
+        return user_id if user_id in self._users else self.user_spelling(user_id)
 
     def check_credentials(self, user_id: str, password: str) -> bool:
         """Return whether the directory accepts this user (any case) and password."""
