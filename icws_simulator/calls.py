@@ -172,9 +172,8 @@ SUBSCRIPTION_PREFIX: Final = "queues/"  # SimSession.subscriptions key: prefix +
 class CallHost(Protocol):
     """What the call center needs from the simulator state."""
 
-    @property
-    def user_ids(self) -> tuple[str, ...]:
-        """Return the known user ids."""
+    def user_spelling(self, user_id: str) -> str | None:
+        """Return a user's id as the directory spells it (None: no such user)."""
         ...
 
     @property
@@ -292,13 +291,12 @@ class CallCenter:
         stay empty. Raises ValueError for an unknown queue type or user.
         """
         users = set()
-        known = {user.casefold() for user in self._host.user_ids}
         for queue_type, name in queues:
             if queue_type not in QUEUE_TYPES:
                 raise ValueError(f"Unknown queue type {queue_type}.")
             if queue_type != QUEUE_TYPE_USER:
                 continue
-            if name.casefold() not in known:
+            if self._host.user_spelling(name) is None:
                 raise ValueError("The queue could not be found.")
             users.add(name.casefold())
         subscription = QueueSubscription(
@@ -388,11 +386,10 @@ class CallCenter:
 
     def _user(self, user_id: str) -> str:
         """Return the directory spelling of a user id, or raise KeyError."""
-        folded = user_id.casefold()
-        for known in self._host.user_ids:
-            if known.casefold() == folded:
-                return known
-        raise KeyError(user_id)
+        spelling = self._host.user_spelling(user_id)
+        if spelling is None:
+            raise KeyError(user_id)
+        return spelling
 
     def _get(self, interaction_id: str) -> SimInteraction:
         return self._interactions[interaction_id]

@@ -32,6 +32,10 @@ class VoicemailHost(Protocol):
         """Return the known user ids."""
         ...
 
+    def user_spelling(self, user_id: str) -> str | None:
+        """Return a user's id as the directory spells it (None: no such user)."""
+        ...
+
     @property
     def sessions(self) -> SessionTable:
         """Return the sessions the server holds."""
@@ -84,7 +88,7 @@ class VoicemailState:
 
     def set_count(self, user_id: str, count: int) -> None:
         """Set the user's count (as a caller leaving a message would); tell watchers."""
-        if user_id.casefold() not in {user.casefold() for user in self._host.user_ids}:
+        if self._host.user_spelling(user_id) is None:
             raise KeyError(user_id)
         if count < 0:
             raise ValueError("count must not be negative")

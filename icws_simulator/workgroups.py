@@ -37,6 +37,10 @@ class WorkgroupHost(Protocol):
         """Return the users of the directory."""
         ...
 
+    def user_spelling(self, user_id: str) -> str | None:
+        """Return a user's id as the directory spells it (None: no such user)."""
+        ...
+
     def pulse(self) -> None:
         """Wake whoever waits for a change."""
         ...
@@ -129,12 +133,13 @@ class WorkgroupState:
 
     def knows_user(self, user_id: str) -> bool:
         """Return whether the directory has this user (case-insensitively)."""
-        folded = user_id.casefold()
-        return any(user.casefold() == folded for user in self._host.user_ids)
+        return self._host.user_spelling(user_id) is not None
 
     def _spelling(self, user_id: str) -> str:
-        folded = user_id.casefold()
-        return next(u for u in self._host.user_ids if u.casefold() == folded)
+        spelling = self._host.user_spelling(user_id)
+        if spelling is None:
+            raise KeyError(user_id)
+        return spelling
 
     def activations(self, user_id: str) -> dict[str, bool]:
         """Return the user's activation in each workgroup they belong to, by name."""
